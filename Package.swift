@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds of the numeric targets skip bounds checks in hot loops.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Argus",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "argus", targets: ["argus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian (module maps + pkg-config).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        // The only C we write: libjpeg's error manager (setjmp/longjmp) and thin libpng helpers.
+        .target(name: "CCodecs",
+                cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
+
+        .target(name: "ArgusTensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "ArgusWeights", dependencies: ["ArgusTensor", "CZlib"], swiftSettings: fast),
+        .target(name: "ArgusImage", dependencies: ["CCodecs"], swiftSettings: fast),
+        .target(name: "ArgusMask", swiftSettings: fast),
+        .target(name: "ArgusDetection", dependencies: ["ArgusMask"], swiftSettings: fast),
+        .target(name: "ArgusModels",
+                dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection"],
+                swiftSettings: fast),
+        .target(name: "ArgusEval", dependencies: ["ArgusMask"], swiftSettings: fast),
+        .executableTarget(name: "argus", dependencies: [
+            "ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusModels", "ArgusDetection", "ArgusEval",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
+
+        .testTarget(name: "ArgusTensorTests", dependencies: ["ArgusTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ArgusWeightsTests", dependencies: ["ArgusWeights"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ArgusImageTests", dependencies: ["ArgusImage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ArgusMaskTests", dependencies: ["ArgusMask"]),
+        .testTarget(name: "ArgusDetectionTests", dependencies: ["ArgusDetection"]),
+        .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels"]),
+        .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

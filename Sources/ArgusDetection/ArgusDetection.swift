@@ -1,0 +1,1 @@
+// ArgusDetection module.

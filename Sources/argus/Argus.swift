@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `argus` command line: one binary for serving, detecting, evaluating and benchmarking.
+@main
+struct Argus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "argus",
+        abstract: "Object detection and segmentation on the CPU, with the reference implementations' numbers.",
+        subcommands: []
+    )
+}
