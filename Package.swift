@@ -34,8 +34,11 @@ let package = Package(
                 dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection"],
                 swiftSettings: fast),
         .target(name: "ArgusEval", dependencies: ["ArgusMask"], swiftSettings: fast),
+        .target(name: "ArgusServer",
+                dependencies: ["CMicroHTTPD", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval"],
+                swiftSettings: fast),
         .executableTarget(name: "argus", dependencies: [
-            "ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusModels", "ArgusDetection", "ArgusEval",
+            "ArgusServer", "ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusModels", "ArgusDetection", "ArgusEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
@@ -46,6 +49,7 @@ let package = Package(
         .testTarget(name: "ArgusDetectionTests", dependencies: ["ArgusDetection"]),
         .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels"]),
         .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval"]),
+        .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer"]),
     ],
     swiftLanguageModes: [.v5]
 )
