@@ -1,0 +1,27 @@
+/// Why an image could not be decoded, encoded or processed.
+public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The input has no bytes.
+    case empty
+    /// The bytes are neither JPEG nor PNG.
+    case unsupportedFormat
+    /// The codec rejected the data (truncated header, bad CRC, invalid marker, ...).
+    case corrupt(String)
+    /// The header declares more pixels than allowed (checked before allocating).
+    case tooLarge(width: Int, height: Int, limit: Int)
+    /// A color space Argus does not convert to RGB.
+    case unsupportedColorSpace(String)
+    /// A caller-side mistake: bad dimensions, buffer sizes, quality, palette.
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .empty: return "image data is empty"
+        case .unsupportedFormat: return "unsupported image format (expected JPEG or PNG)"
+        case .corrupt(let why): return "corrupt image: \(why)"
+        case let .tooLarge(width, height, limit):
+            return "image is \(width)x\(height) = \(width * height) pixels, above the limit of \(limit)"
+        case .unsupportedColorSpace(let why): return "unsupported color space: \(why)"
+        case .invalidArgument(let why): return "invalid argument: \(why)"
+        }
+    }
+}
