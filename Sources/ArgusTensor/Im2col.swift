@@ -1,0 +1,42 @@
+/// Lays out the receptive fields of output rows [oh0, oh1) of one image and group as the GEMM's
+/// right-hand matrix: row (c * kH + i) * kW + j holds, for every output position in the chunk,
+/// the input value under kernel tap (i, j) of channel c, or 0 where that tap reads padding.
+///
+/// Padding is handled per row segment (a zero run, a copy, a zero run), never per element;
+/// with stride 1 the middle run is a plain memcpy.
+func im2col(input: UnsafePointer<Float>, channels: Int, g: ConvGeometry,
+            rows oh0: Int, _ oh1: Int, into col: UnsafeMutablePointer<Float>) {
+    let outW = g.outW, inW = g.inW, inH = g.inH
+    let sW = g.strideW
+    var dst = col
+    for c in 0..<channels {
+        let plane = input + c * g.inPlane
+        for i in 0..<g.kH {
+            let rowOffset = i * g.dilationH - g.padH
+            for j in 0..<g.kW {
+                let offset = j * g.dilationW - g.padW
+                let (lo, hi) = ConvGeometry.validRange(offset: offset, stride: sW, inSize: inW, outSize: outW)
+                for oh in oh0..<oh1 {
+                    let ih = oh * g.strideH + rowOffset
+                    if ih < 0 || ih >= inH {
+                        dst.update(repeating: 0, count: outW)
+                    } else {
+                        let src = plane + ih * inW + offset
+                        if lo > 0 { dst.update(repeating: 0, count: lo) }
+                        if sW == 1 {
+                            (dst + lo).update(from: src + lo, count: hi - lo)
+                        } else {
+                            var ow = lo
+                            while ow < hi {
+                                dst[ow] = src[ow * sW]
+                                ow += 1
+                            }
+                        }
+                        if hi < outW { (dst + hi).update(repeating: 0, count: outW - hi) }
+                    }
+                    dst += outW
+                }
+            }
+        }
+    }
+}

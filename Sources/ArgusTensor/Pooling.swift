@@ -1,0 +1,122 @@
+/// Output length of a pooling window sweep, torch's `pooling_output_shape`: with ceil mode the
+/// last window must still start inside the input or the left padding.
+func poolOutputSize(input: Int, kernel: Int, stride: Int, pad: Int, dilation: Int, ceilMode: Bool) -> Int {
+    let span = input + 2 * pad - dilation * (kernel - 1) - 1 + (ceilMode ? stride - 1 : 0)
+    // floor division (span may be negative for inputs smaller than the window)
+    var out = (span >= 0 ? span / stride : -((-span + stride - 1) / stride)) + 1
+    if ceilMode && (out - 1) * stride >= input + pad { out -= 1 }
+    return out
+}
+
+/// Validated pooling sizes for one axis pair.
+private struct PoolGeometry {
+    let kH, kW, sH, sW, pH, pW, dH, dW, outH, outW: Int
+
+    init(op: String, inH: Int, inW: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+         dilation: (Int, Int), ceilMode: Bool) throws {
+        (kH, kW) = kernel; (sH, sW) = stride; (pH, pW) = padding; (dH, dW) = dilation
+        guard kH >= 1, kW >= 1, sH >= 1, sW >= 1, dH >= 1, dW >= 1, pH >= 0, pW >= 0 else {
+            throw TensorError.invalidArgument(op: op, message:
+                "kernel \(kernel), stride \(stride), dilation \(dilation) must be >= 1 and padding \(padding) >= 0")
+        }
+        guard pH <= kH / 2, pW <= kW / 2 else {
+            throw TensorError.invalidArgument(op: op, message: "padding \(padding) must be at most half the kernel \(kernel)")
+        }
+        outH = poolOutputSize(input: inH, kernel: kH, stride: sH, pad: pH, dilation: dH, ceilMode: ceilMode)
+        outW = poolOutputSize(input: inW, kernel: kW, stride: sW, pad: pW, dilation: dW, ceilMode: ceilMode)
+        guard outH >= 1, outW >= 1 else {
+            throw TensorError.invalidShape(op: op, message: "input \(inH)x\(inW) is smaller than the pooling window")
+        }
+    }
+}
+
+/// torch.nn.functional.max_pool2d: padding reads as -inf; NaN wins like in torch.
+public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+                      ceilMode: Bool = false) throws -> Tensor {
+    let s = stride ?? kernel
+    return try maxPool2d(x, kernel: (kernel, kernel), stride: (s, s), padding: (padding, padding),
+                         dilation: (dilation, dilation), ceilMode: ceilMode)
+}
+
+/// max_pool2d with separate (height, width) sizes.
+public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+                      dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) throws -> Tensor {
+    let (n, c, h, w) = try x.nchw("maxPool2d")
+    let g = try PoolGeometry(op: "maxPool2d", inH: h, inW: w, kernel: kernel, stride: stride, padding: padding,
+                             dilation: dilation, ceilMode: ceilMode)
+    return Tensor.uninitialized(shape: [n, c, g.outH, g.outW]) { out in
+        x.storage.withUnsafeBufferPointer { src in
+            for plane in 0..<(n * c) {
+                let ip = src.baseAddress! + plane * h * w
+                let op = out.baseAddress! + plane * g.outH * g.outW
+                for oh in 0..<g.outH {
+                    var h0 = oh * g.sH - g.pH
+                    let h1 = min(h0 + (g.kH - 1) * g.dH + 1, h)
+                    while h0 < 0 { h0 += g.dH }
+                    for ow in 0..<g.outW {
+                        var w0 = ow * g.sW - g.pW
+                        let w1 = min(w0 + (g.kW - 1) * g.dW + 1, w)
+                        while w0 < 0 { w0 += g.dW }
+                        var best = -Float.infinity
+                        var ih = h0
+                        while ih < h1 {
+                            var iw = w0
+                            while iw < w1 {
+                                let v = ip[ih * w + iw]
+                                if v > best || v.isNaN { best = v }
+                                iw += g.dW
+                            }
+                            ih += g.dH
+                        }
+                        op[oh * g.outW + ow] = best
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// torch.nn.functional.avg_pool2d (count_include_pad counts padding but never the ceil-mode overhang).
+public func avgPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                      countIncludePad: Bool = true, divisorOverride: Int? = nil) throws -> Tensor {
+    let s = stride ?? kernel
+    return try avgPool2d(x, kernel: (kernel, kernel), stride: (s, s), padding: (padding, padding),
+                         ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+}
+
+/// avg_pool2d with separate (height, width) sizes.
+public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+                      ceilMode: Bool = false, countIncludePad: Bool = true,
+                      divisorOverride: Int? = nil) throws -> Tensor {
+    let (n, c, h, w) = try x.nchw("avgPool2d")
+    let g = try PoolGeometry(op: "avgPool2d", inH: h, inW: w, kernel: kernel, stride: stride, padding: padding,
+                             dilation: (1, 1), ceilMode: ceilMode)
+    if let d = divisorOverride, d == 0 {
+        throw TensorError.invalidArgument(op: "avgPool2d", message: "divisorOverride must not be 0")
+    }
+    return Tensor.uninitialized(shape: [n, c, g.outH, g.outW]) { out in
+        x.storage.withUnsafeBufferPointer { src in
+            for plane in 0..<(n * c) {
+                let ip = src.baseAddress! + plane * h * w
+                let op = out.baseAddress! + plane * g.outH * g.outW
+                for oh in 0..<g.outH {
+                    var h0 = oh * g.sH - g.pH
+                    var h1 = min(h0 + g.kH, h + g.pH)
+                    let poolH = h1 - h0
+                    h0 = max(h0, 0); h1 = min(h1, h)
+                    for ow in 0..<g.outW {
+                        var w0 = ow * g.sW - g.pW
+                        var w1 = min(w0 + g.kW, w + g.pW)
+                        let poolSize = poolH * (w1 - w0)
+                        w0 = max(w0, 0); w1 = min(w1, w)
+                        if h0 >= h1 || w0 >= w1 { op[oh * g.outW + ow] = 0; continue }
+                        var sum: Float = 0
+                        for ih in h0..<h1 { for iw in w0..<w1 { sum += ip[ih * w + iw] } }
+                        let divisor = divisorOverride ?? (countIncludePad ? poolSize : (h1 - h0) * (w1 - w0))
+                        op[oh * g.outW + ow] = sum / Float(divisor)
+                    }
+                }
+            }
+        }
+    }
+}
