@@ -1,1 +1,0 @@
-// ArgusWeights module.
