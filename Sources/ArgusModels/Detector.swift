@@ -1,0 +1,120 @@
+import ArgusDetection
+import ArgusImage
+
+/// What a model does: every model family plugs into the CLI and the server through this one protocol.
+///
+/// Implementations are immutable after loading and safe to call from many threads at once;
+/// each call owns its activations.
+public protocol Detector: Sendable {
+    var info: ModelInfo { get }
+    /// Runs the whole path for one decoded image: preprocess, forward, postprocess.
+    /// Boxes come back in original-image pixels, sorted by score descending.
+    func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput
+}
+
+/// The task a model performs.
+public enum ModelTask: String, Sendable, Codable {
+    case detect, segment
+}
+
+/// A model's reference defaults (what the reference implementation uses when nothing is given).
+public struct DetectDefaults: Sendable, Codable, Equatable {
+    public var confidence: Float
+    public var iou: Double
+    public var maxDetections: Int
+    public var imageSize: Int
+
+    public init(confidence: Float, iou: Double, maxDetections: Int, imageSize: Int) {
+        self.confidence = confidence; self.iou = iou; self.maxDetections = maxDetections; self.imageSize = imageSize
+    }
+}
+
+/// Describes a loaded model for listings (`GET /models`, `argus models`).
+public struct ModelInfo: Sendable, Codable, Equatable {
+    public var name: String
+    /// e.g. "yolov5"
+    public var family: String
+    public var task: ModelTask
+    public var classNames: [String]
+    /// The stride the input size must be a multiple of.
+    public var stride: Int
+    public var defaults: DetectDefaults
+
+    public init(name: String, family: String, task: ModelTask, classNames: [String], stride: Int, defaults: DetectDefaults) {
+        self.name = name; self.family = family; self.task = task
+        self.classNames = classNames; self.stride = stride; self.defaults = defaults
+    }
+}
+
+/// Per-request settings; `nil` means the model's reference default.
+public struct DetectOptions: Sendable, Equatable {
+    /// Minimum score, in [0, 1].
+    public var confidence: Float?
+    /// NMS IoU threshold, in [0, 1].
+    public var iou: Double?
+    /// Most detections returned per image, >= 1.
+    public var maxDetections: Int?
+    /// Long side of the network input; rounded up to a multiple of the model's stride.
+    public var imageSize: Int?
+    /// Keep only these class ids (nil: all).
+    public var classes: Set<Int>?
+    /// Run NMS across classes instead of per class.
+    public var agnosticNMS: Bool
+
+    public init(confidence: Float? = nil, iou: Double? = nil, maxDetections: Int? = nil,
+                imageSize: Int? = nil, classes: Set<Int>? = nil, agnosticNMS: Bool = false) {
+        self.confidence = confidence; self.iou = iou; self.maxDetections = maxDetections
+        self.imageSize = imageSize; self.classes = classes; self.agnosticNMS = agnosticNMS
+    }
+
+    /// Limits that keep one request from taking the service down.
+    public static let maxImageSize = 4096
+    public static let maxDetectionsLimit = 10_000
+
+    /// Checks the ranges, naming the first bad parameter.
+    public func validated() throws -> DetectOptions {
+        if let c = confidence, !(c >= 0 && c <= 1) { throw ModelError.invalidOption("conf must be in [0, 1], got \(c)") }
+        if let t = iou, !(t >= 0 && t <= 1) { throw ModelError.invalidOption("iou must be in [0, 1], got \(t)") }
+        if let m = maxDetections, !(1...Self.maxDetectionsLimit).contains(m) {
+            throw ModelError.invalidOption("max_det must be in 1...\(Self.maxDetectionsLimit), got \(m)")
+        }
+        if let s = imageSize, !(32...Self.maxImageSize).contains(s) {
+            throw ModelError.invalidOption("imgsz must be in 32...\(Self.maxImageSize), got \(s)")
+        }
+        return self
+    }
+}
+
+/// Time spent in each stage of one `detect` call, in milliseconds.
+public struct StageTimings: Sendable, Codable, Equatable {
+    public var preprocess: Double = 0
+    public var inference: Double = 0
+    public var postprocess: Double = 0
+    public init(preprocess: Double = 0, inference: Double = 0, postprocess: Double = 0) {
+        self.preprocess = preprocess; self.inference = inference; self.postprocess = postprocess
+    }
+}
+
+/// What one `detect` call returns.
+public struct DetectionOutput: Sendable {
+    public var detections: [Detection]
+    public var timings: StageTimings
+    public init(detections: [Detection], timings: StageTimings) {
+        self.detections = detections; self.timings = timings
+    }
+}
+
+/// Failures while loading or running a model.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case invalidOption(String)
+    case unsupportedCheckpoint(String)
+    case malformedConfig(String)
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let m): return m
+        case .unsupportedCheckpoint(let m): return "unsupported checkpoint: \(m)"
+        case .malformedConfig(let m): return "malformed model config: \(m)"
+        }
+    }
+}

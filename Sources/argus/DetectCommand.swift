@@ -1,0 +1,102 @@
+import ArgumentParser
+import ArgusDetection
+import ArgusImage
+import ArgusModels
+import ArgusTensor
+import Foundation
+
+/// `argus detect`: run a detector over image files and print JSON on stdout.
+struct DetectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "Detect objects in images and print the detections as JSON.",
+        discussion: """
+        --format argus prints a JSON array with one {file, width, height, detections} object per image,
+        detections sorted by score. --format coco prints one COCO results list (image_id from the file's
+        numeric name, category_id mapped to COCO ids 1-90 for 80-class COCO models, bbox as [x, y, w, h]).
+        """)
+
+    @Option(help: "Checkpoint to load (e.g. yolov5n.pt).")
+    var weights: String
+
+    @Option(help: "Minimum score, in [0, 1] (default: the model's, 0.25 for YOLOv5).")
+    var conf: Float?
+
+    @Option(help: "NMS IoU threshold, in [0, 1] (default: the model's, 0.45 for YOLOv5).")
+    var iou: Double?
+
+    @Option(help: "Network input size, rounded up to a multiple of the stride (default 640).")
+    var imgsz: Int?
+
+    @Option(name: .customLong("max-det"), help: "Most detections per image (default: the model's, 1000 for YOLOv5).")
+    var maxDet: Int?
+
+    @Option(help: "Keep only these classes: comma-separated names or indices.")
+    var classes: String?
+
+    @Flag(name: .customLong("agnostic-nms"), help: "Suppress overlapping boxes across classes.")
+    var agnosticNMS = false
+
+    @Option(help: "Output format: argus or coco.")
+    var format: OutputFormat = .argus
+
+    @Option(help: "BLAS threads (default: all cores).")
+    var threads: Int?
+
+    @Argument(help: "JPEG or PNG files.")
+    var images: [String]
+
+    enum OutputFormat: String, ExpressibleByArgument { case argus, coco }
+
+    func run() throws {
+        if let threads { BLASThreads.set(max(1, threads)) }
+        let model = try failing { try ModelLoader.load(contentsOf: weights) }
+        var options = DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz,
+                                    agnosticNMS: agnosticNMS)
+        if let classes { options.classes = try failing { try parseClasses(classes, names: model.info.classNames) } }
+        options = try failing { try options.validated() }
+        let categoryIds = COCOCategories.isCOCO80(model.info.classNames) ? COCOCategories.ids80 : nil
+
+        var w = JSONWriter()
+        w.raw("[")
+        var first = true
+        for path in images {
+            let decoded = try failing(path) {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CLIError("cannot read file")
+                }
+                return try decodeImage([UInt8](data))
+            }
+            let output = try failing(path) { try model.detect(decoded.image, options: options) }
+            switch format {
+            case .argus:
+                w.raw(first ? "\n" : ",\n")
+                DetectionEncoding.argusImage(output.detections, file: path, width: decoded.image.width,
+                                             height: decoded.image.height, into: &w)
+                first = false
+            case .coco:
+                guard let imageId = DetectionEncoding.cocoImageId(fileName: path) else {
+                    throw failure(path, CLIError("--format coco needs numeric file names (the COCO image id)"))
+                }
+                for d in output.detections {
+                    w.raw(first ? "\n" : ",\n")
+                    DetectionEncoding.cocoResult(d, imageId: imageId, categoryIds: categoryIds, into: &w)
+                    first = false
+                }
+            }
+        }
+        w.raw("\n]\n")
+        FileHandle.standardOutput.write(w.output.data(using: .utf8)!)
+    }
+}
+
+/// Parses `--classes person,car,2` into class indices, naming any unknown class.
+func parseClasses(_ text: String, names: [String]) throws -> Set<Int> {
+    var out = Set<Int>()
+    for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+        if let i = Int(part), names.indices.contains(i) { out.insert(i) }
+        else if let i = names.firstIndex(of: part) { out.insert(i) }
+        else { throw CLIError("unknown class '\(part)' (the model has \(names.count) classes, e.g. \(names.prefix(3).joined(separator: ", ")))") }
+    }
+    return out
+}
