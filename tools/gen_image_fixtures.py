@@ -269,6 +269,10 @@ def decode_files():
         files[f"trunc_header_{cut}.jpg"] = (base[:cut], "corrupt", f"JPEG cut at {cut} (before image data)")
     for cut in (sos + 40, (sos + len(base)) // 2, len(base) - 2):
         files[f"trunc_scan_{cut}.jpg"] = (base[:cut], None, f"JPEG cut at {cut} (in scan data: cv2 returns an image)")
+    corrupt_scan = bytearray(base)
+    corrupt_scan[(sos + len(base)) // 2] ^= 0x5A
+    files["corrupt_scan.jpg"] = (bytes(corrupt_scan), None, "one damaged byte in the scan data")
+    files["trailing_garbage.jpg"] = (base + bytes(rng.integers(0, 256, 64, dtype=np.uint8)), None, "bytes after EOI")
     prog = files["progressive.jpg"][0]
     files["trunc_progressive.jpg"] = (prog[: len(prog) * 2 // 3], None, "progressive cut at 2/3")
     bad_marker = bytearray(base)

@@ -138,6 +138,26 @@ final class DecodeFixtureTests: XCTestCase {
         }
     }
 
+    func testProgressiveScanBombIsRefused() throws {
+        // The last scan of a progressive file repeated 600 times: libjpeg would re-run every
+        // scan over the whole coefficient buffer; Argus stops after 500 scans (cv2 has no limit).
+        let data = try bytes("progressive.jpg")
+        var lastSOS = 0
+        for i in 0 ..< data.count - 1 where data[i] == 0xFF && data[i + 1] == 0xDA { lastSOS = i }
+        XCTAssertGreaterThan(lastSOS, 0)
+        let scan = Array(data[lastSOS ..< (data.count - 2)])
+        var bomb = Array(data[0 ..< lastSOS])
+        for _ in 0 ..< 600 { bomb += scan }
+        bomb += [0xFF, 0xD9]
+        XCTAssertThrowsError(try decodeImage(bomb)) { error in
+            XCTAssertEqual(error as? ImageError, .corrupt("JPEG: JPEG has too many progressive scans"))
+        }
+        var few = Array(data[0 ..< lastSOS])
+        for _ in 0 ..< 3 { few += scan }
+        few += [0xFF, 0xD9]
+        XCTAssertNoThrow(try decodeImage(few), "a few repeated scans are still decodable")
+    }
+
     func testSniff() throws {
         XCTAssertEqual(ImageFormat.sniff(try bytes("baseline.jpg")), .jpeg)
         XCTAssertEqual(ImageFormat.sniff(try bytes("rgb.png")), .png)

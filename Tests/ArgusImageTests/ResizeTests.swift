@@ -29,14 +29,4 @@ final class ResizeTests: XCTestCase {
             XCTAssertEqual(out, RGBImage(width: w, height: h, fill: (3, 200, 255)), "\(w)x\(h)")
         }
     }
-
-    func testPerformanceLetterbox640x480() throws {
-        let image = try RGBImage(width: 640, height: 480, pixels: lcgBytes(seed: 1, count: 640 * 480 * 3))
-        measure { _ = letterbox(image, newShape: (800, 800)) }  // upscale 1.25x to 800x600
-    }
-
-    func testPerformanceDownscale1280x960() throws {
-        let image = try RGBImage(width: 1280, height: 960, pixels: lcgBytes(seed: 2, count: 1280 * 960 * 3))
-        measure { _ = resizeBilinear(image, width: 640, height: 479) }
-    }
 }
