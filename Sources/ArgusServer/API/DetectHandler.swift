@@ -1,0 +1,78 @@
+import ArgusDetection
+import ArgusImage
+import ArgusModels
+
+extension ArgusService {
+    /// POST /detect and /segment: parse, pick the model, run on the scheduler, encode (JSON or a rendered image).
+    func detect(_ request: HTTPRequest, task: ModelTask) throws -> HTTPResponse {
+        let body = try ImageRequestBody(request, maxImages: configuration.maxImagesPerRequest)
+        let parameters = try DetectParameters(body.parameters)
+        let model = try chooseModel(parameters.model, task: task)
+        var options = parameters.options
+        options.classes = try DetectParameters.resolveClasses(parameters.classesText, classNames: model.info.classNames)
+        options = try options.validated()
+        if parameters.render != nil && body.images.count > 1 {
+            throw APIError.invalidParameter("render returns one image; send one image per request")
+        }
+        try body.checkHeaders(maxPixels: configuration.maxPixels)
+
+        let maxPixels = configuration.maxPixels, metrics = self.metrics
+        let deadline = self.deadline(for: request)
+        let keep = parameters.render != nil
+        let (results, timings) = try scheduler.run(deadline: deadline) {
+            try DetectionPipeline.run(body.images, model: model, options: options, maxPixels: maxPixels,
+                                      keepImages: keep, deadline: deadline, metrics: metrics)
+        }
+        if let render = parameters.render, let first = results.first, var image = first.image {
+            try DetectionRenderer.draw(first.detections, on: &image)
+            let bytes = render == .png ? try encodePNG(image, compressionLevel: 3) : try encodeJPEG(image, quality: 90)
+            return HTTPResponse(status: 200, headers: [("Content-Type", render == .png ? "image/png" : "image/jpeg")], body: bytes)
+        }
+        let total = MonotonicClock.milliseconds(since: request.receivedAt)
+        let images: [JSONValue] = results.enumerated().map { index, result in
+            .object([
+                ("width", .number(Double(result.width))),
+                ("height", .number(Double(result.height))),
+                ("orientation_applied", .number(Double(result.orientation))),
+                ("detections", .array(result.detections.map {
+                    DetectionEncoding.encode($0, imageIndex: index, width: result.width, height: result.height,
+                                             parameters: parameters, classNames: model.info.classNames)
+                })),
+            ])
+        }
+        return .json(200, .object([
+            ("model", .string(model.info.name)),
+            ("images", .array(images)),
+            ("timing_ms", .object([
+                ("decode", .number(roundMs(timings.decode))),
+                ("preprocess", .number(roundMs(timings.preprocess))),
+                ("inference", .number(roundMs(timings.inference))),
+                ("postprocess", .number(roundMs(timings.postprocess))),
+                ("total", .number(roundMs(total))),
+            ])),
+        ]))
+    }
+
+    /// The named model (404 if unknown) or the default one; for /segment, only models that produce masks.
+    func chooseModel(_ name: String?, task: ModelTask) throws -> any Detector {
+        let model: any Detector
+        if let name {
+            guard let named = registry.model(named: name) else { throw APIError.modelNotFound(name, available: registry.names) }
+            model = named
+        } else if task == .segment, let segmenter = registry.models.first(where: { $0.info.task == .segment }) {
+            model = segmenter
+        } else {
+            model = registry.defaultModel!
+        }
+        if task == .segment && model.info.task != .segment {
+            let able = registry.models.filter { $0.info.task == .segment }.map(\.info.name)
+            let list = able.isEmpty ? "none of the loaded models can (loaded: \(registry.names.joined(separator: ", ")))"
+                                    : "models that can: \(able.joined(separator: ", "))"
+            throw APIError(status: 400, code: "model_cannot_segment", "model '\(model.info.name)' does not produce masks; \(list)")
+        }
+        return model
+    }
+}
+
+/// Milliseconds rounded to microseconds for responses.
+func roundMs(_ ms: Double) -> Double { (ms * 1000).rounded() / 1000 }

@@ -1,0 +1,95 @@
+/// Request parameters gathered from the query string, form fields and JSON members (later sources win).
+public struct Parameters: Sendable {
+    private(set) var values: [String: String] = [:]
+
+    public init(_ pairs: [(name: String, value: String)] = []) {
+        for (name, value) in pairs { values[name] = value }
+    }
+
+    public subscript(name: String) -> String? { values[name] }
+    public var names: [String] { values.keys.sorted() }
+
+    /// Adds (or replaces) one parameter.
+    public mutating func set(_ name: String, _ value: String) { values[name] = value }
+
+    /// Rejects any name outside `allowed`, so a typo is a clear 400 instead of a silent default.
+    public func requireKnown(_ allowed: Set<String>) throws {
+        if let unknown = names.first(where: { !allowed.contains($0) }) {
+            throw APIError.invalidParameter("unknown parameter '\(unknown)'; known: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// A finite number, or nil when absent.
+    public func double(_ name: String) throws -> Double? {
+        guard let text = self[name] else { return nil }
+        guard let v = Double(text.trimmingSpaces()), v.isFinite else {
+            throw APIError.invalidParameter("\(name) must be a number, got '\(text)'")
+        }
+        return v
+    }
+
+    /// A number in `range`, or nil when absent.
+    public func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let v = try double(name) else { return nil }
+        guard range.contains(v) else {
+            throw APIError.invalidParameter("\(name) must be in [\(JSONValue.format(range.lowerBound)), \(JSONValue.format(range.upperBound))], got \(self[name]!)")
+        }
+        return v
+    }
+
+    /// An integer in `range`, or nil when absent.
+    public func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = self[name] else { return nil }
+        guard let v = Int(text.trimmingSpaces()) else {
+            throw APIError.invalidParameter("\(name) must be an integer, got '\(text)'")
+        }
+        guard range.contains(v) else {
+            throw APIError.invalidParameter("\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(v)")
+        }
+        return v
+    }
+
+    /// `true`/`false`/`1`/`0` (any case), or nil when absent.
+    public func bool(_ name: String) throws -> Bool? {
+        guard let text = self[name] else { return nil }
+        switch text.trimmingSpaces().lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw APIError.invalidParameter("\(name) must be true or false, got '\(text)'")
+        }
+    }
+
+    /// One of `choices`, or nil when absent.
+    public func choice<T: RawRepresentable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String, T: CaseIterable {
+        guard let text = self[name] else { return nil }
+        guard let v = T(rawValue: text.trimmingSpaces().lowercased()) else {
+            throw APIError.invalidParameter("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+        }
+        return v
+    }
+
+    /// Merges JSON object members as parameters: numbers and booleans as text, arrays comma-joined.
+    public mutating func merge(jsonMembers members: [(String, JSONValue)], skipping skipped: Set<String>) throws {
+        for (name, value) in members where !skipped.contains(name) {
+            set(name, try Parameters.text(of: value, name: name))
+        }
+    }
+
+    private static func text(of value: JSONValue, name: String) throws -> String {
+        switch value {
+        case .string(let s): return s
+        case .number(let d): return JSONValue.format(d)
+        case .float(let f): return f.description
+        case .bool(let b): return b ? "true" : "false"
+        case .array(let items):
+            return try items.map { item -> String in
+                switch item {
+                case .array, .object, .null: throw APIError.invalidParameter("\(name) must be a flat list of names or ids")
+                default: return try text(of: item, name: name)
+                }
+            }.joined(separator: ",")
+        case .null, .object:
+            throw APIError.invalidParameter("\(name) must be a string, number, boolean or list")
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import ArgusImage
+import ArgusModels
+import Foundation
+
+/// The Argus HTTP service: routes, limits, the inference scheduler and metrics over `HTTPServer`.
+///
+/// Every model family plugs in through `Detector`; nothing here knows a model's internals.
+public final class ArgusService: HTTPApplication, @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    public let registry: ModelRegistry
+    public let metrics = Metrics()
+    let scheduler: InferenceScheduler
+    private var server: HTTPServer?
+    private var router = Router()
+    private let readiness = NSCondition()
+    private var isReady = false
+    private var warmUpFailure: String?
+
+    public init(registry: ModelRegistry, configuration: ServerConfiguration) throws {
+        self.configuration = try configuration.validated()
+        self.registry = registry
+        guard !registry.models.isEmpty else { throw ServerConfigurationError(description: "no model to serve") }
+        scheduler = InferenceScheduler(workers: configuration.workers, queueCapacity: configuration.effectiveQueueCapacity)
+        router = makeRoutes()
+    }
+
+    deinit { stop() }
+
+    /// The bound port (after `start`).
+    public var port: Int { server?.port ?? 0 }
+
+    /// Starts listening, then warms every model up on the scheduler in the background (`/readyz` turns 200 after).
+    public func start() throws {
+        let http = HTTPServer(configuration: .init(host: configuration.host, port: configuration.port,
+                                                  connectionLimit: configuration.connectionLimit,
+                                                  connectionTimeoutSeconds: configuration.connectionTimeoutSeconds),
+                              application: self)
+        try http.start()
+        server = http
+        let warmUp = Thread { [weak self] in self?.warmUp() }
+        warmUp.name = "argus-warmup"
+        warmUp.start()
+    }
+
+    /// Stops the HTTP server and the workers.
+    public func stop() {
+        server?.stop()
+        server = nil
+        scheduler.shutdown()
+    }
+
+    /// Whether models are loaded and one warm-up inference per model passed.
+    public var ready: Bool { readiness.lock(); defer { readiness.unlock() }; return isReady }
+
+    /// Blocks until ready (true), warm-up failed or `timeout` seconds passed (false).
+    public func waitUntilReady(timeout: Double) -> Bool {
+        let limit = Date(timeIntervalSinceNow: timeout)
+        readiness.lock(); defer { readiness.unlock() }
+        while !isReady && warmUpFailure == nil {
+            if !readiness.wait(until: limit) { break }
+        }
+        return isReady
+    }
+
+    /// Why warm-up failed, if it did.
+    public var warmUpError: String? { readiness.lock(); defer { readiness.unlock() }; return warmUpFailure }
+
+    private func warmUp() {
+        // A mid-gray image the size of a typical camera frame's thumbnail.
+        let image = RGBImage(width: 320, height: 240, fill: (114, 114, 114))
+        var failure: String?
+        for model in registry.models {
+            do {
+                _ = try scheduler.run(deadline: MonotonicClock.now() + 600_000_000_000) {
+                    try model.detect(image, options: DetectOptions())
+                }
+            } catch {
+                failure = "warm-up of model '\(model.info.name)' failed: \(error)"
+                break
+            }
+        }
+        readiness.lock()
+        if let failure { warmUpFailure = failure } else { isReady = true }
+        readiness.broadcast()
+        readiness.unlock()
+        if let failure { FileHandle.standardError.write(Data("argus: \(failure)\n".utf8)) }
+    }
+
+    private func makeRoutes() -> Router {
+        var r = Router()
+        r.add("POST", "/detect") { [unowned self] in try self.detect($0, task: .detect) }
+        r.add("POST", "/segment") { [unowned self] in try self.detect($0, task: .segment) }
+        r.add("POST", "/evaluate") { [unowned self] in try self.evaluate($0) }
+        r.add("POST", "/v1/vision/detection") { [unowned self] in self.deepStackDetection($0) }
+        r.add("GET", "/models") { [unowned self] _ in self.listModels() }
+        r.add("GET", "/healthz") { _ in .json(200, .object([("status", "ok")])) }
+        r.add("GET", "/readyz") { [unowned self] _ in self.readyz() }
+        r.add("GET", "/metrics") { [unowned self] _ in self.metricsText() }
+        r.add("GET", "/openapi.json") { _ in
+            HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(OpenAPIDocument.json.utf8))
+        }
+        return r
+    }
+
+    /// The request's deadline as a monotonic time.
+    func deadline(for request: HTTPRequest) -> UInt64 {
+        request.receivedAt + UInt64(configuration.requestDeadlineSeconds * 1e9)
+    }
+
+    // MARK: HTTPApplication
+
+    public func bodyLimit(method: String, path: String) -> Int {
+        path == "/evaluate" ? configuration.maxEvaluateBodyBytes : configuration.maxBodyBytes
+    }
+
+    public func payloadTooLarge(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
+        let error = APIError.payloadTooLarge(limit: limit)
+        return request.path == "/v1/vision/detection" ? DeepStack.errorResponse(error) : error.response
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        metrics.adjustInFlight(1)
+        defer { metrics.adjustInFlight(-1) }
+        do {
+            return try router.handler(method: request.method, path: request.path)(request)
+        } catch {
+            let api = APIError.from(error)
+            if api.status >= 500 && api.code == "internal_error" {
+                FileHandle.standardError.write(Data("argus: internal error on \(request.method) \(request.path): \(api.message)\n".utf8))
+            }
+            return api.response
+        }
+    }
+
+    public func didRespond(to request: HTTPRequest, with response: HTTPResponse, milliseconds: Double) {
+        metrics.recordRequest(route: router.label(for: request.path), status: response.status, seconds: milliseconds / 1000)
+        if configuration.accessLog {
+            let line = "\(request.method) \(request.path) \(response.status) \(String(format: "%.1f", milliseconds))ms\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    // MARK: Small handlers
+
+    private func readyz() -> HTTPResponse {
+        if ready { return .json(200, .object([("status", "ready")])) }
+        let why = warmUpError ?? "models are warming up"
+        return APIError(status: 503, code: "not_ready", why).response
+    }
+
+    private func metricsText() -> HTTPResponse {
+        .text(200, metrics.exposition(queueDepth: scheduler.queueDepth, running: scheduler.runningCount, ready: ready),
+              contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    private func listModels() -> HTTPResponse {
+        let defaultName = registry.defaultModel?.info.name
+        let list: [JSONValue] = registry.models.map { model in
+            let info = model.info
+            return .object([
+                ("name", .string(info.name)),
+                ("family", .string(info.family)),
+                ("task", .string(info.task.rawValue)),
+                ("default", .bool(info.name == defaultName)),
+                ("classes", .array(info.classNames.map { .string($0) })),
+                ("input_size", .number(Double(info.defaults.imageSize))),
+                ("stride", .number(Double(info.stride))),
+                ("defaults", .object([
+                    ("conf", .float(info.defaults.confidence)),
+                    ("iou", .number(info.defaults.iou)),
+                    ("max_det", .number(Double(info.defaults.maxDetections))),
+                    ("imgsz", .number(Double(info.defaults.imageSize))),
+                ])),
+            ])
+        }
+        return .json(200, .object([("models", .array(list))]))
+    }
+}

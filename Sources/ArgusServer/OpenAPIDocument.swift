@@ -1,0 +1,1654 @@
+/// The OpenAPI document served at /openapi.json: the repository's openapi.json, embedded by
+/// tools/server_openapi_source.py (a test checks that the two are the same).
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Argus",
+    "version": "0.1.0",
+    "description": "Object detection and segmentation on the CPU. Every failure is {\"error\": {\"code\", \"message\"}} with its HTTP status (the DeepStack route keeps DeepStack's shape)."
+  },
+  "servers": [
+    {
+      "url": "http://127.0.0.1:8080"
+    }
+  ],
+  "paths": {
+    "/detect": {
+      "post": {
+        "summary": "Detect objects",
+        "description": "Boxes from any detection model, for one or several images.",
+        "operationId": "detect",
+        "parameters": [
+          {
+            "name": "model",
+            "in": "query",
+            "required": false,
+            "description": "Model name (GET /models); the first loaded model by default.",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "conf",
+            "in": "query",
+            "required": false,
+            "description": "Minimum score. Default: the model's reference default.",
+            "schema": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1
+            }
+          },
+          {
+            "name": "iou",
+            "in": "query",
+            "required": false,
+            "description": "NMS IoU threshold. Default: the model's reference default.",
+            "schema": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1
+            }
+          },
+          {
+            "name": "max_det",
+            "in": "query",
+            "required": false,
+            "description": "Most detections per image.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 10000
+            }
+          },
+          {
+            "name": "classes",
+            "in": "query",
+            "required": false,
+            "description": "Keep only these classes: comma-separated names or ids.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "agnostic_nms",
+            "in": "query",
+            "required": false,
+            "description": "Class-agnostic NMS.",
+            "schema": {
+              "type": "boolean"
+            }
+          },
+          {
+            "name": "imgsz",
+            "in": "query",
+            "required": false,
+            "description": "Network input size (long side).",
+            "schema": {
+              "type": "integer",
+              "minimum": 32,
+              "maximum": 4096
+            }
+          },
+          {
+            "name": "box_format",
+            "in": "query",
+            "required": false,
+            "description": "Box layout in the argus format.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "xyxy",
+                "xywh",
+                "cxcywh"
+              ]
+            }
+          },
+          {
+            "name": "normalized",
+            "in": "query",
+            "required": false,
+            "description": "Boxes divided by the image width and height.",
+            "schema": {
+              "type": "boolean"
+            }
+          },
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "description": "Result schema; coco writes COCO results (bbox xywh, category_id).",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "argus",
+                "coco"
+              ]
+            }
+          },
+          {
+            "name": "render",
+            "in": "query",
+            "required": false,
+            "description": "Return the image with boxes and labels drawn instead of JSON (one image).",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "png",
+                "jpeg"
+              ]
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "multipart/form-data": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "image"
+                ],
+                "properties": {
+                  "image": {
+                    "description": "One or more image files (repeat the field).",
+                    "oneOf": [
+                      {
+                        "type": "string",
+                        "contentMediaType": "application/octet-stream"
+                      },
+                      {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "contentMediaType": "application/octet-stream"
+                        },
+                        "minItems": 1
+                      }
+                    ]
+                  },
+                  "model": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Model name (GET /models); the first loaded model by default."
+                  },
+                  "conf": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "Minimum score. Default: the model's reference default."
+                  },
+                  "iou": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "NMS IoU threshold. Default: the model's reference default."
+                  },
+                  "max_det": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 10000,
+                    "description": "Most detections per image."
+                  },
+                  "classes": {
+                    "type": "string",
+                    "description": "Keep only these classes: comma-separated names or ids."
+                  },
+                  "agnostic_nms": {
+                    "type": "boolean",
+                    "description": "Class-agnostic NMS."
+                  },
+                  "imgsz": {
+                    "type": "integer",
+                    "minimum": 32,
+                    "maximum": 4096,
+                    "description": "Network input size (long side)."
+                  },
+                  "box_format": {
+                    "type": "string",
+                    "enum": [
+                      "xyxy",
+                      "xywh",
+                      "cxcywh"
+                    ],
+                    "description": "Box layout in the argus format."
+                  },
+                  "normalized": {
+                    "type": "boolean",
+                    "description": "Boxes divided by the image width and height."
+                  },
+                  "format": {
+                    "type": "string",
+                    "enum": [
+                      "argus",
+                      "coco"
+                    ],
+                    "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
+                  },
+                  "render": {
+                    "type": "string",
+                    "enum": [
+                      "png",
+                      "jpeg"
+                    ],
+                    "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                  }
+                }
+              }
+            },
+            "image/jpeg": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "image/jpeg"
+              }
+            },
+            "image/png": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "image/png"
+              }
+            },
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream"
+              }
+            },
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "image": {
+                    "type": "string",
+                    "description": "Base64 (or a data: URL) of one JPEG or PNG."
+                  },
+                  "images": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "minItems": 1,
+                    "description": "Base64 of several images."
+                  },
+                  "model": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Model name (GET /models); the first loaded model by default."
+                  },
+                  "conf": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "Minimum score. Default: the model's reference default."
+                  },
+                  "iou": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "NMS IoU threshold. Default: the model's reference default."
+                  },
+                  "max_det": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 10000,
+                    "description": "Most detections per image."
+                  },
+                  "agnostic_nms": {
+                    "type": "boolean",
+                    "description": "Class-agnostic NMS."
+                  },
+                  "imgsz": {
+                    "type": "integer",
+                    "minimum": 32,
+                    "maximum": 4096,
+                    "description": "Network input size (long side)."
+                  },
+                  "box_format": {
+                    "type": "string",
+                    "enum": [
+                      "xyxy",
+                      "xywh",
+                      "cxcywh"
+                    ],
+                    "description": "Box layout in the argus format."
+                  },
+                  "normalized": {
+                    "type": "boolean",
+                    "description": "Boxes divided by the image width and height."
+                  },
+                  "format": {
+                    "type": "string",
+                    "enum": [
+                      "argus",
+                      "coco"
+                    ],
+                    "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
+                  },
+                  "render": {
+                    "type": "string",
+                    "enum": [
+                      "png",
+                      "jpeg"
+                    ],
+                    "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                  },
+                  "classes": {
+                    "description": "Keep only these classes: comma-separated names or ids.",
+                    "oneOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "array",
+                        "items": {
+                          "type": [
+                            "string",
+                            "integer"
+                          ]
+                        }
+                      }
+                    ]
+                  }
+                },
+                "anyOf": [
+                  {
+                    "required": [
+                      "image"
+                    ]
+                  },
+                  {
+                    "required": [
+                      "images"
+                    ]
+                  }
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Detections per image (or the rendered image with render=png|jpeg).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DetectResponse"
+                }
+              },
+              "image/png": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/png"
+                }
+              },
+              "image/jpeg": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/jpeg"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad parameter or a malformed body (multipart, JSON, base64); also /segment with no model that produces masks.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "411": {
+            "description": "POST without a body length.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body over the byte limit, image over the pixel limit (read from its header), or too many images.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported Content-Type, or bytes that are neither JPEG nor PNG.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An image that cannot be decoded.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The inference queue is full; retry after the number of seconds in Retry-After.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "The request did not finish within its deadline.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/segment": {
+      "post": {
+        "summary": "Segment objects",
+        "description": "Masks from a model that produces them. Answers 400 (model_cannot_segment), naming the models that can, when the chosen or loaded models cannot.",
+        "operationId": "segment",
+        "parameters": [
+          {
+            "name": "model",
+            "in": "query",
+            "required": false,
+            "description": "Model name (GET /models); the first loaded model by default.",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "conf",
+            "in": "query",
+            "required": false,
+            "description": "Minimum score. Default: the model's reference default.",
+            "schema": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1
+            }
+          },
+          {
+            "name": "iou",
+            "in": "query",
+            "required": false,
+            "description": "NMS IoU threshold. Default: the model's reference default.",
+            "schema": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1
+            }
+          },
+          {
+            "name": "max_det",
+            "in": "query",
+            "required": false,
+            "description": "Most detections per image.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 10000
+            }
+          },
+          {
+            "name": "classes",
+            "in": "query",
+            "required": false,
+            "description": "Keep only these classes: comma-separated names or ids.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "agnostic_nms",
+            "in": "query",
+            "required": false,
+            "description": "Class-agnostic NMS.",
+            "schema": {
+              "type": "boolean"
+            }
+          },
+          {
+            "name": "imgsz",
+            "in": "query",
+            "required": false,
+            "description": "Network input size (long side).",
+            "schema": {
+              "type": "integer",
+              "minimum": 32,
+              "maximum": 4096
+            }
+          },
+          {
+            "name": "box_format",
+            "in": "query",
+            "required": false,
+            "description": "Box layout in the argus format.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "xyxy",
+                "xywh",
+                "cxcywh"
+              ]
+            }
+          },
+          {
+            "name": "normalized",
+            "in": "query",
+            "required": false,
+            "description": "Boxes divided by the image width and height.",
+            "schema": {
+              "type": "boolean"
+            }
+          },
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "description": "Result schema; coco writes COCO results (bbox xywh, category_id).",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "argus",
+                "coco"
+              ]
+            }
+          },
+          {
+            "name": "render",
+            "in": "query",
+            "required": false,
+            "description": "Return the image with boxes and labels drawn instead of JSON (one image).",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "png",
+                "jpeg"
+              ]
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "multipart/form-data": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "image"
+                ],
+                "properties": {
+                  "image": {
+                    "description": "One or more image files (repeat the field).",
+                    "oneOf": [
+                      {
+                        "type": "string",
+                        "contentMediaType": "application/octet-stream"
+                      },
+                      {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "contentMediaType": "application/octet-stream"
+                        },
+                        "minItems": 1
+                      }
+                    ]
+                  },
+                  "model": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Model name (GET /models); the first loaded model by default."
+                  },
+                  "conf": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "Minimum score. Default: the model's reference default."
+                  },
+                  "iou": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "NMS IoU threshold. Default: the model's reference default."
+                  },
+                  "max_det": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 10000,
+                    "description": "Most detections per image."
+                  },
+                  "classes": {
+                    "type": "string",
+                    "description": "Keep only these classes: comma-separated names or ids."
+                  },
+                  "agnostic_nms": {
+                    "type": "boolean",
+                    "description": "Class-agnostic NMS."
+                  },
+                  "imgsz": {
+                    "type": "integer",
+                    "minimum": 32,
+                    "maximum": 4096,
+                    "description": "Network input size (long side)."
+                  },
+                  "box_format": {
+                    "type": "string",
+                    "enum": [
+                      "xyxy",
+                      "xywh",
+                      "cxcywh"
+                    ],
+                    "description": "Box layout in the argus format."
+                  },
+                  "normalized": {
+                    "type": "boolean",
+                    "description": "Boxes divided by the image width and height."
+                  },
+                  "format": {
+                    "type": "string",
+                    "enum": [
+                      "argus",
+                      "coco"
+                    ],
+                    "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
+                  },
+                  "render": {
+                    "type": "string",
+                    "enum": [
+                      "png",
+                      "jpeg"
+                    ],
+                    "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                  }
+                }
+              }
+            },
+            "image/jpeg": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "image/jpeg"
+              }
+            },
+            "image/png": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "image/png"
+              }
+            },
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream"
+              }
+            },
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "image": {
+                    "type": "string",
+                    "description": "Base64 (or a data: URL) of one JPEG or PNG."
+                  },
+                  "images": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "minItems": 1,
+                    "description": "Base64 of several images."
+                  },
+                  "model": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Model name (GET /models); the first loaded model by default."
+                  },
+                  "conf": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "Minimum score. Default: the model's reference default."
+                  },
+                  "iou": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "NMS IoU threshold. Default: the model's reference default."
+                  },
+                  "max_det": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 10000,
+                    "description": "Most detections per image."
+                  },
+                  "agnostic_nms": {
+                    "type": "boolean",
+                    "description": "Class-agnostic NMS."
+                  },
+                  "imgsz": {
+                    "type": "integer",
+                    "minimum": 32,
+                    "maximum": 4096,
+                    "description": "Network input size (long side)."
+                  },
+                  "box_format": {
+                    "type": "string",
+                    "enum": [
+                      "xyxy",
+                      "xywh",
+                      "cxcywh"
+                    ],
+                    "description": "Box layout in the argus format."
+                  },
+                  "normalized": {
+                    "type": "boolean",
+                    "description": "Boxes divided by the image width and height."
+                  },
+                  "format": {
+                    "type": "string",
+                    "enum": [
+                      "argus",
+                      "coco"
+                    ],
+                    "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
+                  },
+                  "render": {
+                    "type": "string",
+                    "enum": [
+                      "png",
+                      "jpeg"
+                    ],
+                    "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                  },
+                  "classes": {
+                    "description": "Keep only these classes: comma-separated names or ids.",
+                    "oneOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "array",
+                        "items": {
+                          "type": [
+                            "string",
+                            "integer"
+                          ]
+                        }
+                      }
+                    ]
+                  }
+                },
+                "anyOf": [
+                  {
+                    "required": [
+                      "image"
+                    ]
+                  },
+                  {
+                    "required": [
+                      "images"
+                    ]
+                  }
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Detections per image (or the rendered image with render=png|jpeg).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DetectResponse"
+                }
+              },
+              "image/png": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/png"
+                }
+              },
+              "image/jpeg": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/jpeg"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad parameter or a malformed body (multipart, JSON, base64); also /segment with no model that produces masks.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "411": {
+            "description": "POST without a body length.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body over the byte limit, image over the pixel limit (read from its header), or too many images.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported Content-Type, or bytes that are neither JPEG nor PNG.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An image that cannot be decoded.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The inference queue is full; retry after the number of seconds in Retry-After.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "The request did not finish within its deadline.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/evaluate": {
+      "post": {
+        "summary": "Batch COCO evaluation (mAP)",
+        "operationId": "evaluate",
+        "description": "COCO ground truth and results in, pycocotools-style metrics out. The body limit is separate (larger) from /detect's.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EvaluateRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Metrics.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed ground truth or results.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "411": {
+            "description": "No body length.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body over the /evaluate byte limit.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Not application/json.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "501": {
+            "description": "This build has no evaluator.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The inference queue is full; retry after the number of seconds in Retry-After.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "The request did not finish within its deadline.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/vision/detection": {
+      "post": {
+        "summary": "DeepStack / CodeProject.AI compatible detection",
+        "operationId": "deepstackDetection",
+        "description": "For Frigate, Blue Iris, Agent DVR and Double Take. Integer pixel boxes, sorted by confidence descending.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "multipart/form-data": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "image"
+                ],
+                "properties": {
+                  "image": {
+                    "type": "string",
+                    "contentMediaType": "application/octet-stream"
+                  },
+                  "min_confidence": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "default": 0.4
+                  },
+                  "model": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Predictions.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad parameter or a malformed body (multipart, JSON, base64); also /segment with no model that produces masks.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackError"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackError"
+                }
+              }
+            }
+          },
+          "411": {
+            "description": "POST without a body length.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackError"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body over the byte limit, image over the pixel limit (read from its header), or too many images.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackError"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported Content-Type, or bytes that are neither JPEG nor PNG.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackError"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An image that cannot be decoded.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The inference queue is full; retry after the number of seconds in Retry-After.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackError"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "The request did not finish within its deadline.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeepStackError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/models": {
+      "get": {
+        "summary": "Loaded models",
+        "operationId": "listModels",
+        "responses": {
+          "200": {
+            "description": "Models in load order; the first is the default.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelList"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/healthz": {
+      "get": {
+        "summary": "Liveness",
+        "operationId": "healthz",
+        "responses": {
+          "200": {
+            "description": "The process is alive.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/readyz": {
+      "get": {
+        "summary": "Readiness",
+        "operationId": "readyz",
+        "responses": {
+          "200": {
+            "description": "Models loaded and one warm-up inference passed.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Still warming up (code not_ready), or warm-up failed.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus metrics",
+        "operationId": "metrics",
+        "responses": {
+          "200": {
+            "description": "Text exposition format 0.0.4.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "summary": "This document",
+        "operationId": "openapi",
+        "responses": {
+          "200": {
+            "description": "OpenAPI 3.1.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "Error": {
+        "type": "object",
+        "required": [
+          "error"
+        ],
+        "properties": {
+          "error": {
+            "type": "object",
+            "required": [
+              "code",
+              "message"
+            ],
+            "properties": {
+              "code": {
+                "type": "string"
+              },
+              "message": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      },
+      "Status": {
+        "type": "object",
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "type": "string"
+          }
+        }
+      },
+      "Detection": {
+        "type": "object",
+        "required": [
+          "box",
+          "score",
+          "class_id",
+          "label"
+        ],
+        "properties": {
+          "box": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 4,
+            "maxItems": 4,
+            "description": "In box_format order, in pixels of the oriented image unless normalized."
+          },
+          "score": {
+            "type": "number"
+          },
+          "class_id": {
+            "type": "integer"
+          },
+          "label": {
+            "type": "string"
+          }
+        }
+      },
+      "COCOResult": {
+        "type": "object",
+        "required": [
+          "image_id",
+          "category_id",
+          "bbox",
+          "score"
+        ],
+        "properties": {
+          "image_id": {
+            "type": "integer",
+            "description": "Index of the image in the request."
+          },
+          "category_id": {
+            "type": "integer",
+            "description": "COCO category id (1..90) for COCO-80 models, else the class id."
+          },
+          "bbox": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 4,
+            "maxItems": 4
+          },
+          "score": {
+            "type": "number"
+          }
+        }
+      },
+      "ImageResult": {
+        "type": "object",
+        "required": [
+          "width",
+          "height",
+          "orientation_applied",
+          "detections"
+        ],
+        "properties": {
+          "width": {
+            "type": "integer"
+          },
+          "height": {
+            "type": "integer"
+          },
+          "orientation_applied": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 8,
+            "description": "EXIF orientation applied (1: none)."
+          },
+          "detections": {
+            "type": "array",
+            "items": {
+              "oneOf": [
+                {
+                  "$ref": "#/components/schemas/Detection"
+                },
+                {
+                  "$ref": "#/components/schemas/COCOResult"
+                }
+              ]
+            }
+          }
+        }
+      },
+      "DetectResponse": {
+        "type": "object",
+        "required": [
+          "model",
+          "images",
+          "timing_ms"
+        ],
+        "properties": {
+          "model": {
+            "type": "string"
+          },
+          "images": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ImageResult"
+            }
+          },
+          "timing_ms": {
+            "type": "object",
+            "required": [
+              "decode",
+              "preprocess",
+              "inference",
+              "postprocess",
+              "total"
+            ],
+            "properties": {
+              "decode": {
+                "type": "number"
+              },
+              "preprocess": {
+                "type": "number"
+              },
+              "inference": {
+                "type": "number"
+              },
+              "postprocess": {
+                "type": "number"
+              },
+              "total": {
+                "type": "number"
+              }
+            }
+          }
+        }
+      },
+      "DeepStackPrediction": {
+        "type": "object",
+        "required": [
+          "label",
+          "confidence",
+          "x_min",
+          "y_min",
+          "x_max",
+          "y_max"
+        ],
+        "properties": {
+          "label": {
+            "type": "string"
+          },
+          "confidence": {
+            "type": "number"
+          },
+          "x_min": {
+            "type": "integer"
+          },
+          "y_min": {
+            "type": "integer"
+          },
+          "x_max": {
+            "type": "integer"
+          },
+          "y_max": {
+            "type": "integer"
+          }
+        }
+      },
+      "DeepStackResponse": {
+        "type": "object",
+        "required": [
+          "success",
+          "predictions"
+        ],
+        "properties": {
+          "success": {
+            "const": true
+          },
+          "predictions": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DeepStackPrediction"
+            }
+          },
+          "inferenceMs": {
+            "type": "integer"
+          },
+          "processMs": {
+            "type": "integer"
+          },
+          "moduleId": {
+            "type": "string"
+          },
+          "model": {
+            "type": "string"
+          }
+        }
+      },
+      "DeepStackError": {
+        "type": "object",
+        "required": [
+          "success",
+          "error"
+        ],
+        "properties": {
+          "success": {
+            "const": false
+          },
+          "error": {
+            "type": "string"
+          },
+          "code": {
+            "type": "integer"
+          }
+        }
+      },
+      "EvaluateRequest": {
+        "type": "object",
+        "required": [
+          "ground_truth",
+          "results"
+        ],
+        "properties": {
+          "ground_truth": {
+            "type": "object",
+            "description": "A COCO annotations document (images, annotations, categories)."
+          },
+          "results": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/COCOResult"
+            },
+            "description": "COCO results, e.g. /detect?format=coco output with image ids mapped."
+          },
+          "iou_type": {
+            "type": "string",
+            "enum": [
+              "bbox",
+              "segm"
+            ],
+            "default": "bbox"
+          }
+        }
+      },
+      "ModelList": {
+        "type": "object",
+        "required": [
+          "models"
+        ],
+        "properties": {
+          "models": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "name",
+                "family",
+                "task",
+                "default",
+                "classes",
+                "input_size",
+                "stride",
+                "defaults"
+              ],
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "family": {
+                  "type": "string"
+                },
+                "task": {
+                  "type": "string",
+                  "enum": [
+                    "detect",
+                    "segment"
+                  ]
+                },
+                "default": {
+                  "type": "boolean"
+                },
+                "classes": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                },
+                "input_size": {
+                  "type": "integer"
+                },
+                "stride": {
+                  "type": "integer"
+                },
+                "defaults": {
+                  "type": "object",
+                  "required": [
+                    "conf",
+                    "iou",
+                    "max_det",
+                    "imgsz"
+                  ],
+                  "properties": {
+                    "conf": {
+                      "type": "number"
+                    },
+                    "iou": {
+                      "type": "number"
+                    },
+                    "max_det": {
+                      "type": "integer"
+                    },
+                    "imgsz": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""#
+}

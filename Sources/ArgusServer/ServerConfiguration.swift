@@ -1,0 +1,59 @@
+import Foundation
+
+/// Everything `argus serve` can tune, with the documented defaults.
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on (IPv4 or IPv6 literal).
+    public var host = "127.0.0.1"
+    /// TCP port; 0 picks a free one.
+    public var port = 8080
+    /// Inference worker threads.
+    public var workers = ServerConfiguration.defaultWorkers
+    /// Jobs allowed to wait for a worker; nil means 2 x workers.
+    public var queueCapacity: Int?
+    /// Seconds from request arrival to answer before a 504.
+    public var requestDeadlineSeconds = 30.0
+    /// Largest request body for /detect, /segment and the DeepStack route.
+    public var maxBodyBytes = 32 << 20
+    /// Largest request body for /evaluate (ground truth and results can be big).
+    public var maxEvaluateBodyBytes = 128 << 20
+    /// Largest image, in pixels, checked from the header before decoding (decompression bombs).
+    public var maxPixels = 40_000_000
+    /// Most images in one request.
+    public var maxImagesPerRequest = 16
+    /// Concurrent HTTP connections (each has its own thread).
+    public var connectionLimit = 256
+    /// Seconds an idle connection is kept open.
+    public var connectionTimeoutSeconds = 60
+    /// Log one line per request to stderr.
+    public var accessLog = true
+
+    public init() {}
+
+    /// Workers by default: one per core (each with one BLAS thread), so throughput scales with cores.
+    public static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The effective queue capacity.
+    public var effectiveQueueCapacity: Int { queueCapacity ?? 2 * workers }
+
+    /// BLAS threads per worker so that workers x BLAS threads never exceed the cores.
+    public var blasThreadsPerWorker: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, workers)) }
+
+    /// Checks ranges; throws a message naming the bad setting.
+    public func validated() throws -> ServerConfiguration {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw ServerConfigurationError(description: message) } }
+        try check((0...65535).contains(port), "port must be in 0...65535")
+        try check((1...256).contains(workers), "workers must be in 1...256")
+        try check(effectiveQueueCapacity >= 0, "queue capacity must be >= 0")
+        try check(requestDeadlineSeconds > 0, "the request deadline must be positive")
+        try check(maxBodyBytes > 0 && maxEvaluateBodyBytes > 0, "body limits must be positive")
+        try check(maxPixels > 0, "the pixel limit must be positive")
+        try check(maxImagesPerRequest >= 1, "images per request must be >= 1")
+        try check(connectionLimit >= 1, "the connection limit must be >= 1")
+        return self
+    }
+}
+
+/// A server setting out of range.
+public struct ServerConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import ArgusServer
+import ArgusTensor
+import Foundation
+
+/// `argus serve`: the HTTP service (POST /detect, /segment, /evaluate, the DeepStack route, ...).
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the models over HTTP (libmicrohttpd).",
+        discussion: "The first model loaded is the default. Stop with Ctrl-C (SIGINT) or SIGTERM.")
+
+    @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "Load every checkpoint (.pt, .pth, .safetensors) in this directory, sorted by name.")
+    var models: String?
+
+    @Option(help: "Add one checkpoint (repeatable); its name is the file's stem.")
+    var weights: [String] = []
+
+    @Option(help: "Inference worker threads (default: one per core).")
+    var workers: Int?
+
+    @Option(help: "Requests allowed to wait for a worker before 503 (default: 2 x workers).")
+    var queue: Int?
+
+    @Option(help: "Seconds before a request is answered 504.")
+    var deadline = 30.0
+
+    @Option(name: .customLong("max-body-mb"), help: "Largest request body for /detect, /segment and /v1/vision/detection, in MiB.")
+    var maxBodyMB = 32
+
+    @Option(name: .customLong("max-evaluate-body-mb"), help: "Largest /evaluate body, in MiB.")
+    var maxEvaluateBodyMB = 128
+
+    @Option(name: .customLong("max-megapixels"), help: "Largest image, in megapixels, read from its header before decoding.")
+    var maxMegapixels = 40.0
+
+    @Option(name: .customLong("max-images"), help: "Most images in one request.")
+    var maxImages = 16
+
+    @Option(name: .customLong("max-connections"), help: "Concurrent HTTP connections.")
+    var maxConnections = 256
+
+    @Flag(help: "Do not log one line per request to stderr.")
+    var quiet = false
+
+    func validate() throws {
+        if models == nil && weights.isEmpty { throw ValidationError("give --models DIR or at least one --weights PATH") }
+        if maxBodyMB < 1 || maxEvaluateBodyMB < 1 { throw ValidationError("body limits must be at least 1 MiB") }
+        if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
+    }
+
+    func run() throws {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        if let workers { configuration.workers = workers }
+        configuration.queueCapacity = queue
+        configuration.requestDeadlineSeconds = deadline
+        configuration.maxBodyBytes = maxBodyMB << 20
+        configuration.maxEvaluateBodyBytes = maxEvaluateBodyMB << 20
+        configuration.maxPixels = Int(maxMegapixels * 1_000_000)
+        configuration.maxImagesPerRequest = maxImages
+        configuration.connectionLimit = maxConnections
+        configuration.accessLog = !quiet
+        do { configuration = try configuration.validated() } catch { throw ValidationError("\(error)") }
+        // Workers x BLAS threads never exceed the cores.
+        BLASThreads.set(configuration.blasThreadsPerWorker)
+
+        let registry = try ModelRegistry.load(directory: models, weights: weights)
+        let service = try ArgusService(registry: registry, configuration: configuration)
+        try service.start()
+        let hostText = host.contains(":") ? "[\(host)]" : host
+        log("argus: listening on http://\(hostText):\(service.port) with \(configuration.workers) worker(s) x "
+            + "\(configuration.blasThreadsPerWorker) BLAS thread(s); models: \(registry.names.joined(separator: ", ")) "
+            + "(default \(registry.names[0]))")
+
+        // Serve until SIGINT or SIGTERM, then stop cleanly.
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        if service.waitUntilReady(timeout: 600) {
+            log("argus: ready")
+        } else {
+            log("argus: not ready: \(service.warmUpError ?? "warm-up timed out")")
+        }
+        stop.wait()
+        log("argus: stopping")
+        service.stop()
+        sources.forEach { $0.cancel() }
+    }
+
+    private func log(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,41 @@
+import ArgusModels
+@testable import ArgusServer
+import XCTest
+
+/// A real server on an ephemeral loopback port, with its models warmed up.
+final class ServerHarness {
+    let service: ArgusService
+    var port: Int { service.port }
+
+    init(models: [any Detector] = [FakeDetector()], configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.workers = 2
+        configuration.accessLog = false
+        configure(&configuration)
+        service = try ArgusService(registry: try ModelRegistry(models), configuration: configuration)
+        try service.start()
+        guard service.waitUntilReady(timeout: 30) else { throw XCTSkip("server did not become ready: \(service.warmUpError ?? "timeout")") }
+    }
+
+    deinit { service.stop() }
+
+    func get(_ path: String) throws -> RawResponse {
+        try RawHTTPClient.request(port: port, method: "GET", path: path)
+    }
+
+    func post(_ path: String, contentType: String?, body: [UInt8], headers: [(String, String)] = []) throws -> RawResponse {
+        var all = headers
+        if let contentType { all.append(("Content-Type", contentType)) }
+        return try RawHTTPClient.request(port: port, method: "POST", path: path, headers: all, body: body)
+    }
+
+    func postMultipart(_ path: String, fields: [(String, String)] = [], images: [[UInt8]]) throws -> RawResponse {
+        let form = TestInputs.multipart(fields: fields, files: images.enumerated().map { ("image", "img\($0.offset).png", "image/png", $0.element) })
+        return try post(path, contentType: form.contentType, body: form.body)
+    }
+
+    func postJSON(_ path: String, _ json: String) throws -> RawResponse {
+        try post(path, contentType: "application/json", body: Array(json.utf8))
+    }
+}

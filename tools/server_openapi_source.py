@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Writes openapi.json (OpenAPI 3.1) for the Argus HTTP service and embeds it in
+Sources/ArgusServer/OpenAPIDocument.swift, so the file at the repository root and the
+document served at /openapi.json are the same. Run from the repository root:
+
+    python3 tools/server_openapi_source.py
+
+(Plain Python 3, no packages needed. ArgusServerTests fail if the two copies differ.)
+"""
+import json
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def error_response(description):
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def deepstack_error(description):
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeepStackError"}}}}
+
+
+DETECT_ERRORS = {
+    "400": error_response("A bad parameter or a malformed body (multipart, JSON, base64); also /segment with no model that produces masks."),
+    "404": error_response("Unknown model."),
+    "411": error_response("POST without a body length."),
+    "413": error_response("Body over the byte limit, image over the pixel limit (read from its header), or too many images."),
+    "415": error_response("Unsupported Content-Type, or bytes that are neither JPEG nor PNG."),
+    "422": error_response("An image that cannot be decoded."),
+    "503": {"description": "The inference queue is full; retry after the number of seconds in Retry-After.",
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "504": error_response("The request did not finish within its deadline."),
+}
+
+PARAMETER_SCHEMAS = {
+    "model": ({"type": "string", "minLength": 1}, "Model name (GET /models); the first loaded model by default."),
+    "conf": ({"type": "number", "minimum": 0, "maximum": 1}, "Minimum score. Default: the model's reference default."),
+    "iou": ({"type": "number", "minimum": 0, "maximum": 1}, "NMS IoU threshold. Default: the model's reference default."),
+    "max_det": ({"type": "integer", "minimum": 1, "maximum": 10000}, "Most detections per image."),
+    "classes": ({"type": "string"}, "Keep only these classes: comma-separated names or ids."),
+    "agnostic_nms": ({"type": "boolean"}, "Class-agnostic NMS."),
+    "imgsz": ({"type": "integer", "minimum": 32, "maximum": 4096}, "Network input size (long side)."),
+    "box_format": ({"type": "string", "enum": ["xyxy", "xywh", "cxcywh"]}, "Box layout in the argus format."),
+    "normalized": ({"type": "boolean"}, "Boxes divided by the image width and height."),
+    "format": ({"type": "string", "enum": ["argus", "coco"]}, "Result schema; coco writes COCO results (bbox xywh, category_id)."),
+    "render": ({"type": "string", "enum": ["png", "jpeg"]}, "Return the image with boxes and labels drawn instead of JSON (one image)."),
+}
+
+
+def query_parameters():
+    return [{"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+            for name, (schema, description) in PARAMETER_SCHEMAS.items()]
+
+
+def form_properties():
+    props = {}
+    for name, (schema, description) in PARAMETER_SCHEMAS.items():
+        if name == "classes":
+            props[name] = {"type": "string", "description": description}
+        else:
+            props[name] = dict(schema, description=description)
+    return props
+
+
+def detect_operation(summary, description, op_id):
+    multipart = {"type": "object", "required": ["image"],
+                 "properties": dict({"image": {"description": "One or more image files (repeat the field).",
+                                               "oneOf": [{"type": "string", "contentMediaType": "application/octet-stream"},
+                                                         {"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"}, "minItems": 1}]}},
+                                    **form_properties())}
+    json_body = {"type": "object",
+                 "properties": dict({"image": {"type": "string", "description": "Base64 (or a data: URL) of one JPEG or PNG."},
+                                     "images": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                                                "description": "Base64 of several images."}},
+                                    **{k: v for k, v in form_properties().items() if k != "classes"},
+                                    classes={"description": PARAMETER_SCHEMAS["classes"][1],
+                                             "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": ["string", "integer"]}}]}),
+                 "anyOf": [{"required": ["image"]}, {"required": ["images"]}]}
+    return {
+        "summary": summary, "description": description, "operationId": op_id,
+        "parameters": query_parameters(),
+        "requestBody": {"required": True, "content": {
+            "multipart/form-data": {"schema": multipart},
+            "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}},
+            "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+            "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
+            "application/json": {"schema": json_body},
+        }},
+        "responses": dict({"200": {"description": "Detections per image (or the rendered image with render=png|jpeg).",
+                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetectResponse"}},
+                                               "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+                                               "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}}}},
+                          **DETECT_ERRORS),
+    }
+
+
+def document():
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Argus", "version": "0.1.0",
+                 "description": "Object detection and segmentation on the CPU. Every failure is "
+                                "{\"error\": {\"code\", \"message\"}} with its HTTP status (the DeepStack route keeps DeepStack's shape)."},
+        "servers": [{"url": "http://127.0.0.1:8080"}],
+        "paths": {
+            "/detect": {"post": detect_operation("Detect objects", "Boxes from any detection model, for one or several images.", "detect")},
+            "/segment": {"post": detect_operation("Segment objects",
+                                                  "Masks from a model that produces them. Answers 400 (model_cannot_segment), naming the "
+                                                  "models that can, when the chosen or loaded models cannot.", "segment")},
+            "/evaluate": {"post": {
+                "summary": "Batch COCO evaluation (mAP)", "operationId": "evaluate",
+                "description": "COCO ground truth and results in, pycocotools-style metrics out. The body limit is separate (larger) from /detect's.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EvaluateRequest"}}}},
+                "responses": {
+                    "200": {"description": "Metrics.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "400": error_response("Malformed ground truth or results."),
+                    "411": error_response("No body length."),
+                    "413": error_response("Body over the /evaluate byte limit."),
+                    "415": error_response("Not application/json."),
+                    "501": error_response("This build has no evaluator."),
+                    "503": DETECT_ERRORS["503"], "504": DETECT_ERRORS["504"],
+                }}},
+            "/v1/vision/detection": {"post": {
+                "summary": "DeepStack / CodeProject.AI compatible detection", "operationId": "deepstackDetection",
+                "description": "For Frigate, Blue Iris, Agent DVR and Double Take. Integer pixel boxes, sorted by confidence descending.",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["image"],
+                    "properties": {"image": {"type": "string", "contentMediaType": "application/octet-stream"},
+                                   "min_confidence": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.4},
+                                   "model": {"type": "string"}}}}}},
+                "responses": {
+                    "200": {"description": "Predictions.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeepStackResponse"}}}},
+                    **{code: deepstack_error(resp["description"]) for code, resp in DETECT_ERRORS.items()},
+                }}},
+            "/models": {"get": {"summary": "Loaded models", "operationId": "listModels",
+                                "responses": {"200": {"description": "Models in load order; the first is the default.",
+                                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}}}}}},
+            "/healthz": {"get": {"summary": "Liveness", "operationId": "healthz",
+                                 "responses": {"200": {"description": "The process is alive.",
+                                                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}}}}},
+            "/readyz": {"get": {"summary": "Readiness", "operationId": "readyz",
+                                "responses": {"200": {"description": "Models loaded and one warm-up inference passed.",
+                                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+                                              "503": error_response("Still warming up (code not_ready), or warm-up failed.")}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "operationId": "metrics",
+                                 "responses": {"200": {"description": "Text exposition format 0.0.4.",
+                                                       "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
+                                      "responses": {"200": {"description": "OpenAPI 3.1.",
+                                                            "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+            "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
+            "Detection": {"type": "object", "required": ["box", "score", "class_id", "label"], "properties": {
+                "box": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
+                        "description": "In box_format order, in pixels of the oriented image unless normalized."},
+                "score": {"type": "number"}, "class_id": {"type": "integer"}, "label": {"type": "string"}}},
+            "COCOResult": {"type": "object", "required": ["image_id", "category_id", "bbox", "score"], "properties": {
+                "image_id": {"type": "integer", "description": "Index of the image in the request."},
+                "category_id": {"type": "integer", "description": "COCO category id (1..90) for COCO-80 models, else the class id."},
+                "bbox": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+                "score": {"type": "number"}}},
+            "ImageResult": {"type": "object", "required": ["width", "height", "orientation_applied", "detections"], "properties": {
+                "width": {"type": "integer"}, "height": {"type": "integer"},
+                "orientation_applied": {"type": "integer", "minimum": 1, "maximum": 8, "description": "EXIF orientation applied (1: none)."},
+                "detections": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Detection"},
+                                                                     {"$ref": "#/components/schemas/COCOResult"}]}}}},
+            "DetectResponse": {"type": "object", "required": ["model", "images", "timing_ms"], "properties": {
+                "model": {"type": "string"},
+                "images": {"type": "array", "items": {"$ref": "#/components/schemas/ImageResult"}},
+                "timing_ms": {"type": "object", "required": ["decode", "preprocess", "inference", "postprocess", "total"],
+                              "properties": {k: {"type": "number"} for k in ["decode", "preprocess", "inference", "postprocess", "total"]}}}},
+            "DeepStackPrediction": {"type": "object", "required": ["label", "confidence", "x_min", "y_min", "x_max", "y_max"], "properties": {
+                "label": {"type": "string"}, "confidence": {"type": "number"},
+                "x_min": {"type": "integer"}, "y_min": {"type": "integer"}, "x_max": {"type": "integer"}, "y_max": {"type": "integer"}}},
+            "DeepStackResponse": {"type": "object", "required": ["success", "predictions"], "properties": {
+                "success": {"const": True},
+                "predictions": {"type": "array", "items": {"$ref": "#/components/schemas/DeepStackPrediction"}},
+                "inferenceMs": {"type": "integer"}, "processMs": {"type": "integer"},
+                "moduleId": {"type": "string"}, "model": {"type": "string"}}},
+            "DeepStackError": {"type": "object", "required": ["success", "error"], "properties": {
+                "success": {"const": False}, "error": {"type": "string"}, "code": {"type": "integer"}}},
+            "EvaluateRequest": {"type": "object", "required": ["ground_truth", "results"], "properties": {
+                "ground_truth": {"type": "object", "description": "A COCO annotations document (images, annotations, categories)."},
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/COCOResult"},
+                            "description": "COCO results, e.g. /detect?format=coco output with image ids mapped."},
+                "iou_type": {"type": "string", "enum": ["bbox", "segm"], "default": "bbox"}}},
+            "ModelList": {"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {
+                "type": "object", "required": ["name", "family", "task", "default", "classes", "input_size", "stride", "defaults"],
+                "properties": {
+                    "name": {"type": "string"}, "family": {"type": "string"}, "task": {"type": "string", "enum": ["detect", "segment"]},
+                    "default": {"type": "boolean"}, "classes": {"type": "array", "items": {"type": "string"}},
+                    "input_size": {"type": "integer"}, "stride": {"type": "integer"},
+                    "defaults": {"type": "object", "required": ["conf", "iou", "max_det", "imgsz"], "properties": {
+                        "conf": {"type": "number"}, "iou": {"type": "number"}, "max_det": {"type": "integer"}, "imgsz": {"type": "integer"}}}}}}}},
+        }},
+    }
+
+
+def main():
+    text = json.dumps(document(), indent=2) + "\n"
+    (ROOT / "openapi.json").write_text(text)
+    assert '"""#' not in text
+    swift = ("/// The OpenAPI document served at /openapi.json: the repository's openapi.json, embedded by\n"
+             "/// tools/server_openapi_source.py (a test checks that the two are the same).\n"
+             "enum OpenAPIDocument {\n    static let json = #\"\"\"\n" + text + "\"\"\"#\n}\n")
+    (ROOT / "Sources/ArgusServer/OpenAPIDocument.swift").write_text(swift)
+
+
+if __name__ == "__main__":
+    main()
