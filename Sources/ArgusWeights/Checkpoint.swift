@@ -94,7 +94,10 @@ public final class Checkpoint: Sendable {
 
     /// Total element count over all named tensors (parameters and buffers).
     public var parameterCount: Int {
-        names.reduce(0) { $0 + (tensors[$1]?.count ?? 0) }
+        names.reduce(0) { total, name in
+            let (sum, overflow) = total.addingReportingOverflow(tensors[name]?.count ?? Int.max)
+            return overflow ? Int.max : sum
+        }
     }
 
     // MARK: - Reading tensors

@@ -43,6 +43,8 @@ extension Checkpoint {
                 return "tensor(\(t.dtypeName), \(t.shape)) " + PickleValue.list(items).json(maxLength: limit)
             }
             return "tensor(\(t.dtypeName), \(t.shape))"
+        case .object(let o):
+            return "<\(o.className)>"
         case .dict(let d) where limit < 1000 && d.values.contains(where: { $0.tensor != nil }):
             return "dict of \(d.count) entries"
         default:

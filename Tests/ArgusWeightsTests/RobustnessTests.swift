@@ -1,0 +1,166 @@
+import XCTest
+@testable import ArgusWeights
+
+/// Truncated, bit-flipped and hand-broken checkpoints: loading either succeeds or throws a
+/// `WeightsError`; it never traps, hangs or allocates without bound.
+final class RobustnessTests: XCTestCase {
+    private let files = ["state_dict.pt", "module.pt", "misc_p5.pt", "ckpt_ema.pt", "zip64_deflated.pt",
+                         "nested.pt", "tensors.safetensors"]
+
+    /// Loads and reads everything a caller could read; only WeightsError may escape.
+    private func exercise(_ bytes: [UInt8], _ what: String) {
+        do {
+            let ckpt = try Checkpoint(bytes: bytes)
+            for name in ckpt.names {
+                _ = try? ckpt.tensor(name)
+                _ = try? ckpt.int64s(name)
+            }
+            _ = ckpt.summary()
+            _ = ckpt.root.description
+        } catch {
+            XCTAssertTrue(error is WeightsError, "\(what): \(error)")
+        }
+    }
+
+    func testTruncationsAtManyPositions() throws {
+        for file in files {
+            let bytes = try Fixtures.bytes(file)
+            let step = max(1, bytes.count / 300)
+            for cut in stride(from: 0, to: bytes.count, by: step) {
+                exercise(Array(bytes[..<cut]), "\(file) cut at \(cut)")
+            }
+        }
+    }
+
+    func testBitFlipsAtManyPositions() throws {
+        var rng = SplitMix64(seed: 7)
+        for file in files {
+            let bytes = try Fixtures.bytes(file)
+            for _ in 0..<400 {
+                var mutated = bytes
+                let position = Int(rng.next() % UInt64(bytes.count))
+                mutated[position] ^= UInt8(1 << (rng.next() % 8))
+                exercise(mutated, "\(file) bit flip at \(position)")
+            }
+        }
+    }
+
+    /// Zip CRCs catch most flips above; here the pickle itself is mutated and the archive
+    /// rebuilt with valid CRCs, so every mutation reaches the unpickler and the state-dict walk.
+    func testMutatedPicklesBehindValidCRCs() throws {
+        var rng = SplitMix64(seed: 11)
+        for file in ["state_dict.pt", "module.pt", "misc_p5.pt", "ckpt_ema.pt"] {
+            let entries = try zipEntries(Fixtures.bytes(file))
+            let pickleIndex = try XCTUnwrap(entries.firstIndex { $0.name.hasSuffix("/data.pkl") })
+            let pickle = entries[pickleIndex].data
+            for round in 0..<500 {
+                var mutated = pickle
+                switch round % 4 {
+                case 0: mutated[Int(rng.next() % UInt64(pickle.count))] ^= UInt8(1 << (rng.next() % 8))
+                case 1: mutated[Int(rng.next() % UInt64(pickle.count))] = UInt8(truncatingIfNeeded: rng.next())
+                case 2: mutated = Array(mutated[..<Int(rng.next() % UInt64(pickle.count))])
+                default:
+                    let at = Int(rng.next() % UInt64(pickle.count - 4))
+                    mutated.replaceSubrange(at..<(at + 4), with: [0xFF, 0xFF, 0xFF, 0x7F])
+                }
+                var rebuilt = entries
+                rebuilt[pickleIndex].data = mutated
+                exercise(writeZip(rebuilt), "\(file) pickle mutation \(round)")
+            }
+        }
+    }
+
+    func testStorageShorterThanItsTensors() throws {
+        var entries = try zipEntries(Fixtures.bytes("state_dict.pt"))
+        let ckpt = try Checkpoint(bytes: writeZip(entries))
+        let key = try ckpt.stored("base").storage.key
+        let index = try XCTUnwrap(entries.firstIndex { $0.name.hasSuffix("/data/" + key) })
+        entries[index].data.removeLast(4)
+        XCTAssertThrowsError(try Checkpoint(bytes: writeZip(entries))) { error in
+            guard case WeightsError.corrupt = error else { return XCTFail("\(error)") }
+        }
+        entries.remove(at: index)
+        XCTAssertThrowsError(try Checkpoint(bytes: writeZip(entries))) { error in
+            XCTAssertTrue("\(error)".contains("missing"), "\(error)")
+        }
+    }
+
+    func testZipWithoutDataPickle() throws {
+        let entries = try zipEntries(Fixtures.bytes("state_dict.pt")).filter { !$0.name.hasSuffix("data.pkl") }
+        XCTAssertThrowsError(try Checkpoint(bytes: writeZip(entries))) { error in
+            guard case WeightsError.notACheckpoint = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testViewValidationCatchesOverflowAndOutOfRange() {
+        let storage = StorageRef(key: "0", typeName: "torch.FloatStorage", dtype: .float32, location: "cpu", count: 10)
+        func view(_ offset: Int, _ shape: [Int], _ stride: [Int]) -> StoredTensor {
+            StoredTensor(storage: storage, dtype: .float32, storageOffset: offset, shape: shape, stride: stride)
+        }
+        XCTAssertEqual(try view(0, [2, 5], [5, 1]).validate(available: 10, name: "t"), 10)
+        XCTAssertEqual(try view(9, [0, 7], [1, 1]).validate(available: 10, name: "t"), 0)
+        XCTAssertThrowsError(try view(1, [2, 5], [5, 1]).validate(available: 10, name: "t"))
+        XCTAssertThrowsError(try view(0, [1 << 40, 1 << 40], [1, 1]).validate(available: 10, name: "t"))
+        XCTAssertThrowsError(try view(0, [2, 2], [Int.max / 2, Int.max / 2]).validate(available: 10, name: "t"))
+        XCTAssertThrowsError(try view(0, [1 << 40], [0]).validate(available: 10, name: "t"))
+        XCTAssertThrowsError(try view(-1, [1], [1]).validate(available: 10, name: "t"))
+        XCTAssertThrowsError(try view(0, [2], [-1]).validate(available: 10, name: "t"))
+        XCTAssertThrowsError(try view(0, [2, 2], [1]).validate(available: 10, name: "t"))
+    }
+
+    // MARK: - A minimal zip reader/writer for rebuilding archives
+
+    struct ZipEntry {
+        var name: String
+        var data: [UInt8]
+    }
+
+    private func zipEntries(_ bytes: [UInt8]) throws -> [ZipEntry] {
+        let zip = try ZipArchive(bytes: bytes[...])
+        return try zip.entries.map { ZipEntry(name: $0.name, data: Array(try zip.data(of: $0))) }
+    }
+
+    /// Stored entries with correct CRC-32s, as torch writes them (minus the alignment padding).
+    private func writeZip(_ entries: [ZipEntry]) -> [UInt8] {
+        var out: [UInt8] = [], central: [UInt8] = []
+        func u16(_ v: Int, _ buf: inout [UInt8]) { buf += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
+        func u32(_ v: UInt32, _ buf: inout [UInt8]) { for i in 0..<4 { buf.append(UInt8((v >> (8 * UInt32(i))) & 0xFF)) } }
+        for e in entries {
+            let name = Array(e.name.utf8), crc = crc32(e.data), offset = UInt32(out.count)
+            u32(0x0403_4B50, &out); u16(20, &out); u16(0, &out); u16(0, &out); u16(0, &out); u16(0, &out)
+            u32(crc, &out); u32(UInt32(e.data.count), &out); u32(UInt32(e.data.count), &out)
+            u16(name.count, &out); u16(0, &out); out += name; out += e.data
+            u32(0x0201_4B50, &central); u16(20, &central); u16(20, &central); u16(0, &central); u16(0, &central)
+            u16(0, &central); u16(0, &central); u32(crc, &central); u32(UInt32(e.data.count), &central)
+            u32(UInt32(e.data.count), &central); u16(name.count, &central); u16(0, &central); u16(0, &central)
+            u16(0, &central); u16(0, &central); u32(0, &central); u32(offset, &central); central += name
+        }
+        let cdOffset = UInt32(out.count)
+        out += central
+        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(entries.count, &out); u16(entries.count, &out)
+        u32(UInt32(central.count), &out); u32(cdOffset, &out); u16(0, &out)
+        return out
+    }
+
+    private func crc32(_ data: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in data {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
+        }
+        return ~crc
+    }
+}
+
+/// A small deterministic PRNG so fuzz positions are reproducible.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
