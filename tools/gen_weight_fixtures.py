@@ -5,7 +5,7 @@ Run from the repo root with the reference venv:
     /work/venv-ref/bin/python tools/gen_weight_fixtures.py
 (the venv is made by `bash ../shared/bench/install_venv.sh DIR`; needs torch 2.x and numpy.)
 
-Each fixture is written by torch itself (torch.save) except the safetensors file and the
+Each fixture is written by torch itself (torch.save, zip and legacy formats) except the safetensors file and the
 ZIP64/deflated re-pack, which are written by hand here following their specifications and then
 read back with torch / zipfile to prove they are valid. `expected.json` holds what torch reads:
 state-dict names in order, dtype, shape and every value (as float32, float64 or int64).
@@ -302,6 +302,16 @@ def main():
     back = torch.load(os.path.join(OUT, "misc_p5.pt"), weights_only=False)
     assert back["big"] == 2 ** 70 and back["slice"] == slice(1, 10, 2)
     expected["misc_p5.pt"] = {"values": MISC_EXPECTED, "names": ["tensor"]}
+
+    torch.save(sd, os.path.join(OUT, "legacy_state_dict.pt"), _use_new_zipfile_serialization=False)
+    back = torch.load(os.path.join(OUT, "legacy_state_dict.pt"))
+    expected["legacy_state_dict.pt"] = describe_state(back)
+
+    legacy_net = TinyNet(seed=3)
+    torch.save(legacy_net, os.path.join(OUT, "legacy_module.pt"), _use_new_zipfile_serialization=False)
+    back = torch.load(os.path.join(OUT, "legacy_module.pt"), weights_only=False)
+    expected["legacy_module.pt"] = describe_state(tensor_state_from_module(back))
+    expected["legacy_module.pt"].update(cls="__main__.TinyNet", names_attr=back.names, nc=back.nc)
 
     repack_zip64(os.path.join(OUT, "state_dict.pt"), os.path.join(OUT, "zip64_deflated.pt"),
                  folder="my_ckpt")

@@ -1,6 +1,6 @@
 import ArgusTensor
 
-/// A checkpoint as published — a PyTorch zip (`torch.save`) or a safetensors file — read
+/// A checkpoint as published — a PyTorch zip or legacy `torch.save` file, or safetensors — read
 /// natively without executing any pickled code, with tensors handed out by `state_dict()` name.
 ///
 /// Immutable after loading and safe to share between threads. Tensor bytes stay in the file
@@ -8,7 +8,11 @@ import ArgusTensor
 public final class Checkpoint: Sendable {
     /// The container a checkpoint came from.
     public enum Format: String, Sendable {
-        case pytorch, safetensors
+        /// `torch.save` zip archive (torch >= 1.6).
+        case pytorch
+        /// `torch.save` before 1.6 (or with `_use_new_zipfile_serialization=False`).
+        case pytorchLegacy
+        case safetensors
     }
 
     public let format: Format
@@ -62,10 +66,19 @@ public final class Checkpoint: Sendable {
             storages = st.storages
             bigEndian = false
             metadata = st.metadata
-        } else if all.first == 0x80 {
-            throw WeightsError.unsupported("legacy (pre-1.6, non-zip) torch.save format; re-save it with a current torch")
+        } else if LegacyTorchFormat.matches(all) {
+            let torch = try LegacyTorchFormat(bytes: all)
+            let dict = try StateDict(root: torch.root)
+            format = .pytorchLegacy
+            root = torch.root
+            model = dict.model
+            names = dict.names
+            tensors = dict.tensors
+            storages = torch.storages
+            bigEndian = false
+            metadata = []
         } else {
-            throw WeightsError.notACheckpoint("neither a PyTorch zip (PK\\x03\\x04) nor a safetensors file")
+            throw WeightsError.notACheckpoint("neither a PyTorch checkpoint (zip or legacy) nor a safetensors file")
         }
         // Every named view must lie inside its storage; unconvertible dtypes fail only when read.
         for name in names where tensors[name]!.dtype != nil { _ = try storageBytes(of: tensors[name]!, name: name) }
@@ -146,11 +159,14 @@ public final class Checkpoint: Sendable {
         }
         guard let dtype = t.dtype else { throw WeightsError.unsupportedDType(t.dtypeName) }
         // An untyped storage (v3) declares bytes; a typed one declares elements of its own dtype.
-        let declaredBytes = t.storage.count.multipliedReportingOverflow(by: t.storage.dtype?.size ?? 1)
-        guard !declaredBytes.overflow, declaredBytes.partialValue <= bytes.count else {
+        let elementSize = t.storage.dtype?.size ?? 1
+        let declaredBytes = t.storage.count.multipliedReportingOverflow(by: elementSize)
+        let skipped = t.storage.offset.multipliedReportingOverflow(by: elementSize)
+        guard !declaredBytes.overflow, !skipped.overflow, t.storage.offset >= 0,
+              skipped.partialValue <= bytes.count, declaredBytes.partialValue <= bytes.count - skipped.partialValue else {
             throw WeightsError.corrupt("storage \(t.storage.key) declares \(t.storage.count) elements but holds \(bytes.count) bytes")
         }
-        let usable = bytes.prefix(declaredBytes.partialValue)
+        let usable = bytes.dropFirst(skipped.partialValue).prefix(declaredBytes.partialValue)
         _ = try t.validate(available: usable.count / dtype.size, name: name)
         return usable
     }

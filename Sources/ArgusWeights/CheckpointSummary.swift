@@ -14,7 +14,7 @@ extension Checkpoint {
             lines.append("metadata:")
             for (key, value) in metadata { lines.append("  \(key): \(value)") }
         }
-        if format == .pytorch, let dict = root.dict {
+        if format != .safetensors, let dict = root.dict {
             let entries = dict.stringEntries.filter { $0.value.tensor == nil }
             if !entries.isEmpty {
                 lines.append("checkpoint:")

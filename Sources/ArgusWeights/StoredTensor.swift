@@ -11,6 +11,17 @@ public struct StorageRef: Sendable, Equatable {
     public let location: String
     /// Element count the writer declared.
     public let count: Int
+    /// Elements to skip in the stored bytes: only legacy storage views (torch < 1.0) have one.
+    public let offset: Int
+
+    init(key: String, typeName: String, dtype: TensorDType?, location: String, count: Int, offset: Int = 0) {
+        self.key = key
+        self.typeName = typeName
+        self.dtype = dtype
+        self.location = location
+        self.count = count
+        self.offset = offset
+    }
 }
 
 /// A tensor as stored: a strided view into a storage, not yet read or converted.

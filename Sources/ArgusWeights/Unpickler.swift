@@ -32,6 +32,8 @@ struct Unpickler {
     private var stack: [Item] = []
     private var marks: [Int] = []
     private var memo: [Int: Item] = [:]
+    /// Storages named by persistent ids so far, first occurrence per key.
+    var storages: [String: StorageRef] = [:]
 
     init(_ bytes: ArraySlice<UInt8>) {
         reader = ByteReader(bytes, context: "pickle")
@@ -39,10 +41,17 @@ struct Unpickler {
 
     /// Runs the stream to its STOP opcode and returns the result.
     static func load(_ bytes: ArraySlice<UInt8>) throws -> PickleValue {
+        try loadPrefix(bytes).value
+    }
+
+    /// Reads one pickle from the start of `bytes`, which may continue past its STOP (legacy
+    /// torch files are several pickles and raw data back to back). Returns the index after
+    /// STOP and the storages the stream referenced, by key.
+    static func loadPrefix(_ bytes: ArraySlice<UInt8>) throws -> (value: PickleValue, end: Int, storages: [String: StorageRef]) {
         var vm = Unpickler(bytes)
         let result = try vm.run()
         var freezer = Freezer(boxes: vm.boxes)
-        return try freezer.freeze(result, depth: 0)
+        return (try freezer.freeze(result, depth: 0), vm.reader.position, vm.storages)
     }
 
     // MARK: - Stack helpers

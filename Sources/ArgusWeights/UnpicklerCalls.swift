@@ -56,24 +56,40 @@ extension Unpickler {
 
     // MARK: - Torch storages and tensors
 
-    /// torch's persistent id for a storage: `('storage', storage_type, key, location, numel)`.
+    /// torch's persistent id for a storage: `('storage', storage_type, key, location, numel)`;
+    /// legacy files add `view_metadata` (None, or `(view_key, offset, view_size)` before torch 1.0)
+    /// and name module classes as `('module', cls, source_file, source)`.
     mutating func persistentLoad(_ pid: Item, at offset: Int) throws -> Item {
         let parts = try tupleItems(pid)
-        guard parts.count == 5, case .leaf(.string("storage")) = parts[0],
+        if parts.count == 4, case .leaf(.string("module")) = parts[0] { return parts[1] }
+        guard parts.count == 5 || parts.count == 6, case .leaf(.string("storage")) = parts[0],
               case .leaf(.global(let module, let typeName)) = parts[1],
               case .leaf(let keyValue) = parts[2], case .leaf(.string(let location)) = parts[3],
               case .leaf(.int(let count)) = parts[4], count >= 0 else {
             throw WeightsError.corrupt("unrecognised persistent id at byte \(offset)")
         }
-        let key: String
-        switch keyValue {
-        case .string(let s): key = s
-        case .int(let i): key = String(i)
+        let key = try storageKey(keyValue, at: offset)
+        let dtype = module == "torch" ? TensorDType(torchStorageName: typeName) : nil
+        let root = StorageRef(key: key, typeName: module + "." + typeName, dtype: dtype, location: location, count: count)
+        if storages[key] == nil { storages[key] = root }
+        if parts.count == 6, case .box = parts[5] {
+            let view = try tupleItems(parts[5])
+            guard view.count == 3, case .leaf(.int(let viewOffset)) = view[1], case .leaf(.int(let viewCount)) = view[2],
+                  viewOffset >= 0, viewCount >= 0 else {
+                throw WeightsError.corrupt("bad storage view metadata at byte \(offset)")
+            }
+            return .leaf(.storage(StorageRef(key: key, typeName: root.typeName, dtype: dtype, location: location,
+                                             count: viewCount, offset: viewOffset)))
+        }
+        return .leaf(.storage(root))
+    }
+
+    private func storageKey(_ value: PickleValue, at offset: Int) throws -> String {
+        switch value {
+        case .string(let s): return s
+        case .int(let i): return String(i)
         default: throw WeightsError.corrupt("storage key is not a string at byte \(offset)")
         }
-        let dtype = module == "torch" ? TensorDType(torchStorageName: typeName) : nil
-        return .leaf(.storage(StorageRef(key: key, typeName: module + "." + typeName, dtype: dtype,
-                                         location: location, count: count)))
     }
 
     /// `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, hooks[, metadata])`;

@@ -5,7 +5,7 @@ import XCTest
 /// `WeightsError`; it never traps, hangs or allocates without bound.
 final class RobustnessTests: XCTestCase {
     private let files = ["state_dict.pt", "module.pt", "misc_p5.pt", "ckpt_ema.pt", "zip64_deflated.pt",
-                         "nested.pt", "tensors.safetensors"]
+                         "nested.pt", "tensors.safetensors", "legacy_state_dict.pt", "legacy_module.pt"]
 
     /// Loads and reads everything a caller could read; only WeightsError may escape.
     private func exercise(_ bytes: [UInt8], _ what: String) {

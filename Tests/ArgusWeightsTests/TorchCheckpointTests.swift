@@ -45,6 +45,22 @@ final class TorchCheckpointTests: XCTestCase {
         try assertMatchesExpected(ckpt, Fixtures.expected("zip64_deflated.pt"))
     }
 
+    func testLegacyFormatStateDict() throws {
+        let ckpt = try Fixtures.load("legacy_state_dict.pt")
+        XCTAssertEqual(ckpt.format, .pytorchLegacy)
+        try assertMatchesExpected(ckpt, Fixtures.expected("legacy_state_dict.pt"))
+    }
+
+    func testLegacyFormatWholeModule() throws {
+        let ckpt = try Fixtures.load("legacy_module.pt")
+        let expected = try Fixtures.expected("legacy_module.pt")
+        XCTAssertEqual(ckpt.format, .pytorchLegacy)
+        try assertMatchesExpected(ckpt, expected)
+        XCTAssertEqual(ckpt.model?.className, expected["cls"] as? String)
+        XCTAssertEqual(ckpt.model?["names"]?.strings, expected["names_attr"] as? [String])
+        XCTAssertEqual(ckpt.model?["nc"]?.int, expected["nc"] as? Int)
+    }
+
     func testNestedStateDict() throws {
         let ckpt = try Fixtures.load("nested.pt")
         try assertMatchesExpected(ckpt, Fixtures.expected("nested.pt"))
