@@ -35,7 +35,7 @@ extension ArgusService {
                 ("height", .number(Double(result.height))),
                 ("orientation_applied", .number(Double(result.orientation))),
                 ("detections", .array(result.detections.map {
-                    DetectionEncoding.encode($0, imageIndex: index, width: result.width, height: result.height,
+                    DetectionJSON.encode($0, imageIndex: index, width: result.width, height: result.height,
                                              parameters: parameters, classNames: model.info.classNames)
                 })),
             ])
