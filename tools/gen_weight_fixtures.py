@@ -36,7 +36,10 @@ DTYPE_NAMES = {
     torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16",
     torch.float64: "float64", torch.int64: "int64", torch.int32: "int32", torch.int16: "int16",
     torch.int8: "int8", torch.uint8: "uint8", torch.bool: "bool",
+    torch.uint16: "uint16", torch.uint32: "uint32",
 }
+INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool,
+              torch.uint16, torch.uint32)
 
 
 def describe(t):
@@ -46,7 +49,7 @@ def describe(t):
     that no JSON float parsing stands between torch and the comparison."""
     rec = {"dtype": DTYPE_NAMES[t.dtype], "shape": list(t.shape)}
     flat = t.detach().reshape(-1).contiguous()
-    if t.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool):
+    if t.dtype in INT_DTYPES:
         rec["ints"] = [int(v) for v in flat.to(torch.int64).tolist()]
     if t.dtype == torch.float64:
         rec["double_bits"] = [str(v) for v in flat.view(torch.int64).tolist()]
@@ -302,6 +305,15 @@ def main():
     back = torch.load(os.path.join(OUT, "misc_p5.pt"), weights_only=False)
     assert back["big"] == 2 ** 70 and back["slice"] == slice(1, 10, 2)
     expected["misc_p5.pt"] = {"values": MISC_EXPECTED, "names": ["tensor"]}
+
+    # dtypes added after the legacy storage classes travel as UntypedStorage + _rebuild_tensor_v3.
+    v3 = collections.OrderedDict()
+    v3["u16"] = torch.tensor([0, 1, 40000, 65535], dtype=torch.uint16)
+    v3["u32"] = torch.tensor([[7, 4000000000]], dtype=torch.uint32).t()
+    v3["f32"] = torch.tensor([0.5])
+    torch.save(v3, os.path.join(OUT, "v3_dtypes.pt"))
+    expected["v3_dtypes.pt"] = describe_state(torch.load(os.path.join(OUT, "v3_dtypes.pt")))
+    torch.save({"f8": torch.tensor([1.0, -2.0]).to(torch.float8_e4m3fn)}, os.path.join(OUT, "float8.pt"))
 
     torch.save(sd, os.path.join(OUT, "legacy_state_dict.pt"), _use_new_zipfile_serialization=False)
     back = torch.load(os.path.join(OUT, "legacy_state_dict.pt"))

@@ -69,7 +69,8 @@ extension Unpickler {
             throw WeightsError.corrupt("unrecognised persistent id at byte \(offset)")
         }
         let key = try storageKey(keyValue, at: offset)
-        let dtype = module == "torch" ? TensorDType(torchStorageName: typeName) : nil
+        // Typed storages are `torch.<Type>Storage`; torch >= 2 writes `torch.storage.UntypedStorage` (bytes).
+        let dtype = module == "torch" || module == "torch.storage" ? TensorDType(torchStorageName: typeName) : nil
         let root = StorageRef(key: key, typeName: module + "." + typeName, dtype: dtype, location: location, count: count)
         if storages[key] == nil { storages[key] = root }
         if parts.count == 6, case .box = parts[5] {

@@ -50,7 +50,7 @@ final class RobustnessTests: XCTestCase {
     func testMutatedPicklesBehindValidCRCs() throws {
         var rng = SplitMix64(seed: 11)
         for file in ["state_dict.pt", "module.pt", "misc_p5.pt", "ckpt_ema.pt"] {
-            let entries = try zipEntries(Fixtures.bytes(file))
+            let entries = try TestZip.entries(Fixtures.bytes(file))
             let pickleIndex = try XCTUnwrap(entries.firstIndex { $0.name.hasSuffix("/data.pkl") })
             let pickle = entries[pickleIndex].data
             for round in 0..<500 {
@@ -65,29 +65,29 @@ final class RobustnessTests: XCTestCase {
                 }
                 var rebuilt = entries
                 rebuilt[pickleIndex].data = mutated
-                exercise(writeZip(rebuilt), "\(file) pickle mutation \(round)")
+                exercise(TestZip.write(rebuilt), "\(file) pickle mutation \(round)")
             }
         }
     }
 
     func testStorageShorterThanItsTensors() throws {
-        var entries = try zipEntries(Fixtures.bytes("state_dict.pt"))
-        let ckpt = try Checkpoint(bytes: writeZip(entries))
+        var entries = try TestZip.entries(Fixtures.bytes("state_dict.pt"))
+        let ckpt = try Checkpoint(bytes: TestZip.write(entries))
         let key = try ckpt.stored("base").storage.key
         let index = try XCTUnwrap(entries.firstIndex { $0.name.hasSuffix("/data/" + key) })
         entries[index].data.removeLast(4)
-        XCTAssertThrowsError(try Checkpoint(bytes: writeZip(entries))) { error in
+        XCTAssertThrowsError(try Checkpoint(bytes: TestZip.write(entries))) { error in
             guard case WeightsError.corrupt = error else { return XCTFail("\(error)") }
         }
         entries.remove(at: index)
-        XCTAssertThrowsError(try Checkpoint(bytes: writeZip(entries))) { error in
+        XCTAssertThrowsError(try Checkpoint(bytes: TestZip.write(entries))) { error in
             XCTAssertTrue("\(error)".contains("missing"), "\(error)")
         }
     }
 
     func testZipWithoutDataPickle() throws {
-        let entries = try zipEntries(Fixtures.bytes("state_dict.pt")).filter { !$0.name.hasSuffix("data.pkl") }
-        XCTAssertThrowsError(try Checkpoint(bytes: writeZip(entries))) { error in
+        let entries = try TestZip.entries(Fixtures.bytes("state_dict.pt")).filter { !$0.name.hasSuffix("data.pkl") }
+        XCTAssertThrowsError(try Checkpoint(bytes: TestZip.write(entries))) { error in
             guard case WeightsError.notACheckpoint = error else { return XCTFail("\(error)") }
         }
     }
@@ -106,49 +106,6 @@ final class RobustnessTests: XCTestCase {
         XCTAssertThrowsError(try view(-1, [1], [1]).validate(available: 10, name: "t"))
         XCTAssertThrowsError(try view(0, [2], [-1]).validate(available: 10, name: "t"))
         XCTAssertThrowsError(try view(0, [2, 2], [1]).validate(available: 10, name: "t"))
-    }
-
-    // MARK: - A minimal zip reader/writer for rebuilding archives
-
-    struct ZipEntry {
-        var name: String
-        var data: [UInt8]
-    }
-
-    private func zipEntries(_ bytes: [UInt8]) throws -> [ZipEntry] {
-        let zip = try ZipArchive(bytes: bytes[...])
-        return try zip.entries.map { ZipEntry(name: $0.name, data: Array(try zip.data(of: $0))) }
-    }
-
-    /// Stored entries with correct CRC-32s, as torch writes them (minus the alignment padding).
-    private func writeZip(_ entries: [ZipEntry]) -> [UInt8] {
-        var out: [UInt8] = [], central: [UInt8] = []
-        func u16(_ v: Int, _ buf: inout [UInt8]) { buf += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
-        func u32(_ v: UInt32, _ buf: inout [UInt8]) { for i in 0..<4 { buf.append(UInt8((v >> (8 * UInt32(i))) & 0xFF)) } }
-        for e in entries {
-            let name = Array(e.name.utf8), crc = crc32(e.data), offset = UInt32(out.count)
-            u32(0x0403_4B50, &out); u16(20, &out); u16(0, &out); u16(0, &out); u16(0, &out); u16(0, &out)
-            u32(crc, &out); u32(UInt32(e.data.count), &out); u32(UInt32(e.data.count), &out)
-            u16(name.count, &out); u16(0, &out); out += name; out += e.data
-            u32(0x0201_4B50, &central); u16(20, &central); u16(20, &central); u16(0, &central); u16(0, &central)
-            u16(0, &central); u16(0, &central); u32(crc, &central); u32(UInt32(e.data.count), &central)
-            u32(UInt32(e.data.count), &central); u16(name.count, &central); u16(0, &central); u16(0, &central)
-            u16(0, &central); u16(0, &central); u32(0, &central); u32(offset, &central); central += name
-        }
-        let cdOffset = UInt32(out.count)
-        out += central
-        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(entries.count, &out); u16(entries.count, &out)
-        u32(UInt32(central.count), &out); u32(cdOffset, &out); u16(0, &out)
-        return out
-    }
-
-    private func crc32(_ data: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in data {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
-        }
-        return ~crc
     }
 }
 

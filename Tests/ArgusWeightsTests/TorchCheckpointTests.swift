@@ -45,6 +45,41 @@ final class TorchCheckpointTests: XCTestCase {
         try assertMatchesExpected(ckpt, Fixtures.expected("zip64_deflated.pt"))
     }
 
+    func testUntypedStorageWithExplicitDType() throws {
+        // uint16/uint32 travel as torch.storage.UntypedStorage + _rebuild_tensor_v3(..., dtype).
+        let ckpt = try Fixtures.load("v3_dtypes.pt")
+        try assertMatchesExpected(ckpt, Fixtures.expected("v3_dtypes.pt"))
+        XCTAssertEqual(try ckpt.stored("u16").storage.typeName, "torch.storage.UntypedStorage")
+        XCTAssertEqual(try ckpt.int64s("u32"), [7, 4_000_000_000])
+    }
+
+    func testUnconvertibleDTypeIsListedButNotRead() throws {
+        let ckpt = try Fixtures.load("float8.pt")
+        XCTAssertEqual(ckpt.info("f8"), StoredTensorInfo(dtype: "torch.float8_e4m3fn", shape: [2]))
+        XCTAssertThrowsError(try ckpt.tensor("f8")) { error in
+            XCTAssertEqual(error as? WeightsError, .unsupportedDType("torch.float8_e4m3fn"))
+        }
+        XCTAssertTrue(ckpt.summary().contains("f8  torch.float8_e4m3fn  [2]"))
+    }
+
+    func testBigEndianArchive() throws {
+        // What a big-endian machine's torch.save writes: byteorder "big", every element byte-swapped.
+        let little = try Fixtures.load("state_dict.pt")
+        var sizes: [String: Int] = [:]
+        for name in little.names { let s = try little.stored(name).storage; sizes[s.key] = s.dtype!.size }
+        var entries = try TestZip.entries(Fixtures.bytes("state_dict.pt"))
+        for i in entries.indices {
+            if entries[i].name.hasSuffix("/byteorder") { entries[i].data = Array("big".utf8) }
+            guard let slash = entries[i].name.range(of: "/data/"),
+                  let size = sizes[String(entries[i].name[slash.upperBound...])] else { continue }
+            for start in stride(from: 0, to: entries[i].data.count, by: size) {
+                entries[i].data[start..<(start + size)].reverse()
+            }
+        }
+        let big = try Checkpoint(bytes: TestZip.write(entries))
+        try assertMatchesExpected(big, Fixtures.expected("state_dict.pt"))
+    }
+
     func testLegacyFormatStateDict() throws {
         let ckpt = try Fixtures.load("legacy_state_dict.pt")
         XCTAssertEqual(ckpt.format, .pytorchLegacy)
