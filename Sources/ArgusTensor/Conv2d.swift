@@ -36,8 +36,10 @@ func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -
     return array.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
-/// Bytes of im2col scratch per GEMM call: the chunk stays in L2 between im2col and the GEMM.
-let im2colChunkBytes = 384 * 1024
+/// Bytes of im2col scratch per GEMM call: the chunk stays in L2 (1 MiB here) between im2col and
+/// the GEMM. Measured on 3x3 64->64 at 160x112: 2.6x faster than one whole-image im2col; 192 KB to
+/// 768 KB perform alike.
+let im2colChunkBytes = 512 * 1024
 
 private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
                      _ g: ConvGeometry, _ activation: Activation?, _ out: UnsafeMutablePointer<Float>) {

@@ -1,47 +1,46 @@
 /// Depthwise conv (groups == Cin == Cout) as a direct loop: one kernel per channel, so a GEMM would
-/// have M = 1. Each output row is accumulated tap by tap over the columns where the tap reads the
-/// image (no per-element padding branches), then gets the fused bias and activation.
+/// have M = 1. Each output row is accumulated tap by tap, each tap a multiply-add over the columns
+/// where it reads the image (no per-element padding branches; the stride-1 loop auto-vectorizes),
+/// then gets the fused bias and activation while it is in L1.
+/// (Measured: this beats accumulating all taps in SIMD registers per column block on SSE2 codegen.)
 func depthwiseConv2d(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                      g: ConvGeometry, activation: Activation?, output: UnsafeMutablePointer<Float>) {
-    let kH = g.kH, kW = g.kW, sW = g.strideW, inW = g.inW, outW = g.outW
-    let taps = kH * kW
-    // Column ranges depend only on the kernel column j.
-    var ranges = [(lo: Int, hi: Int)]()
-    ranges.reserveCapacity(kW)
+    let kH = g.kH, kW = g.kW, sW = g.strideW, outW = g.outW
+    // Per kernel column: input column offset and the output columns where it reads the image.
+    let cols = UnsafeMutablePointer<Int>.allocate(capacity: 3 * kW)
+    defer { cols.deallocate() }
+    let colOffset = cols, colLo = cols + kW, colHi = cols + 2 * kW
     for j in 0..<kW {
-        ranges.append(ConvGeometry.validRange(offset: j * g.dilationW - g.padW, stride: sW,
-                                              inSize: inW, outSize: outW))
+        colOffset[j] = j * g.dilationW - g.padW
+        (colLo[j], colHi[j]) = ConvGeometry.validRange(offset: colOffset[j], stride: sW, inSize: g.inW, outSize: outW)
     }
-    ranges.withUnsafeBufferPointer { ranges in
-        for plane in 0..<(g.batch * g.inChannels) {
-            let c = plane % g.inChannels
-            let src = input + plane * g.inPlane
-            let dstPlane = output + plane * g.outPlane
-            let w = weight + c * taps
-            for oh in 0..<g.outH {
-                let dst = dstPlane + oh * outW
-                dst.update(repeating: 0, count: outW)
-                for i in 0..<kH {
-                    let ih = oh * g.strideH + i * g.dilationH - g.padH
-                    if ih < 0 || ih >= g.inH { continue }
-                    let srcRow = src + ih * inW
-                    for j in 0..<kW {
-                        let wv = w[i * kW + j]
-                        let (lo, hi) = ranges[j]
-                        let s = srcRow + (j * g.dilationW - g.padW)
-                        if sW == 1 {
-                            var ow = lo
-                            while ow < hi { dst[ow] += wv * s[ow]; ow += 1 }
-                        } else {
-                            var ow = lo
-                            while ow < hi { dst[ow] += wv * s[ow * sW]; ow += 1 }
-                        }
+    for plane in 0..<(g.batch * g.inChannels) {
+        let c = plane % g.inChannels
+        let src = input + plane * g.inPlane
+        let dstPlane = output + plane * g.outPlane
+        let w = weight + c * kH * kW
+        let b = bias?[c] ?? 0
+        for oh in 0..<g.outH {
+            let dst = dstPlane + oh * outW
+            dst.update(repeating: 0, count: outW)
+            for i in 0..<kH {
+                let ih = oh * g.strideH + i * g.dilationH - g.padH
+                if ih < 0 || ih >= g.inH { continue }
+                let srcRow = src + ih * g.inW
+                for j in 0..<kW {
+                    let wv = w[i * kW + j]
+                    let s = srcRow + colOffset[j]
+                    let hi = colHi[j]
+                    var ow = colLo[j]
+                    if sW == 1 {
+                        while ow < hi { dst[ow] += wv * s[ow]; ow += 1 }
+                    } else {
+                        while ow < hi { dst[ow] += wv * s[ow * sW]; ow += 1 }
                     }
                 }
-                let b = bias?[c] ?? 0
-                if b != 0 || activation != nil {
-                    Activation.biasAndActivate(dst, count: outW, bias: b, activation: activation)
-                }
+            }
+            if b != 0 || activation != nil {
+                Activation.biasAndActivate(dst, count: outW, bias: b, activation: activation)
             }
         }
     }
