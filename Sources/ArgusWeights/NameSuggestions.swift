@@ -3,7 +3,8 @@ enum NameSuggestions {
     static func closest(to name: String, in names: [String], limit: Int = 3) -> [String] {
         let target = Array(name.utf8)
         // Names far longer or shorter than the target cannot be close; skip the O(n*m) work.
-        let scored = names.compactMap { candidate -> (Int, String)? in
+        // Only the error path pays for this; a hostile file with millions of names gets a partial scan.
+        let scored = names.prefix(50_000).compactMap { candidate -> (Int, String)? in
             let c = Array(candidate.utf8)
             guard abs(c.count - target.count) <= max(8, target.count / 2) else { return nil }
             return (distance(target, c), candidate)

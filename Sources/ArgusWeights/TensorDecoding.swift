@@ -57,11 +57,13 @@ enum TensorDecoding {
                 for k in 0..<n {
                     buf[k] = read(raw, position)
                     var d = rank - 1
+                    // Wrapping arithmetic: a size-1 dimension may carry any stride (validate() cannot
+                    // bound it), and stepping past the last element must not trap.
                     while d >= 0 {
                         index[d] += 1
-                        position += t.stride[d]
+                        position &+= t.stride[d]
                         if index[d] < t.shape[d] { break }
-                        position -= t.stride[d] * t.shape[d]
+                        position &-= t.stride[d] &* t.shape[d]
                         index[d] = 0
                         d -= 1
                     }

@@ -4,6 +4,9 @@ import CZlib
 enum Zlib {
     /// zlib takes 32-bit lengths; larger buffers go through in pieces of this size.
     private static let chunk = 1 << 30
+    /// Output is produced through a window of this size, so memory follows what the stream
+    /// really inflates to, not what a (possibly lying) header declares.
+    private static let window = 1 << 20
 
     /// Inflates a raw deflate stream (zip method 8) that must produce exactly `size` bytes.
     static func inflateRaw(_ input: ArraySlice<UInt8>, size: Int, name: String) throws -> [UInt8] {
@@ -12,35 +15,32 @@ enum Zlib {
             throw WeightsError.corrupt("cannot start inflating \(name)")
         }
         defer { inflateEnd(&stream) }
-        // One spare byte: an empty window would stall zlib, and a stream longer than
-        // declared shows up as extra output.
-        var output = [UInt8](repeating: 0, count: size + 1)
+        var output: [UInt8] = []
+        output.reserveCapacity(min(size, input.count * 8 + window))
+        var buffer = [UInt8](repeating: 0, count: window)
         var status: Int32 = Z_OK
         input.withUnsafeBytes { inBuf in
-            output.withUnsafeMutableBytes { outBuf in
-                var inPos = 0, outPos = 0
-                while status == Z_OK {
-                    let inCount = min(chunk, inBuf.count - inPos)
-                    let outCount = min(chunk, outBuf.count - outPos)
-                    stream.next_in = UnsafeMutablePointer(
-                        mutating: inBuf.baseAddress?.advanced(by: inPos).assumingMemoryBound(to: Bytef.self))
-                    stream.avail_in = uInt(inCount)
-                    stream.next_out = outBuf.baseAddress?.advanced(by: outPos).assumingMemoryBound(to: Bytef.self)
-                    stream.avail_out = uInt(outCount)
+            var inPos = 0
+            while status == Z_OK && output.count <= size {
+                let inCount = min(chunk, inBuf.count - inPos)
+                stream.next_in = UnsafeMutablePointer(
+                    mutating: inBuf.baseAddress?.advanced(by: inPos).assumingMemoryBound(to: Bytef.self))
+                stream.avail_in = uInt(inCount)
+                let produced: Int = buffer.withUnsafeMutableBytes { outBuf in
+                    stream.next_out = outBuf.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_out = uInt(window)
                     status = inflate(&stream, Z_NO_FLUSH)
-                    let consumed = inCount - Int(stream.avail_in)
-                    let produced = outCount - Int(stream.avail_out)
-                    inPos += consumed
-                    outPos += produced
-                    if status == Z_OK && consumed == 0 && produced == 0 { status = Z_BUF_ERROR }
+                    return window - Int(stream.avail_out)
                 }
-                if status == Z_STREAM_END && outPos != size { status = Z_DATA_ERROR }
+                let consumed = inCount - Int(stream.avail_in)
+                inPos += consumed
+                output.append(contentsOf: buffer[0..<produced])
+                if status == Z_OK && consumed == 0 && produced == 0 { status = Z_BUF_ERROR }
             }
         }
-        guard status == Z_STREAM_END else {
+        guard status == Z_STREAM_END, output.count == size else {
             throw WeightsError.corrupt("deflated entry \(name) does not inflate to its declared \(size) bytes (zlib status \(status))")
         }
-        output.removeLast()
         return output
     }
 

@@ -92,6 +92,34 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    func testDeflateSizeMustMatchTheStream() throws {
+        let bytes = try Fixtures.bytes("zip64_deflated.pt")
+        let zip = try ZipArchive(bytes: bytes[...])
+        let entry = try XCTUnwrap(zip.entries.first { $0.method == 8 })
+        let expected = try zip.data(of: entry)
+        // The raw stream sits after the local header's name and extra field.
+        let local = entry.localHeaderOffset
+        let start = local + 30 + Int(bytes[local + 26]) + Int(bytes[local + 27]) << 8
+            + Int(bytes[local + 28]) + Int(bytes[local + 29]) << 8
+        let raw = bytes[start..<(start + entry.compressedSize)]
+        XCTAssertEqual(try Zlib.inflateRaw(raw, size: entry.size, name: "x")[...], expected)
+        // A header claiming 1 GB (or one byte too many or too few) is refused, without allocating 1 GB.
+        for lie in [1 << 30, entry.size + 1, entry.size - 1] {
+            XCTAssertThrowsError(try Zlib.inflateRaw(raw, size: lie, name: "x"))
+        }
+        XCTAssertThrowsError(try Zlib.inflateRaw(raw.dropLast(3), size: entry.size, name: "x"))
+    }
+
+    func testSizeOneDimensionWithHugeStride() throws {
+        // torch allows any stride on a size-1 dimension; reading must not overflow.
+        let storage = StorageRef(key: "0", typeName: "torch.FloatStorage", dtype: .float32, location: "cpu", count: 4)
+        let t = StoredTensor(storage: storage, dtype: .float32, storageOffset: 0, shape: [2, 1, 2], stride: [1, Int.max, 2])
+        XCTAssertFalse(t.isContiguous)
+        let bytes: [UInt8] = [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40, 0, 0, 0x80, 0x40]  // 1, 2, 3, 4
+        XCTAssertEqual(try TensorDecoding.floats(t, bytes: bytes[...], name: "t", bigEndian: false), [1, 3, 2, 4])
+        XCTAssertEqual(try TensorDecoding.doubles(t, bytes: bytes[...], name: "t", bigEndian: false), [1, 3, 2, 4])
+    }
+
     func testViewValidationCatchesOverflowAndOutOfRange() {
         let storage = StorageRef(key: "0", typeName: "torch.FloatStorage", dtype: .float32, location: "cpu", count: 10)
         func view(_ offset: Int, _ shape: [Int], _ stride: [Int]) -> StoredTensor {
