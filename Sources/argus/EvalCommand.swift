@@ -1,0 +1,137 @@
+import ArgumentParser
+import ArgusEval
+import Foundation
+
+/// `argus eval`: COCO mAP (pycocotools 2.0.11 semantics) and PASCAL VOC AP of a results file against ground truth.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate COCO results against ground truth: COCO mAP exactly as pycocotools, and VOC AP@0.5.",
+        discussion: """
+        With --gt and --dt, prints pycocotools' summary table and any warnings on stderr and a JSON report on
+        stdout: stats (the 12 COCOeval.stats numbers), per_category_ap, ap50_per_category, voc, stats_named,
+        warnings. Input is checked first; errors say what to fix (unknown image ids, category ids absent from
+        the ground truth or 0-based, empty results, bbox and segm results mixed, malformed boxes or RLE).
+        --lenient accepts what pycocotools accepts (unknown categories are ignored, empty results score 0).
+        Limits: 1,000,000 images, 100,000 categories, 20,000,000 annotations and 20,000,000 detections;
+        at most 1,001 IoU or recall thresholds and 64 maxDets or area ranges; 100 megapixels per image for masks.
+
+        With --case FILE (or - for stdin), reads one conformance case of shared/eval ({iouType, gt, dt, params})
+        and prints {"stats", "per_category_ap", "ap50_per_category", "voc"}, accepting input as pycocotools does.
+        """)
+
+    @Option(name: .customLong("case"), help: "A conformance case file, or - for stdin.")
+    var casePath: String?
+
+    @Option(help: "COCO ground truth (instances.json).")
+    var gt: String?
+
+    @Option(help: "COCO results list (results.json), or - for stdin.")
+    var dt: String?
+
+    @Option(name: .customLong("iou-type"), help: "bbox or segm.")
+    var iouType: String = "bbox"
+
+    @Option(name: .customLong("max-dets"), help: "Detections per image for the AR numbers, comma-separated (at least 3; default 1,10,100).")
+    var maxDets: String?
+
+    @Option(name: .customLong("iou-thrs"), help: "IoU thresholds: comma-separated, or start:stop:count as np.linspace (default .5:.95:10).")
+    var iouThrs: String?
+
+    @Option(name: .customLong("img-ids"), help: "Evaluate only these image ids, comma-separated.")
+    var imgIds: String?
+
+    @Option(name: .customLong("cat-ids"), help: "Evaluate only these category ids, comma-separated.")
+    var catIds: String?
+
+    @Flag(name: .customLong("class-agnostic"), help: "Ignore category labels (pycocotools useCats=0).")
+    var classAgnostic = false
+
+    @Flag(help: "Accept everything pycocotools accepts; likely mistakes become warnings.")
+    var lenient = false
+
+    @Flag(name: .customLong("no-voc"), help: "Skip the PASCAL VOC numbers.")
+    var noVOC = false
+
+    @Flag(help: "Add precision over the recall thresholds per category and IoU threshold to the JSON.")
+    var curves = false
+
+    @Flag(help: "Do not print the summary table.")
+    var quiet = false
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if casePath == nil && (gt == nil || dt == nil) { throw ValidationError("give --case FILE, or both --gt and --dt") }
+        if casePath != nil && (gt != nil || dt != nil) { throw ValidationError("--case cannot be combined with --gt/--dt") }
+        if IoUType(rawValue: iouType) == nil { throw ValidationError("--iou-type must be bbox or segm") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let nThreads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        do {
+            if let casePath {
+                let c = try EvalCase(json: try readInput(casePath))
+                let report = try c.run(threads: nThreads)
+                emit(report.json(includeWarnings: false))
+                return
+            }
+            var params = EvalParams()
+            if let maxDets { params.maxDetections = try intList(maxDets, "--max-dets") }
+            if let iouThrs { params.iouThresholds = try thresholds(iouThrs) }
+            if let imgIds { params.imageIds = try intList(imgIds, "--img-ids") }
+            if let catIds { params.categoryIds = try intList(catIds, "--cat-ids") }
+            params.useCategories = !classAgnostic
+            let gtData = try readInput(gt!), dtData = try readInput(dt!)
+            let dataset = try COCODataset(json: gtData)
+            let results = try COCOResult.parseList(json: dtData)
+            let report = try Evaluation.run(gt: dataset, dt: results, iouType: IoUType(rawValue: iouType)!, params: params,
+                                            policy: lenient ? .pycocotools : .strict, voc: !noVOC, threads: nThreads)
+            var err = ""
+            for w in report.warnings { err += "argus eval: warning: \(w.message) [\(w.code)]\n" }
+            if !quiet { err += report.coco.summaryText + "\n" }
+            FileHandle.standardError.write(Data(err.utf8))
+            emit(report.json(curves: curves))
+        } catch let e as EvalError {
+            let lines = e.issues.map { "argus eval: error: \($0.message) [\($0.code)]" }.joined(separator: "\n")
+            FileHandle.standardError.write(Data((lines + "\n").utf8))
+            throw ExitCode.failure
+        } catch let e as CocoInputError {
+            FileHandle.standardError.write(Data("argus eval: error: \(e.message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func emit(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+
+    private func readInput(_ path: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard let d = FileManager.default.contents(atPath: path) else { throw CocoInputError(message: "cannot read \(path)") }
+        return d
+    }
+
+    private func intList(_ s: String, _ flag: String) throws -> [Int] {
+        try s.split(separator: ",").map {
+            guard let v = Int($0.trimmingCharacters(in: .whitespaces)) else { throw CocoInputError(message: "\(flag): '\($0)' is not an integer") }
+            return v
+        }
+    }
+
+    private func thresholds(_ s: String) throws -> [Double] {
+        let parts = s.split(separator: ":")
+        if parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]), let n = Int(parts[2]), n > 0, n <= 1001 {
+            return EvalParams.linspace(a, b, n)
+        }
+        return try s.split(separator: ",").map {
+            guard let v = Double($0.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                throw CocoInputError(message: "--iou-thrs: '\($0)' is not a number (use a,b,c or start:stop:count)")
+            }
+            return v
+        }
+    }
+}
+
+/// A command-line input problem (unreadable file, bad list).
+private struct CocoInputError: Error { let message: String }
