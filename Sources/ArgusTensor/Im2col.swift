@@ -27,6 +27,16 @@ func im2col(input: UnsafePointer<Float>, channels: Int, g: ConvGeometry,
                             (dst + lo).update(from: src + lo, count: hi - lo)
                         } else {
                             var ow = lo
+                            if sW == 2 {
+                                // Eight outputs from sixteen contiguous inputs (even lanes), while the
+                                // sixteenth input still lies inside the row.
+                                let rowLimit = inW - 16 - offset  // last ow*2 whose 16-float read stays in the row
+                                while ow + 8 <= hi && 2 * ow <= rowLimit {
+                                    let v = UnsafeRawPointer(src + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                                    UnsafeMutableRawPointer(dst + ow).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                                    ow += 8
+                                }
+                            }
                             while ow < hi {
                                 dst[ow] = src[ow * sW]
                                 ow += 1
