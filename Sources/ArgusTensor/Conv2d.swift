@@ -5,6 +5,8 @@
 /// - weight: [Cout, Cin / groups, kH, kW]; bias: [Cout].
 /// - Paths: 1x1 stride-1 unpadded = one GEMM straight on the input; depthwise (groups == Cin == Cout)
 ///   = direct loop; anything else = im2col in cache-sized chunks of output rows + GEMM per group.
+/// - Threads: the GEMMs use OpenBLAS's pool; im2col, the epilogue and depthwise split over as many
+///   workers as `BLASThreads.current`.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                    stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1,
                    activation: Activation? = nil) throws -> Tensor {
@@ -43,19 +45,27 @@ let im2colChunkBytes = 512 * 1024
 
 private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
                      _ g: ConvGeometry, _ activation: Activation?, _ out: UnsafeMutablePointer<Float>) {
+    let plane = g.outPlane
     let isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
     if g.groups == g.inChannels && g.groups == g.outChannels && !isPointwise {
-        depthwiseConv2d(input: x, weight: w, bias: b, g: g, activation: activation, output: out)
+        let planes = g.batch * g.inChannels
+        parallelRanges(planes, workers: workerCount(elements: planes * plane * g.kH * g.kW,
+                                                    available: BLASThreads.current)) {
+            depthwiseConv2d(input: x, weight: w, bias: b, g: g, planes: $0, activation: activation, output: out)
+        }
         return
     }
-    let m = g.outChannelsPerGroup, k = g.patchSize, plane = g.outPlane
+    let m = g.outChannelsPerGroup, k = g.patchSize
     let needsEpilogue = b != nil || activation != nil
+    let threads = BLASThreads.current
     // Runs the fused bias + activation over output columns [col0, col0 + cols) of one image and group.
     func epilogue(_ outGroup: UnsafeMutablePointer<Float>, group: Int, col0: Int, cols: Int) {
         guard needsEpilogue else { return }
-        for r in 0..<m {
-            Activation.biasAndActivate(outGroup + r * plane + col0, count: cols,
-                                       bias: b?[group * m + r] ?? 0, activation: activation)
+        parallelRanges(m, workers: workerCount(elements: m * cols, available: threads)) { rows in
+            for r in rows {
+                Activation.biasAndActivate(outGroup + r * plane + col0, count: cols,
+                                           bias: b?[group * m + r] ?? 0, activation: activation)
+            }
         }
     }
     if isPointwise {
@@ -81,7 +91,9 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
             while oh0 < g.outH {
                 let oh1 = min(g.outH, oh0 + rowsPerChunk)
                 let cols = (oh1 - oh0) * g.outW
-                im2col(input: src, channels: g.inChannelsPerGroup, g: g, rows: oh0, oh1, into: scratch)
+                parallelRanges(g.inChannelsPerGroup, workers: workerCount(elements: k * cols, available: threads)) {
+                    im2col(input: src, channels: $0, g: g, rows: oh0, oh1, into: scratch)
+                }
                 sgemm(m: m, n: cols, k: k, a: w + group * m * k, lda: k, b: scratch, ldb: cols,
                       c: dst + oh0 * g.outW, ldc: plane)
                 epilogue(dst, group: group, col0: oh0 * g.outW, cols: cols)

@@ -4,12 +4,13 @@
 ///
 /// Padding is handled per row segment (a zero run, a copy, a zero run), never per element;
 /// with stride 1 the middle run is a plain memcpy.
-func im2col(input: UnsafePointer<Float>, channels: Int, g: ConvGeometry,
+/// Only channels `channels` are written (their rows of `col`), so workers can split the channels.
+func im2col(input: UnsafePointer<Float>, channels: Range<Int>, g: ConvGeometry,
             rows oh0: Int, _ oh1: Int, into col: UnsafeMutablePointer<Float>) {
     let outW = g.outW, inW = g.inW, inH = g.inH
     let sW = g.strideW
-    var dst = col
-    for c in 0..<channels {
+    var dst = col + channels.lowerBound * g.kH * g.kW * (oh1 - oh0) * outW
+    for c in channels {
         let plane = input + c * g.inPlane
         for i in 0..<g.kH {
             let rowOffset = i * g.dilationH - g.padH

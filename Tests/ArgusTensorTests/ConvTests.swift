@@ -25,6 +25,23 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// Splitting im2col / epilogue / depthwise over workers (and OpenBLAS over threads) does not
+    /// change a single bit: every output element is computed the same way.
+    func testThreadCountDoesNotChangeResults() throws {
+        let before = BLASThreads.current
+        defer { BLASThreads.set(before) }
+        var gen = SplitMix(seed: 11)
+        let x = gen.tensor([2, 16, 67, 45])
+        for (w, groups, stride) in [(gen.tensor([24, 16, 3, 3]), 1, 2), (gen.tensor([16, 1, 3, 3]), 16, 1),
+                                    (gen.tensor([32, 16, 1, 1]), 1, 1)] {
+            BLASThreads.set(1)
+            let one = try conv2d(x, weight: w, stride: stride, padding: w.shape[2] / 2, groups: groups, activation: .silu)
+            BLASThreads.set(2)
+            let two = try conv2d(x, weight: w, stride: stride, padding: w.shape[2] / 2, groups: groups, activation: .silu)
+            assertClose(two, one, "threads \(w.shape)")
+        }
+    }
+
     /// The square-parameter overload and the unfused activation give the same as the fused call.
     func testSquareOverloadAndFusionAgree() throws {
         let c = Fixtures.all.first { $0.name == "conv_3x3_s2_p1_silu" }!
