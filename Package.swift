@@ -50,6 +50,8 @@ let package = Package(
         .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels"]),
         .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval"]),
         .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer"]),
+        .testTarget(name: "ArgusEndToEndTests",
+                    dependencies: ["ArgusModels", "ArgusEval", "ArgusImage", "ArgusDetection", "ArgusMask"]),
     ],
     swiftLanguageModes: [.v5]
 )
