@@ -209,7 +209,7 @@ def main():
     assert '"""#' not in text
     swift = ("/// The OpenAPI document served at /openapi.json: the repository's openapi.json, embedded by\n"
              "/// tools/server_openapi_source.py (a test checks that the two are the same).\n"
-             "enum OpenAPIDocument {\n    static let json = #\"\"\"\n" + text + "\"\"\"#\n}\n")
+             "public enum OpenAPIDocument {\n    /// The JSON text.\n    public static let json = #\"\"\"\n" + text + "\"\"\"#\n}\n")
     (ROOT / "Sources/ArgusServer/OpenAPIDocument.swift").write_text(swift)
 
 

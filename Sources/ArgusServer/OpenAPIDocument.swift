@@ -1,7 +1,8 @@
 /// The OpenAPI document served at /openapi.json: the repository's openapi.json, embedded by
 /// tools/server_openapi_source.py (a test checks that the two are the same).
-enum OpenAPIDocument {
-    static let json = #"""
+public enum OpenAPIDocument {
+    /// The JSON text.
+    public static let json = #"""
 {
   "openapi": "3.1.0",
   "info": {

@@ -1,7 +1,7 @@
 import ArgusDetection
 import ArgusImage
 import ArgusModels
-@testable import ArgusServer
+import ArgusServer
 import XCTest
 
 /// /detect through every input form, parameter source and output format, on a real server.

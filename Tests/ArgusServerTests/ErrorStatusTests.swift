@@ -1,5 +1,5 @@
 import ArgusImage
-@testable import ArgusServer
+import ArgusServer
 import XCTest
 
 /// Every error status of the API, and a catalogue of malformed inputs: each gets its 4xx and the

@@ -1,5 +1,5 @@
 import ArgusModels
-@testable import ArgusServer
+import ArgusServer
 import XCTest
 
 /// /models, /healthz, /readyz, /metrics, /openapi.json and the DeepStack-compatible route.

@@ -1,5 +1,5 @@
 import ArgusModels
-@testable import ArgusServer
+import ArgusServer
 import XCTest
 
 /// Concurrency, backpressure and deadlines.

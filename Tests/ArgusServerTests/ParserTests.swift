@@ -1,4 +1,4 @@
-@testable import ArgusServer
+import ArgusServer
 import XCTest
 
 /// The request parsers on their own: multipart framing, JSON, base64, media types, parameters.

@@ -1,5 +1,5 @@
 import ArgusModels
-@testable import ArgusServer
+import ArgusServer
 import XCTest
 
 /// A real server on an ephemeral loopback port, with its models warmed up.

@@ -1,5 +1,5 @@
 import ArgusImage
-@testable import ArgusServer
+import ArgusServer
 
 /// Small images and request bodies for the server tests.
 enum TestInputs {
