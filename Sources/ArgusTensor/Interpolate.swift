@@ -110,22 +110,27 @@ public func interpolateBilinear(_ x: Tensor, size: (Int, Int), alignCorners: Boo
     let (outH, outW) = size
     let ty = LinearTaps(input: h, output: outH, alignCorners: alignCorners, scaleFactor: scales?.0)
     let tx = LinearTaps(input: w, output: outW, alignCorners: alignCorners, scaleFactor: scales?.1)
+    // Separable evaluation with torch's rounding: each input row is interpolated along W once
+    // (rows[ih][ow] = fma(x[ih][c0], w0, x[ih][c1] * w1)), then every output row combines two of
+    // those rows. Per element this is exactly the generic kernel's arithmetic, done once per input row.
     return Tensor.uninitialized(shape: [n, c, outH, outW]) { out in
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: h * outW)
+        defer { rows.deallocate() }
         x.storage.withUnsafeBufferPointer { src in
             for plane in 0..<(n * c) {
                 let ip = src.baseAddress! + plane * h * w
                 let op = out.baseAddress! + plane * outH * outW
+                for ih in 0..<h {
+                    let s = ip + ih * w, r = rows + ih * outW
+                    for ow in 0..<outW {
+                        r[ow] = fusedMultiplyAdd(s[tx.i0[ow]], tx.l0[ow], s[tx.i1[ow]] * tx.l1[ow])
+                    }
+                }
                 for oh in 0..<outH {
-                    let r0 = ip + ty.i0[oh] * w, r1 = ip + ty.i1[oh] * w
+                    let top = rows + ty.i0[oh] * outW, bottom = rows + ty.i1[oh] * outW
                     let h0 = ty.l0[oh], h1 = ty.l1[oh]
                     let dst = op + oh * outW
-                    for ow in 0..<outW {
-                        let c0 = tx.i0[ow], c1 = tx.i1[ow], w0 = tx.l0[ow], w1 = tx.l1[ow]
-                        // Width inside, height outside, contracted like torch's generic kernel.
-                        let top = fusedMultiplyAdd(r0[c0], w0, r0[c1] * w1)
-                        let bottom = fusedMultiplyAdd(r1[c0], w0, r1[c1] * w1)
-                        dst[ow] = fusedMultiplyAdd(top, h0, bottom * h1)
-                    }
+                    for ow in 0..<outW { dst[ow] = fusedMultiplyAdd(top[ow], h0, bottom[ow] * h1) }
                 }
             }
         }

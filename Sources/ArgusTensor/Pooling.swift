@@ -44,7 +44,13 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), paddi
     let (n, c, h, w) = try x.nchw("maxPool2d")
     let g = try PoolGeometry(op: "maxPool2d", inH: h, inW: w, kernel: kernel, stride: stride, padding: padding,
                              dilation: dilation, ceilMode: ceilMode)
+    // Separable: per output row, the max over the window's rows for every input column, then the
+    // max over each window's columns. Max is exact, and NaN is sticky in both passes like torch's
+    // `val > max || isnan(val)`, so this equals torch's per-window loop (up to the sign of a zero
+    // maximum when a window holds both -0 and +0: the visiting order differs).
     return Tensor.uninitialized(shape: [n, c, g.outH, g.outW]) { out in
+        let colMax = UnsafeMutablePointer<Float>.allocate(capacity: w)
+        defer { colMax.deallocate() }
         x.storage.withUnsafeBufferPointer { src in
             for plane in 0..<(n * c) {
                 let ip = src.baseAddress! + plane * h * w
@@ -53,27 +59,32 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), paddi
                     var h0 = oh * g.sH - g.pH
                     let h1 = min(h0 + (g.kH - 1) * g.dH + 1, h)
                     while h0 < 0 { h0 += g.dH }
+                    colMax.update(from: ip + h0 * w, count: w)
+                    var ih = h0 + g.dH
+                    while ih < h1 {
+                        let row = ip + ih * w
+                        for iw in 0..<w { colMax[iw] = stickyMax(colMax[iw], row[iw]) }
+                        ih += g.dH
+                    }
                     for ow in 0..<g.outW {
                         var w0 = ow * g.sW - g.pW
                         let w1 = min(w0 + (g.kW - 1) * g.dW + 1, w)
                         while w0 < 0 { w0 += g.dW }
-                        var best = -Float.infinity
-                        var ih = h0
-                        while ih < h1 {
-                            var iw = w0
-                            while iw < w1 {
-                                let v = ip[ih * w + iw]
-                                if v > best || v.isNaN { best = v }
-                                iw += g.dW
-                            }
-                            ih += g.dH
-                        }
+                        var best = colMax[w0]
+                        var iw = w0 + g.dW
+                        while iw < w1 { best = stickyMax(best, colMax[iw]); iw += g.dW }
                         op[oh * g.outW + ow] = best
                     }
                 }
             }
         }
     }
+}
+
+/// torch's max_pool update: the new value wins if larger or NaN, so a NaN stays once seen.
+@inline(__always)
+private func stickyMax(_ best: Float, _ v: Float) -> Float {
+    (v > best || v.isNaN) ? v : best
 }
 
 /// torch.nn.functional.avg_pool2d (count_include_pad counts padding but never the ceil-mode overhang).
