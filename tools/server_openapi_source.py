@@ -112,15 +112,31 @@ def document():
                                                   "models that can, when the chosen or loaded models cannot.", "segment")},
             "/evaluate": {"post": {
                 "summary": "Batch COCO evaluation (mAP)", "operationId": "evaluate",
-                "description": "COCO ground truth and results in, pycocotools-style metrics out. The body limit is separate (larger) from /detect's.",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EvaluateRequest"}}}},
+                "description": "COCO ground truth and results in; pycocotools' 12 stats, per-category AP and PASCAL VOC AP@0.5 out. "
+                               "Runs on an inference worker (queue and deadline apply); its body limit is separate (larger) from /detect's.",
+                "parameters": [
+                    {"name": "iou_type", "in": "query", "required": False, "schema": {"type": "string", "enum": ["bbox", "segm"], "default": "bbox"}},
+                    {"name": "policy", "in": "query", "required": False, "description": "strict: likely mistakes (unknown ids, empty results) are 400; pycocotools: they only warn.",
+                     "schema": {"type": "string", "enum": ["strict", "pycocotools"], "default": "strict"}},
+                    {"name": "voc", "in": "query", "required": False, "schema": {"type": "boolean", "default": True}},
+                    {"name": "curves", "in": "query", "required": False, "schema": {"type": "boolean", "default": False}},
+                ],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/EvaluateRequest"}},
+                    "multipart/form-data": {"schema": {"type": "object", "required": ["ground_truth", "results"], "properties": {
+                        "ground_truth": {"type": "string", "contentMediaType": "application/json"},
+                        "results": {"type": "string", "contentMediaType": "application/json"},
+                        "params": {"type": "string", "contentMediaType": "application/json"},
+                        "iou_type": {"type": "string", "enum": ["bbox", "segm"]},
+                        "policy": {"type": "string", "enum": ["strict", "pycocotools"]},
+                        "voc": {"type": "boolean"}, "curves": {"type": "boolean"}}}},
+                }},
                 "responses": {
-                    "200": {"description": "Metrics.", "content": {"application/json": {"schema": {"type": "object"}}}},
-                    "400": error_response("Malformed ground truth or results."),
+                    "200": {"description": "Metrics.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EvaluateResponse"}}}},
+                    "400": error_response("Malformed JSON or multipart, a missing document, or input that cannot be evaluated (code invalid_evaluation_input)."),
                     "411": error_response("No body length."),
                     "413": error_response("Body over the /evaluate byte limit."),
-                    "415": error_response("Not application/json."),
-                    "501": error_response("This build has no evaluator."),
+                    "415": error_response("Neither application/json nor multipart/form-data."),
                     "503": DETECT_ERRORS["503"], "504": DETECT_ERRORS["504"],
                 }}},
             "/v1/vision/detection": {"post": {
@@ -188,9 +204,18 @@ def document():
                 "success": {"const": False}, "error": {"type": "string"}, "code": {"type": "integer"}}},
             "EvaluateRequest": {"type": "object", "required": ["ground_truth", "results"], "properties": {
                 "ground_truth": {"type": "object", "description": "A COCO annotations document (images, annotations, categories)."},
-                "results": {"type": "array", "items": {"$ref": "#/components/schemas/COCOResult"},
-                            "description": "COCO results, e.g. /detect?format=coco output with image ids mapped."},
-                "iou_type": {"type": "string", "enum": ["bbox", "segm"], "default": "bbox"}}},
+                "results": {"type": "array", "items": {"type": "object"},
+                            "description": "COCO results ({image_id, category_id, score, bbox and/or segmentation}), e.g. /detect?format=coco output with image ids mapped."},
+                "params": {"type": "object", "description": "pycocotools params: iouThrs, recThrs, maxDets, areaRng, areaRngLbl, useCats, imgIds, catIds."},
+                "iou_type": {"type": "string", "enum": ["bbox", "segm"], "default": "bbox"},
+                "policy": {"type": "string", "enum": ["strict", "pycocotools"], "default": "strict"},
+                "voc": {"type": "boolean"}, "curves": {"type": "boolean"}}},
+            "EvaluateResponse": {"type": "object", "required": ["stats", "per_category_ap", "ap50_per_category"], "properties": {
+                "stats": {"type": "array", "items": {"type": "number"}, "minItems": 12, "maxItems": 12,
+                          "description": "COCOeval.stats: AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl (-1: nothing to average)."},
+                "stats_named": {"type": "object"}, "per_category_ap": {"type": "object"}, "ap50_per_category": {"type": "object"},
+                "voc": {"type": "object"}, "iou_type": {"type": "string"}, "warnings": {"type": "array", "items": {"type": "object"}},
+                "curves": {"type": "object"}}},
             "ModelList": {"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {
                 "type": "object", "required": ["name", "family", "task", "default", "classes", "input_size", "stride", "defaults"],
                 "properties": {

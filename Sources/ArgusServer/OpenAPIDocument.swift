@@ -956,13 +956,103 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "Batch COCO evaluation (mAP)",
         "operationId": "evaluate",
-        "description": "COCO ground truth and results in, pycocotools-style metrics out. The body limit is separate (larger) from /detect's.",
+        "description": "COCO ground truth and results in; pycocotools' 12 stats, per-category AP and PASCAL VOC AP@0.5 out. Runs on an inference worker (queue and deadline apply); its body limit is separate (larger) from /detect's.",
+        "parameters": [
+          {
+            "name": "iou_type",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "bbox",
+                "segm"
+              ],
+              "default": "bbox"
+            }
+          },
+          {
+            "name": "policy",
+            "in": "query",
+            "required": false,
+            "description": "strict: likely mistakes (unknown ids, empty results) are 400; pycocotools: they only warn.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "strict",
+                "pycocotools"
+              ],
+              "default": "strict"
+            }
+          },
+          {
+            "name": "voc",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "boolean",
+              "default": true
+            }
+          },
+          {
+            "name": "curves",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "boolean",
+              "default": false
+            }
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
             "application/json": {
               "schema": {
                 "$ref": "#/components/schemas/EvaluateRequest"
+              }
+            },
+            "multipart/form-data": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "ground_truth",
+                  "results"
+                ],
+                "properties": {
+                  "ground_truth": {
+                    "type": "string",
+                    "contentMediaType": "application/json"
+                  },
+                  "results": {
+                    "type": "string",
+                    "contentMediaType": "application/json"
+                  },
+                  "params": {
+                    "type": "string",
+                    "contentMediaType": "application/json"
+                  },
+                  "iou_type": {
+                    "type": "string",
+                    "enum": [
+                      "bbox",
+                      "segm"
+                    ]
+                  },
+                  "policy": {
+                    "type": "string",
+                    "enum": [
+                      "strict",
+                      "pycocotools"
+                    ]
+                  },
+                  "voc": {
+                    "type": "boolean"
+                  },
+                  "curves": {
+                    "type": "boolean"
+                  }
+                }
               }
             }
           }
@@ -973,13 +1063,13 @@ public enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object"
+                  "$ref": "#/components/schemas/EvaluateResponse"
                 }
               }
             }
           },
           "400": {
-            "description": "Malformed ground truth or results.",
+            "description": "Malformed JSON or multipart, a missing document, or input that cannot be evaluated (code invalid_evaluation_input).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1009,17 +1099,7 @@ public enum OpenAPIDocument {
             }
           },
           "415": {
-            "description": "Not application/json.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "501": {
-            "description": "This build has no evaluator.",
+            "description": "Neither application/json nor multipart/form-data.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1557,9 +1637,13 @@ public enum OpenAPIDocument {
           "results": {
             "type": "array",
             "items": {
-              "$ref": "#/components/schemas/COCOResult"
+              "type": "object"
             },
-            "description": "COCO results, e.g. /detect?format=coco output with image ids mapped."
+            "description": "COCO results ({image_id, category_id, score, bbox and/or segmentation}), e.g. /detect?format=coco output with image ids mapped."
+          },
+          "params": {
+            "type": "object",
+            "description": "pycocotools params: iouThrs, recThrs, maxDets, areaRng, areaRngLbl, useCats, imgIds, catIds."
           },
           "iou_type": {
             "type": "string",
@@ -1568,6 +1652,63 @@ public enum OpenAPIDocument {
               "segm"
             ],
             "default": "bbox"
+          },
+          "policy": {
+            "type": "string",
+            "enum": [
+              "strict",
+              "pycocotools"
+            ],
+            "default": "strict"
+          },
+          "voc": {
+            "type": "boolean"
+          },
+          "curves": {
+            "type": "boolean"
+          }
+        }
+      },
+      "EvaluateResponse": {
+        "type": "object",
+        "required": [
+          "stats",
+          "per_category_ap",
+          "ap50_per_category"
+        ],
+        "properties": {
+          "stats": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 12,
+            "maxItems": 12,
+            "description": "COCOeval.stats: AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl (-1: nothing to average)."
+          },
+          "stats_named": {
+            "type": "object"
+          },
+          "per_category_ap": {
+            "type": "object"
+          },
+          "ap50_per_category": {
+            "type": "object"
+          },
+          "voc": {
+            "type": "object"
+          },
+          "iou_type": {
+            "type": "string"
+          },
+          "warnings": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "curves": {
+            "type": "object"
           }
         }
       },

@@ -1,6 +1,85 @@
+import ArgusEval
+import Foundation
+
+/// The /evaluate request parameters.
+enum EvaluateSettings {
+    static let names: Set<String> = ["iou_type", "policy", "voc", "curves"]
+
+    enum IoUKind: String, CaseIterable { case bbox, segm }
+    enum Policy: String, CaseIterable { case strict, pycocotools }
+}
+
 extension ArgusService {
-    /// POST /evaluate: the batch mAP endpoint.
+    /// POST /evaluate: COCO ground truth + COCO results in, pycocotools' metrics (and VOC AP) out.
+    ///
+    /// Accepts multipart/form-data with the files `ground_truth`, `results` and optionally `params`
+    /// (`curl -F ground_truth=@instances.json -F results=@results.json`), or one JSON object
+    /// `{"ground_truth": {...}, "results": [...], "params"?: {...}, "iou_type"?, "policy"?, "voc"?, "curves"?}`.
     func evaluate(_ request: HTTPRequest) throws -> HTTPResponse {
-        throw APIError(status: 501, code: "not_implemented", "the COCO evaluator is not built into this server yet")
+        var parameters = Parameters(request.query)
+        var documents: [String: [UInt8]] = [:]
+        if request.body.isEmpty {
+            if request.header("content-length") == nil && request.header("transfer-encoding") == nil { throw APIError.lengthRequired() }
+            throw APIError.badRequest("the request body is empty; send ground_truth and results")
+        }
+        guard let media = request.header("content-type").flatMap(MediaType.init) else {
+            throw APIError.unsupportedMediaType("send application/json or multipart/form-data")
+        }
+        switch media.essence {
+        case "application/json":
+            let document: JSONValue
+            do { document = try JSONParser.parse(request.body) } catch let error as JSONParseError {
+                throw APIError.badRequest("invalid JSON: \(error.description)")
+            }
+            guard case .object(let members) = document else { throw APIError.badRequest("the body must be a JSON object") }
+            for (name, value) in members {
+                switch name {
+                case "ground_truth", "results", "params": documents[name] = Array(value.serialized().utf8)
+                default: try parameters.merge(jsonMembers: [(name, value)], skipping: [])
+                }
+            }
+        case "multipart/form-data":
+            guard let boundary = media.parameters["boundary"], !boundary.isEmpty else {
+                throw APIError.badRequest("multipart/form-data without a boundary parameter")
+            }
+            let parts: [MultipartPart]
+            do { parts = try MultipartParser.parse(request.body, boundary: boundary) } catch let error as MultipartError {
+                throw APIError.badRequest("malformed multipart body: \(error.description)")
+            }
+            for part in parts {
+                switch part.name {
+                case "ground_truth", "results", "params": documents[part.name] = part.data
+                default:
+                    guard let text = part.text else { throw APIError.invalidParameter("form field '\(part.name)' is not UTF-8 text") }
+                    parameters.set(part.name, text)
+                }
+            }
+        default:
+            throw APIError.unsupportedMediaType("/evaluate takes application/json or multipart/form-data, not \(media.essence)")
+        }
+        try parameters.requireKnown(EvaluateSettings.names)
+        guard let gtBytes = documents["ground_truth"], let resultBytes = documents["results"] else {
+            throw APIError.badRequest("/evaluate needs both 'ground_truth' (a COCO annotations document) and 'results' (COCO results)")
+        }
+        let iouType: IoUType = (try parameters.choice("iou_type", EvaluateSettings.IoUKind.self) ?? .bbox) == .segm ? .segm : .bbox
+        let policy: ValidationPolicy = (try parameters.choice("policy", EvaluateSettings.Policy.self) ?? .strict) == .strict ? .strict : .pycocotools
+        let voc = try parameters.bool("voc") ?? true
+        let curves = try parameters.bool("curves") ?? false
+        let paramBytes = documents["params"]
+
+        let text: String = try scheduler.run(deadline: deadline(for: request)) {
+            do {
+                let gt = try COCODataset(json: Data(gtBytes))
+                let dt = try COCOResult.parseList(json: Data(resultBytes))
+                let params = try paramBytes.map { try EvalParams(json: Data($0)) } ?? EvalParams()
+                // One thread: the evaluation runs on an inference worker, which owns one core.
+                let report = try Evaluation.run(gt: gt, dt: dt, iouType: iouType, params: params, policy: policy,
+                                                voc: voc, threads: 1)
+                return report.json(includeWarnings: true, curves: curves)
+            } catch let error as EvalError {
+                throw APIError(status: 400, code: "invalid_evaluation_input", error.description)
+            }
+        }
+        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(text.utf8))
     }
 }
