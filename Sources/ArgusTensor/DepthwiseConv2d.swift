@@ -7,7 +7,7 @@
 func depthwiseConv2d(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                      g: ConvGeometry, planes: Range<Int>, activation: Activation?,
                      output: UnsafeMutablePointer<Float>) {
-    let kH = g.kH, kW = g.kW, sW = g.strideW, outW = g.outW
+    let kW = g.kW, sW = g.strideW, outW = g.outW
     // Per kernel column: input column offset and the output columns where it reads the image.
     let cols = UnsafeMutablePointer<Int>.allocate(capacity: 3 * kW)
     defer { cols.deallocate() }
@@ -16,6 +16,27 @@ func depthwiseConv2d(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, 
         colOffset[j] = j * g.dilationW - g.padW
         (colLo[j], colHi[j]) = ConvGeometry.validRange(offset: colOffset[j], stride: sW, inSize: g.inW, outSize: outW)
     }
+    if sW == 1 {
+        depthwiseRows(StrideOne.self, input, weight, bias, g, planes, activation, output, colOffset, colLo, colHi)
+    } else {
+        depthwiseRows(StrideAny.self, input, weight, bias, g, planes, activation, output, colOffset, colLo, colHi)
+    }
+}
+
+/// Column stride known at compile time (1) or read from the geometry, so the stride-1 loop
+/// compiles to contiguous vector multiply-adds.
+private protocol ColumnStride { static func of(_ g: ConvGeometry) -> Int }
+private enum StrideOne: ColumnStride { static func of(_ g: ConvGeometry) -> Int { 1 } }
+private enum StrideAny: ColumnStride { static func of(_ g: ConvGeometry) -> Int { g.strideW } }
+
+@inline(__always)
+private func depthwiseRows<S: ColumnStride>(_: S.Type, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                            _ bias: UnsafePointer<Float>?, _ g: ConvGeometry, _ planes: Range<Int>,
+                                            _ activation: Activation?, _ output: UnsafeMutablePointer<Float>,
+                                            _ colOffset: UnsafeMutablePointer<Int>, _ colLo: UnsafeMutablePointer<Int>,
+                                            _ colHi: UnsafeMutablePointer<Int>) {
+    let kH = g.kH, kW = g.kW, sW = S.of(g), outW = g.outW, inW = g.inW, inH = g.inH
+    let sH = g.strideH, dH = g.dilationH, pH = g.padH
     for plane in planes {
         let c = plane % g.inChannels
         let src = input + plane * g.inPlane
@@ -26,19 +47,15 @@ func depthwiseConv2d(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, 
             let dst = dstPlane + oh * outW
             dst.update(repeating: 0, count: outW)
             for i in 0..<kH {
-                let ih = oh * g.strideH + i * g.dilationH - g.padH
-                if ih < 0 || ih >= g.inH { continue }
-                let srcRow = src + ih * g.inW
+                let ih = oh * sH + i * dH - pH
+                if ih < 0 || ih >= inH { continue }
+                let srcRow = src + ih * inW
                 for j in 0..<kW {
                     let wv = w[i * kW + j]
                     let s = srcRow + colOffset[j]
                     let hi = colHi[j]
                     var ow = colLo[j]
-                    if sW == 1 {
-                        while ow < hi { dst[ow] += wv * s[ow]; ow += 1 }
-                    } else {
-                        while ow < hi { dst[ow] += wv * s[ow * sW]; ow += 1 }
-                    }
+                    while ow < hi { dst[ow] += wv * s[ow * sW]; ow += 1 }
                 }
             }
             if b != 0 || activation != nil {
