@@ -37,6 +37,7 @@ extension ArgusService {
             let minConfidence = try p.double("min_confidence", in: 0...1) ?? 0.4
             let model = try chooseModel(p["model"], task: .detect)
             let options = try DetectOptions(confidence: Float(minConfidence)).validated()
+            try body.checkImageCount()
             try body.checkHeaders(maxPixels: configuration.maxPixels)
             let maxPixels = configuration.maxPixels, metrics = self.metrics
             let deadline = self.deadline(for: request)

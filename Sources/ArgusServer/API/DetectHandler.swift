@@ -11,6 +11,7 @@ extension ArgusService {
         var options = parameters.options
         options.classes = try DetectParameters.resolveClasses(parameters.classesText, classNames: model.info.classNames)
         options = try options.validated()
+        try body.checkImageCount()
         if parameters.render != nil && body.images.count > 1 {
             throw APIError.invalidParameter("render returns one image; send one image per request")
         }

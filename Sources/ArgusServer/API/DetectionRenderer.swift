@@ -7,8 +7,9 @@ enum DetectionRenderer {
     @discardableResult
     static func draw(_ detections: [Detection], on image: inout RGBImage) throws -> Int {
         let shortSide = min(image.width, image.height)
-        let thickness = max(1, shortSide / 300)
-        let scale = max(1, shortSide / 320)
+        // About 2 px lines and 14 px text on a 480-pixel-high frame, growing with the image.
+        let thickness = max(2, shortSide / 320)
+        let scale = max(1, Int((Double(shortSide) / 320).rounded()))
         let order = stableOrderDescending(detections.map(\.score)).reversed()
         for index in order {
             let d = detections[index]

@@ -15,6 +15,7 @@ public struct ImageRequestBody: Sendable {
     /// Reads multipart/form-data (field `image`, repeatable), a raw image body, or JSON with base64.
     /// Query arguments come first; form fields and JSON members override them.
     public init(_ request: HTTPRequest, maxImages: Int) throws {
+        self.maxImages = maxImages
         parameters = Parameters(request.query)
         images = []
         let contentType = request.header("content-type")
@@ -47,6 +48,13 @@ public struct ImageRequestBody: Sendable {
             throw APIError.unsupportedMediaType(
                 "Content-Type \(media.essence) is not accepted; use multipart/form-data, image/jpeg, image/png, application/octet-stream or application/json")
         }
+    }
+
+    private let maxImages: Int
+
+    /// Checks the image count and that none is empty; call after the parameters are parsed, so a bad
+    /// parameter is reported (400) before a limit (413).
+    public func checkImageCount() throws {
         if images.isEmpty { throw APIError.badRequest("no image in the request (multipart field 'image', or JSON member 'image'/'images')") }
         if images.count > maxImages {
             throw APIError(status: 413, code: "too_many_images", "\(images.count) images in one request, over the limit of \(maxImages)")
@@ -111,7 +119,7 @@ public struct ImageRequestBody: Sendable {
         try parameters.merge(jsonMembers: members, skipping: ["image", "images"])
     }
 
-    /// Checks format and pixel count from each header, before any decoding (413 / 415 / 422).
+    /// Checks format and pixel count from each header (after `checkImageCount`), before any decoding (413 / 415 / 422).
     public func checkHeaders(maxPixels: Int) throws {
         for (index, image) in images.enumerated() {
             do {

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Checks the live server against openapi.json with schemathesis (PyPI), bounded in examples and time.
+#
+#   bash tools/server_schemathesis.sh [ARGUS_BINARY] [WEIGHTS]
+#
+# Defaults: .build/release/argus and ../shared/weights/ultralytics/yolov5n.pt. Creates the venv
+# .venv-schemathesis (git-ignored) on first use. Starts `argus serve` on a free loopback port, waits for
+# /readyz, runs schemathesis, stops the server, and fails if schemathesis failed or the server died.
+# Environment: ST_MAX_EXAMPLES (20), ST_MAX_TIME seconds (120), SCHEMATHESIS_VERSION (4.32.5).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+ARGUS="${1:-$ROOT/.build/release/argus}"
+WEIGHTS="${2:-$ROOT/../shared/weights/ultralytics/yolov5n.pt}"
+VENV="$ROOT/.venv-schemathesis"
+[ -x "$ARGUS" ] || { echo "no argus binary at $ARGUS (swift build -c release)"; exit 2; }
+[ -f "$WEIGHTS" ] || { echo "no weights at $WEIGHTS"; exit 2; }
+if [ ! -x "$VENV/bin/st" ]; then
+  # Python 3.11's ast.parse can fail on schemathesis' larger modules ("AST constructor recursion depth
+  # mismatch"), so a newer interpreter is preferred when there is one.
+  PY=python3
+  for candidate in python3.13 python3.12 "$HOME"/.pyenv/versions/3.13*/bin/python3 "$HOME"/.pyenv/versions/3.12*/bin/python3; do
+    if "$candidate" -c 'import sys' >/dev/null 2>&1; then PY="$candidate"; break; fi
+  done
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install -q "schemathesis==${SCHEMATHESIS_VERSION:-4.32.5}"
+fi
+
+LOG="$(mktemp)"
+"$ARGUS" serve --weights "$WEIGHTS" --host 127.0.0.1 --port 0 --workers 2 --deadline 20 2>"$LOG" &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
+PORT=""
+for _ in $(seq 1 300); do
+  PORT="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$LOG" | head -1)"
+  if [ -n "$PORT" ] && curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; then break; fi
+  kill -0 "$SERVER" 2>/dev/null || { cat "$LOG"; echo "the server exited"; exit 1; }
+  sleep 0.2
+done
+[ -n "$PORT" ] || { cat "$LOG"; echo "the server did not start"; exit 1; }
+
+# positive_data_acceptance is left out: a schema cannot say "a decodable JPEG", so schema-valid random
+# bytes are rightly refused (415/422). Auth and resource-lifecycle checks do not apply (no auth, no resources).
+STATUS=0
+timeout $(( ${ST_MAX_TIME:-120} + 60 )) "$VENV/bin/st" run "$ROOT/openapi.json" --url "http://127.0.0.1:$PORT" \
+  --max-examples "${ST_MAX_EXAMPLES:-20}" --max-time "${ST_MAX_TIME:-120}" --workers 2 \
+  --checks all --exclude-checks positive_data_acceptance,ignored_auth,object_level_authorization,use_after_free,ensure_resource_availability \
+  || STATUS=$?
+kill -0 "$SERVER" 2>/dev/null || { echo "the server died during the run"; STATUS=1; }
+curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "the server stopped answering"; STATUS=1; }
+echo "server: $(grep -c ' 5[0-9][0-9] ' "$LOG" || true) responses with status 5xx (503/504 are load shedding; 500 is a bug)"
+grep ' 5[0-9][0-9] ' "$LOG" | head -20 || true
+if grep -q ' 500 ' "$LOG"; then echo "the server answered 500"; STATUS=1; fi
+exit $STATUS
