@@ -314,6 +314,10 @@ def cases():
         'in the order of catIds (the loop in computeIoU/evaluateImg), which matters for ties.', ['useCats'], 'bbox',
         gt, dt, {'useCats': 0, 'catIds': [3, 1, 2]})
     add('usecats0_default', 'useCats=0 with all categories.', ['useCats'], 'bbox', gt, dt, {'useCats': 0})
+    add('usecats0_repeated_catid', 'useCats=0 with a category id repeated in catIds: pycocotools pools that '
+        "category's GT and detections twice.", ['useCats', 'quirk'], 'bbox', gt, dt, {'useCats': 0, 'catIds': [2, 1, 2]})
+    add('usecats1_repeated_catid', 'useCats=1 with a repeated, unsorted catIds: np.unique makes it [1, 2].',
+        ['params'], 'bbox', gt, dt, {'catIds': [2, 2, 1]})
 
     gt = {'images': [{'id': 1, 'width': 100, 'height': 100}], 'categories': [{'id': 1, 'name': 'a'}],
           'annotations': [{'id': 0, 'image_id': 1, 'category_id': 1, 'bbox': box(10, 10, 20, 20), 'area': 400.0, 'iscrowd': 0},

@@ -25,22 +25,25 @@ extension PreparedEval {
         var pr = PrecisionRecall(T: T, R: R, K: K, A: A, M: M,
                                  precision: [Double](repeating: -1, count: T * R * K * A * M),
                                  recall: [Double](repeating: -1, count: T * K * A * M))
+        // Cells are sorted by (category, image): each category owns a contiguous run.
+        let I = max(imageIds.count, 1)
+        var catStart = [Int](repeating: 0, count: K + 1)
+        for key in cellKey { catStart[key / I + 1] += 1 }
+        for k in 0..<K { catStart[k + 1] += catStart[k] }
         pr.precision.withUnsafeMutableBufferPointer { pbuf in
             pr.recall.withUnsafeMutableBufferPointer { rbuf in
                 let out = AccumOutput(precision: pbuf, recall: rbuf)
                 parallelChunks(count: K, threads: threads) { range in
-                    for k in range { accumulateCategory(k, cells, out) }
+                    for k in range { accumulateCategory(k, catStart[k]..<catStart[k + 1], cells, out) }
                 }
             }
         }
         return pr
     }
 
-    private func accumulateCategory(_ k: Int, _ cells: CellResults, _ out: AccumOutput) {
+    private func accumulateCategory(_ k: Int, _ cellsOfK: Range<Int>, _ cells: CellResults, _ out: AccumOutput) {
         let T = params.iouThresholds.count, R = params.recallThresholds.count
         let K = categoryKeys.count, A = params.areaRanges.count, M = params.maxDetections.count
-        let I = imageIds.count
-        let cellsOfK = (0..<I).map { k * I + $0 }.filter { cells.nonEmpty[$0] }
         if cellsOfK.isEmpty { return }
         let recThrs = params.recallThresholds
         var entries = [Entry]()

@@ -40,7 +40,7 @@ public struct COCOEvaluator {
     /// As `init(gt:dt:iouType:params:threads:)`, reusing regions already built (e.g. for VOC too).
     public init(gt: COCODataset, dt: [COCOResult], iouType: IoUType, params: EvalParams,
                 regions: SharedRegions, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
-        let issues = EvalValidator.checkParams(params)
+        let issues = EvalValidator.checkParams(params, categories: Set(params.categoryIds ?? gt.categories.map(\.id)).count)
         if !issues.isEmpty { throw EvalError.invalid(issues) }
         self.iouType = iouType
         self.prepared = PreparedEval(gt: gt, dt: dt, iouType: iouType, params: params, shared: regions)

@@ -11,8 +11,6 @@ struct CellResults {
     var flags: [UInt8]
     /// Non-ignored GT count per cell and area range.
     var npig: [Int32]
-    /// False for cells with neither GT nor detections (pycocotools' `None`).
-    var nonEmpty: [Bool]
 }
 
 enum CellFlag {
@@ -31,17 +29,14 @@ extension PreparedEval {
         var res = CellResults(dtStart: dtStart,
                               scores: [Double](repeating: 0, count: dtStart[n]),
                               flags: [UInt8](repeating: 0, count: dtStart[n] * A * T),
-                              npig: [Int32](repeating: 0, count: n * A),
-                              nonEmpty: [Bool](repeating: false, count: n))
+                              npig: [Int32](repeating: 0, count: n * A))
         res.scores.withUnsafeMutableBufferPointer { sc in
             res.flags.withUnsafeMutableBufferPointer { fl in
                 res.npig.withUnsafeMutableBufferPointer { np in
-                    res.nonEmpty.withUnsafeMutableBufferPointer { ne in
-                        let out = CellOutput(scores: sc, flags: fl, npig: np, nonEmpty: ne)
-                        parallelChunks(count: n, threads: threads) { range in
-                            var scratch = MatchScratch()
-                            for c in range { evaluateCell(c, dtStart: dtStart, out: out, scratch: &scratch) }
-                        }
+                    let out = CellOutput(scores: sc, flags: fl, npig: np)
+                    parallelChunks(count: n, threads: threads) { range in
+                        var scratch = MatchScratch()
+                        for c in range { evaluateCell(c, dtStart: dtStart, out: out, scratch: &scratch) }
                     }
                 }
             }
@@ -54,8 +49,6 @@ extension PreparedEval {
         let A = params.areaRanges.count, T = params.iouThresholds.count
         let g0 = cellGtStart[c], G = cellGtStart[c + 1] - g0
         let d0 = cellDtStart[c], nd = cellDtStart[c + 1] - d0
-        guard G > 0 || nd > 0 else { return }
-        out.nonEmpty[c] = true
         // Detections: stable sort by descending score, then cut.
         s.dets.removeAll(keepingCapacity: true)
         for q in 0..<nd { s.dets.append(cellDt[d0 + q]) }
@@ -146,7 +139,6 @@ struct CellOutput: @unchecked Sendable {
     let scores: UnsafeMutableBufferPointer<Double>
     let flags: UnsafeMutableBufferPointer<UInt8>
     let npig: UnsafeMutableBufferPointer<Int32>
-    let nonEmpty: UnsafeMutableBufferPointer<Bool>
 }
 
 /// Per-thread reusable buffers for matching.

@@ -14,6 +14,9 @@ public struct EvalLimits: Sendable, Equatable {
     public var maxListParams = 64
     /// Pixels per image for mask evaluation, height × width (default 100,000,000).
     public var maxImagePixels = 100_000_000
+    /// Entries of the precision array, thresholds × recall thresholds × categories × area ranges × maxDets
+    /// (default 200,000,000, i.e. 1.6 GB; COCO defaults with 80 categories use 1.2 million).
+    public var maxCurveEntries = 200_000_000
 
     /// The defaults listed above.
     public init() {}

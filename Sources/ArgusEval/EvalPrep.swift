@@ -25,13 +25,16 @@ struct PreparedEval {
     let dtScore: [Double]
     let dtArea: [Double]
     let dtRegions: Regions
-    /// CSR lists per cell (`cellCount = categoryKeys.count * imageIds.count`), in pycocotools' order.
+    /// Non-empty cells in ascending key order, key = category index * images + image index (category index 0
+    /// when `useCats=0`); empty cells are pycocotools' `None` and never stored, so memory follows the input size.
+    let cellKey: [Int]
+    /// CSR lists of GT and detection indices per cell, in pycocotools' order.
     let cellGtStart: [Int]
     let cellGt: [Int32]
     let cellDtStart: [Int]
     let cellDt: [Int32]
 
-    var cellCount: Int { cellGtStart.count - 1 }
+    var cellCount: Int { cellKey.count }
 }
 
 extension PreparedEval {
@@ -51,23 +54,32 @@ extension PreparedEval {
         var catIndex = [Int: Int](minimumCapacity: uniqueCats.count)
         for (k, id) in uniqueCats.enumerated() { catIndex[id] = k }
         categoryKeys = params.useCategories ? uniqueCats : [-1]
-        let I = imgs.count, U = uniqueCats.count
+        let I = imgs.count
 
-        // GT: keep those of evaluated images and categories, grouped by (category, image) in list order.
-        var gKey = [Int](), gSrc = [Int]()
+        // Keys: (category, image) with useCats, else (image) with the position in the category order as
+        // sub-key, so pooled lists follow the loop `for cId in p.catIds` (a repeated id pools twice, as there).
+        var positions = [Int: [Int]]()
+        for (p, id) in catOrder.enumerated() { positions[id, default: []].append(p) }
+        let useCats = params.useCategories
+        var gEntries = [CellEntry](), gSrc = [Int]()
         for (j, a) in gt.annotations.enumerated() {
-            guard let i = imgIndex[a.imageId], let k = catIndex[a.categoryId], shared.gtUsable[j] else { continue }
-            gKey.append(k * I + i); gSrc.append(j)
+            guard shared.gtUsable[j], let i = imgIndex[a.imageId], let k = catIndex[a.categoryId] else { continue }
+            let local = Int32(gSrc.count)
+            gSrc.append(j)
+            if useCats { gEntries.append(CellEntry(key: k * I + i, sub: 0, local: local)) }
+            else { for p in positions[a.categoryId]! { gEntries.append(CellEntry(key: i, sub: p, local: local)) } }
         }
-        var dKey = [Int](), dSrc = [Int]()
+        var dEntries = [CellEntry](), dSrc = [Int]()
         for (j, d) in dt.enumerated() {
             guard let i = imgIndex[d.imageId], let k = catIndex[d.categoryId] else { continue }
-            dKey.append(k * I + i); dSrc.append(j)
+            let local = Int32(dSrc.count)
+            dSrc.append(j)
+            if useCats { dEntries.append(CellEntry(key: k * I + i, sub: 0, local: local)) }
+            else { for p in positions[d.categoryId]! { dEntries.append(CellEntry(key: i, sub: p, local: local)) } }
         }
-        let (gStart, gOrder) = countingSort(keys: gKey, buckets: U * I)
-        let (dStart, dOrder) = countingSort(keys: dKey, buckets: U * I)
+        gEntries.sort(by: CellEntry.less)
+        dEntries.sort(by: CellEntry.less)
 
-        // Local arrays indexed by the kept order.
         gtId = gSrc.map { gt.annotations[$0].id }
         gtArea = gSrc.map { shared.gtArea[$0] }
         gtCrowd = gSrc.map { gt.annotations[$0].iscrowd }
@@ -76,40 +88,30 @@ extension PreparedEval {
         dtArea = dSrc.map { shared.dtArea[$0] }
         dtRegions = shared.dtRegions.subset(dSrc)
 
-        // Cells: (k, i) buckets directly, or per image the concatenation over the category order.
-        var gs = [0], ds = [0]
+        // Merge the two sorted entry lists into cells.
+        var keys = [Int](), gs = [0], ds = [0]
         var gl = [Int32](), dl = [Int32]()
-        gl.reserveCapacity(gOrder.count); dl.reserveCapacity(dOrder.count)
-        if params.useCategories {
-            for b in 0..<(U * I) {
-                for q in gStart[b]..<gStart[b + 1] { gl.append(Int32(gOrder[q])) }
-                for q in dStart[b]..<dStart[b + 1] { dl.append(Int32(dOrder[q])) }
-                gs.append(gl.count); ds.append(dl.count)
-            }
-        } else {
-            let orderIdx = catOrder.compactMap { catIndex[$0] }
-            for i in 0..<I {
-                for k in orderIdx {
-                    let b = k * I + i
-                    for q in gStart[b]..<gStart[b + 1] { gl.append(Int32(gOrder[q])) }
-                    for q in dStart[b]..<dStart[b + 1] { dl.append(Int32(dOrder[q])) }
-                }
-                gs.append(gl.count); ds.append(dl.count)
-            }
+        gl.reserveCapacity(gEntries.count); dl.reserveCapacity(dEntries.count)
+        var a = 0, b = 0
+        while a < gEntries.count || b < dEntries.count {
+            let key = min(a < gEntries.count ? gEntries[a].key : Int.max, b < dEntries.count ? dEntries[b].key : Int.max)
+            while a < gEntries.count && gEntries[a].key == key { gl.append(gEntries[a].local); a += 1 }
+            while b < dEntries.count && dEntries[b].key == key { dl.append(dEntries[b].local); b += 1 }
+            keys.append(key); gs.append(gl.count); ds.append(dl.count)
         }
-        cellGtStart = gs; cellGt = gl; cellDtStart = ds; cellDt = dl
+        cellKey = keys; cellGtStart = gs; cellGt = gl; cellDtStart = ds; cellDt = dl
     }
 }
 
-/// Stable counting sort of positions by key: bucket starts and positions in bucket order.
-func countingSort(keys: [Int], buckets: Int) -> ([Int], [Int]) {
-    var start = [Int](repeating: 0, count: buckets + 1)
-    for k in keys { start[k + 1] += 1 }
-    for b in 0..<buckets { start[b + 1] += start[b] }
-    var fill = start
-    var order = [Int](repeating: 0, count: keys.count)
-    for (pos, k) in keys.enumerated() { order[fill[k]] = pos; fill[k] += 1 }
-    return (start, order)
+/// One GT or detection placed in a cell: sorted by key, then sub-key, then list position.
+struct CellEntry {
+    var key: Int
+    var sub: Int
+    var local: Int32
+
+    static func less(_ x: CellEntry, _ y: CellEntry) -> Bool {
+        x.key != y.key ? x.key < y.key : (x.sub != y.sub ? x.sub < y.sub : x.local < y.local)
+    }
 }
 
 extension Regions {

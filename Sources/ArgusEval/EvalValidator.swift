@@ -27,7 +27,8 @@ public enum EvalValidator {
             err("limit_exceeded", "\(n) \(what) exceed the limit of \(lim); split the evaluation or raise the limit")
         }
         if !r.errors.isEmpty { return r }
-        r.errors += checkParams(params, limits: limits)
+        r.errors += checkParams(params, limits: limits,
+                                categories: Set(params.categoryIds ?? gt.categories.map(\.id)).count)
 
         // GT structure.
         var imageSize = [Int: (Int, Int)](minimumCapacity: gt.images.count)
@@ -61,7 +62,8 @@ public enum EvalValidator {
                         badGT.append("gt.annotations[\(j)] (id \(a.id)): RLE size [\(m.height), \(m.width)] differs from image \(a.imageId)'s [\(h), \(w)]")
                     }
                 case .polygons(let polys):
-                    if h < 1 || w < 1 || h * w > limits.maxImagePixels {
+                    let (pixels, overflow) = h.multipliedReportingOverflow(by: w)
+                    if h < 1 || w < 1 || overflow || pixels > limits.maxImagePixels {
                         badGT.append("gt.annotations[\(j)] (id \(a.id)): image \(a.imageId) has size \(w)x\(h), which cannot be rasterised (1 to \(limits.maxImagePixels) pixels)")
                     } else if let p = polygonProblem(polys) {
                         badGT.append("gt.annotations[\(j)] (id \(a.id)): \(p)")
@@ -169,7 +171,7 @@ public enum EvalValidator {
     }
 
     /// Parameter checks that pycocotools needs for `summarize()`.
-    static func checkParams(_ p: EvalParams, limits: EvalLimits = EvalLimits()) -> [EvalIssue] {
+    static func checkParams(_ p: EvalParams, limits: EvalLimits = EvalLimits(), categories: Int) -> [EvalIssue] {
         var out = [EvalIssue]()
         func bad(_ m: String) { out.append(EvalIssue(code: "bad_params", message: m)) }
         if p.maxDetections.count < 3 { bad("maxDets needs at least 3 values (stats use maxDets[0], [1], [2]); got \(p.maxDetections)") }
@@ -183,6 +185,12 @@ public enum EvalValidator {
         }
         if p.maxDetections.count > limits.maxListParams || p.areaRanges.count > limits.maxListParams {
             bad("maxDets and areaRng may hold at most \(limits.maxListParams) entries each")
+        }
+        let k = p.useCategories ? categories : 1
+        let entries = Double(p.iouThresholds.count) * Double(p.recallThresholds.count) * Double(k)
+            * Double(p.areaRanges.count) * Double(p.maxDetections.count)
+        if entries > Double(limits.maxCurveEntries) {
+            bad("the precision array would hold \(Int(entries)) entries (IoU thresholds x recall thresholds x \(k) categories x area ranges x maxDets), over the limit of \(limits.maxCurveEntries); evaluate fewer categories at once (--cat-ids) or use fewer thresholds")
         }
         return out
     }

@@ -13,9 +13,13 @@ func cInt32(_ d: Double) -> Int {
 }
 
 extension RLE {
+    /// Most boundary points (5 per pixel of perimeter) a polygon may have: 50,000,000.
+    public static let maxPolygonBoundaryPoints = 50_000_000
+
     /// Rasterises one polygon `[x0, y0, x1, y1, ...]` exactly as pycocotools `frPoly` / `rleFrPoly`.
     public init(polygon xy: [Double], height h: Int, width w: Int) throws {
-        guard h >= 1, w >= 1, h * w <= Int(UInt32.max) else { throw MaskError.badSize(height: h, width: w) }
+        let (pixels, overflow) = h.multipliedReportingOverflow(by: w)
+        guard h >= 1, w >= 1, !overflow, pixels <= Int(UInt32.max) else { throw MaskError.badSize(height: h, width: w) }
         let k = xy.count / 2
         guard k >= 1 else { throw MaskError.badPolygon("a polygon needs at least one x,y pair, got \(xy.count) numbers") }
         for v in xy where !v.isFinite || abs(v) > 1e8 {
@@ -31,6 +35,10 @@ extension RLE {
         // Dense boundary points on the upsampled grid.
         var m = 0
         for j in 0..<k { m += max(abs(x[j] - x[j + 1]), abs(y[j] - y[j + 1])) + 1 }
+        // The boundary walk allocates one point per upsampled step; refuse absurd perimeters instead of exhausting memory.
+        guard m <= RLE.maxPolygonBoundaryPoints else {
+            throw MaskError.badPolygon("perimeter of \(m / 5) pixels is beyond the limit of \(RLE.maxPolygonBoundaryPoints / 5)")
+        }
         var u = [Int](), v = [Int]()
         u.reserveCapacity(m); v.reserveCapacity(m)
         for j in 0..<k {

@@ -93,6 +93,16 @@ final class ValidationTests: XCTestCase {
         p.maxDetections = [1, 10]
         XCTAssertEqual(codes(EvalValidator.validate(gt: dataset(), dt: [det(10, 1)], iouType: .bbox, params: p).errors), ["bad_params"])
         XCTAssertThrowsError(try COCOEvaluator(gt: dataset(), dt: [det(10, 1)], iouType: .bbox, params: p))
+        // 200,000 categories at the default thresholds would need 2.4 billion precision entries.
+        var many = dataset()
+        many.categories = (1...200_000).map { COCOCategory(id: $0, name: "c\($0)") }
+        let r = EvalValidator.validate(gt: many, dt: [det(10, 1)], iouType: .bbox, limits: EvalLimits())
+        XCTAssertEqual(codes(r.errors), ["limit_exceeded"])
+        limits = EvalLimits()
+        limits.maxCategories = 1_000_000
+        let r2 = EvalValidator.validate(gt: many, dt: [det(10, 1)], iouType: .bbox, limits: limits)
+        XCTAssertEqual(codes(r2.errors), ["bad_params"])
+        XCTAssertTrue(r2.errors[0].message.contains("--cat-ids"), r2.errors[0].message)
     }
 
     func testDuplicateAnnotationIdsAndMissingRegions() {
@@ -116,5 +126,22 @@ final class ValidationTests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(report.json(curves: true).utf8)) as! [String: Any]
         XCTAssertEqual((json["stats"] as! [Double]).count, 12)
         XCTAssertNotNil((json["curves"] as? [String: Any])?["precision"])
+    }
+}
+
+/// Memory follows the input, not images × categories (pycocotools' None cells are never stored).
+final class SparseCellTests: XCTestCase {
+    func testManyImagesAndCategoriesWithFewAnnotations() throws {
+        let gt = COCODataset(
+            images: (1...200_000).map { COCOImage(id: $0, width: 64, height: 64) },
+            categories: (1...1000).map { COCOCategory(id: $0, name: "c\($0)") },
+            annotations: [COCOAnnotation(id: 1, imageId: 150_000, categoryId: 999, bbox: BoxXYWH(x: 1, y: 1, width: 9, height: 9), area: 81)])
+        let dt = [COCOResult(imageId: 150_000, categoryId: 999, score: 0.5, bbox: BoxXYWH(x: 1, y: 1, width: 9, height: 9)),
+                  COCOResult(imageId: 7, categoryId: 3, score: 0.9, bbox: BoxXYWH(x: 1, y: 1, width: 9, height: 9))]
+        let report = try Evaluation.run(gt: gt, dt: dt, iouType: .bbox, voc: false)
+        // One exact match: precision 1/(1+eps) = 0.9999999999999998 at every recall threshold (np.mean agrees).
+        XCTAssertEqual(report.coco.perCategoryAP[999], 0.9999999999999998)
+        XCTAssertEqual(report.coco.perCategoryAP[3], -1)
+        XCTAssertEqual(report.coco.stats[8], 1.0)
     }
 }
