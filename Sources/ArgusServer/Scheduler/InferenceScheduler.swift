@@ -18,7 +18,7 @@ public final class InferenceScheduler: @unchecked Sendable {
     /// Exponential moving average of job run time, for `Retry-After`.
     private var averageJobSeconds = 0.5
 
-    /// - Parameters: workers: threads running jobs; queueCapacity: jobs allowed to wait (beyond those running).
+    /// - Parameters: workers: threads running jobs; queueCapacity: jobs allowed to wait for a busy worker.
     public init(workers: Int, queueCapacity: Int) {
         precondition(workers >= 1 && queueCapacity >= 0)
         workerCount = workers
@@ -47,7 +47,9 @@ public final class InferenceScheduler: @unchecked Sendable {
             condition.unlock()
             throw APIError(status: 503, code: "shutting_down", "the server is shutting down")
         }
-        if queue.count - queueHead >= queueCapacity {
+        // Admit while jobs in the system (waiting + running) stay within workers + queue capacity,
+        // so a capacity of 0 still admits work when a worker is idle.
+        if queue.count - queueHead >= queueCapacity + max(0, workerCount - running) {
             let retry = retryAfterSecondsLocked()
             condition.unlock()
             throw APIError.overloaded(retryAfterSeconds: retry)

@@ -7,7 +7,7 @@ private final class ParallelResults<T>: @unchecked Sendable {
 }
 
 /// Runs `body(i)` for i in 0..<count, each on its own thread, all at once; returns the results in order.
-func runInParallel<T>(_ count: Int, _ body: @escaping (Int) -> T) -> [T] {
+func runInParallel<T>(_ count: Int, _ body: @escaping (Int) -> T, onStarted: () -> Void = {}) -> [T] {
     let results = ParallelResults<T>()
     let group = DispatchGroup()
     for i in 0..<count {
@@ -16,6 +16,7 @@ func runInParallel<T>(_ count: Int, _ body: @escaping (Int) -> T) -> [T] {
         let thread = Thread(block: unsafeBitCast(work, to: (@Sendable () -> Void).self))
         thread.start()
     }
+    onStarted()
     group.wait()
     return (0..<count).map { results.values[$0]! }
 }
