@@ -103,7 +103,8 @@ public final class HTTPServer: @unchecked Sendable {
                 return send(application.payloadTooLarge(request, limit: state.limit), for: request, on: connection)
             }
             if let declared = request.header("content-length").flatMap({ Int($0) }), declared > 0 {
-                state.request.body.reserveCapacity(declared)
+                // Reserve up front, but not so much that idle connections declaring big bodies pin memory.
+                state.request.body.reserveCapacity(min(declared, 4 << 20))
             }
             return MHD_Result.YES
         }
