@@ -38,6 +38,6 @@ struct WeightReader {
             beta: tensor("\(bn).bias", shape: [outChannels]),
             runningMean: tensor("\(bn).running_mean", shape: [outChannels]),
             runningVar: tensor("\(bn).running_var", shape: [outChannels]),
-            eps: Float(eps))
+            eps: Float(eps), rule: .yolov5)
     }
 }
