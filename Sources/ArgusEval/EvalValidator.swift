@@ -145,8 +145,10 @@ public enum EvalValidator {
             let sortedGT = gtCats.sorted()
             let resultCats = Set(unknownCat.keys).union(catsWithDt)
             if let minGT = sortedGT.first, minGT >= 1, resultCats.contains(0), resultCats.allSatisfy({ $0 >= 0 && $0 < sortedGT.count }) {
-                msg += ". They look 0-based: map index i to the GT category id \(sortedGT.count <= 8 ? "\(sortedGT)" : "(\(sortedGT.prefix(5).map(String.init).joined(separator: ", ")), ...)")[i]"
-                if sortedGT.count == 80 && sortedGT.last == 90 { msg += " (COCO's 80 classes have ids 1...90 with gaps)" }
+                let n = sortedGT.count
+                msg += ". They look 0-based: map index i to the i-th GT category id in ascending order (0 → \(sortedGT[0])"
+                msg += n > 1 ? ", 1 → \(sortedGT[1])\(n > 2 ? ", ..., \(n - 1) → \(sortedGT[n - 1])" : ""))" : ")"
+                if n == 80 && sortedGT.last == 90 { msg += "; COCO's 80 classes have ids 1...90 with gaps" }
             } else {
                 msg += "; pycocotools ignores such results"
             }
