@@ -47,6 +47,24 @@ final class EvaluateRouteTests: XCTestCase {
         }
     }
 
+    /// The issue's (and pycocotools') names `gt` and `dt` work as well as `ground_truth` and `results`.
+    func testGtDtNames() throws {
+        let cases = try loadCases()
+        let (file, c) = try XCTUnwrap(cases.first)
+        let server = try ServerHarness()
+        let envelope: [String: Any] = ["gt": c["gt"]!, "dt": c["dt"]!, "params": c["params"] ?? [:],
+                                       "iou_type": c["iouType"] ?? "bbox", "policy": "pycocotools"]
+        let body = try JSONSerialization.data(withJSONObject: envelope)
+        assertStats(try server.post("/evaluate", contentType: "application/json", body: Array(body)), c["expected"] as! [String: Any], "\(file) gt/dt json")
+        let files: [(String, String, String, [UInt8])] = try ["gt", "dt"].map { key in
+            (key, "\(key).json", "application/json", Array(try JSONSerialization.data(withJSONObject: c[key]!)))
+        }
+        let form = TestInputs.multipart(fields: [("iou_type", c["iouType"] as? String ?? "bbox"), ("policy", "pycocotools")]
+                                        + (c["params"] != nil ? [("params", String(data: try JSONSerialization.data(withJSONObject: c["params"]!), encoding: .utf8)!)] : []),
+                                        files: files)
+        assertStats(try server.post("/evaluate", contentType: form.contentType, body: form.body), c["expected"] as! [String: Any], "\(file) gt/dt multipart")
+    }
+
     func testEvaluateErrors() throws {
         let server = try ServerHarness { $0.maxEvaluateBodyBytes = 4096 }
         var r = try server.postJSON("/evaluate", #"{"ground_truth": {"images": [], "annotations": [], "categories": []}}"#)

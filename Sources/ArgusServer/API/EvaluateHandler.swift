@@ -15,7 +15,11 @@ extension ArgusService {
     /// Accepts multipart/form-data with the files `ground_truth`, `results` and optionally `params`
     /// (`curl -F ground_truth=@instances.json -F results=@results.json`), or one JSON object
     /// `{"ground_truth": {...}, "results": [...], "params"?: {...}, "iou_type"?, "policy"?, "voc"?, "curves"?}`.
+    /// `gt` and `dt` (pycocotools' names) are accepted for `ground_truth` and `results`.
     func evaluate(_ request: HTTPRequest) throws -> HTTPResponse {
+        func documentName(_ name: String) -> String {
+            name == "gt" ? "ground_truth" : name == "dt" ? "results" : name
+        }
         var parameters = Parameters(request.query)
         var documents: [String: [UInt8]] = [:]
         if request.body.isEmpty {
@@ -34,7 +38,7 @@ extension ArgusService {
             guard case .object(let members) = document else { throw APIError.badRequest("the body must be a JSON object") }
             for (name, value) in members {
                 switch name {
-                case "ground_truth", "results", "params": documents[name] = Array(value.serialized().utf8)
+                case "ground_truth", "results", "params", "gt", "dt": documents[documentName(name)] = Array(value.serialized().utf8)
                 default: try parameters.merge(jsonMembers: [(name, value)], skipping: [])
                 }
             }
@@ -48,7 +52,7 @@ extension ArgusService {
             }
             for part in parts {
                 switch part.name {
-                case "ground_truth", "results", "params": documents[part.name] = part.data
+                case "ground_truth", "results", "params", "gt", "dt": documents[documentName(part.name)] = part.data
                 default:
                     guard let text = part.text else { throw APIError.invalidParameter("form field '\(part.name)' is not UTF-8 text") }
                     parameters.set(part.name, text)
