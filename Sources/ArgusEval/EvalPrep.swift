@@ -135,7 +135,7 @@ public struct SharedRegions {
 
     /// Builds regions as `COCO.annToRLE` and `COCO.loadRes` would (polygons rasterised at the image's size,
     /// detection areas from the bbox when the first result has one, otherwise from the mask).
-    init(gt: COCODataset, dt: [COCOResult], iouType: IoUType) throws {
+    public init(gt: COCODataset, dt: [COCOResult], iouType: IoUType) throws {
         self.iouType = iouType
         var size = [Int: (Int, Int)](minimumCapacity: gt.images.count)
         for im in gt.images { size[im.id] = (im.height, im.width) }
