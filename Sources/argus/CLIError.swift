@@ -13,7 +13,7 @@ func failing<T>(_ context: String? = nil, _ body: () throws -> T) throws -> T {
 }
 
 func failure(_ context: String?, _ error: Error) -> Error {
-    let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
+    let message = "\(error)"  // an error's `description` when it has one
     let line = "argus: " + (context.map { "\($0): " } ?? "") + message + "\n"
     FileHandle.standardError.write(line.data(using: .utf8)!)
     return ExitCode.failure
