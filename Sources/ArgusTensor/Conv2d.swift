@@ -5,8 +5,8 @@
 /// - weight: [Cout, Cin / groups, kH, kW]; bias: [Cout].
 /// - Paths: 1x1 stride-1 unpadded = one GEMM straight on the input; depthwise (groups == Cin == Cout)
 ///   = direct loop; anything else = im2col in cache-sized chunks of output rows + GEMM per group.
-/// - Threads: the GEMMs use OpenBLAS's pool; im2col, the epilogue and depthwise split over as many
-///   workers as `BLASThreads.current`.
+/// - Threads: each conv is cut into blocks by `ConvPartition` (from the shapes alone) and the blocks
+///   run on `EngineThreads.current` workers, each with its own single-threaded GEMM calls.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                    stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1,
                    activation: Activation? = nil) throws -> Tensor {
@@ -38,67 +38,88 @@ func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -
     return array.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
-/// Bytes of im2col scratch per GEMM call: the chunk stays in L2 (1 MiB here) between im2col and
-/// the GEMM. Measured on 3x3 64->64 at 160x112: 2.6x faster than one whole-image im2col; 192 KB to
-/// 768 KB perform alike.
-let im2colChunkBytes = 512 * 1024
-
 private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
                      _ g: ConvGeometry, _ activation: Activation?, _ out: UnsafeMutablePointer<Float>) {
+    let threads = EngineThreads.current
     let plane = g.outPlane
-    let isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
-    if g.groups == g.inChannels && g.groups == g.outChannels && !isPointwise {
+    let p = ConvPartition(g)
+    if case .depthwise = p.kind {
         let planes = g.batch * g.inChannels
-        parallelRanges(planes, workers: workerCount(elements: planes * plane * g.kH * g.kW,
-                                                    available: BLASThreads.current)) {
+        parallelRanges(planes, workers: workerCount(elements: planes * plane * g.kH * g.kW, available: threads)) {
             depthwiseConv2d(input: x, weight: w, bias: b, g: g, planes: $0, activation: activation, output: out)
         }
         return
     }
     let m = g.outChannelsPerGroup, k = g.patchSize
     let needsEpilogue = b != nil || activation != nil
-    let threads = BLASThreads.current
-    // Runs the fused bias + activation over output columns [col0, col0 + cols) of one image and group.
-    func epilogue(_ outGroup: UnsafeMutablePointer<Float>, group: Int, col0: Int, cols: Int) {
+    let images = g.batch * g.groups
+    // One (image, group): its input channels, output planes and weight matrix.
+    func operands(_ ig: Int) -> (src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, group: Int) {
+        let n = ig / g.groups, group = ig % g.groups
+        return (x + (n * g.inChannels + group * g.inChannelsPerGroup) * g.inPlane,
+                out + (n * g.outChannels + group * m) * plane, w + group * m * k, group)
+    }
+    // GEMM for output rows `rows` and columns [col0, col0 + cols) from a right-hand matrix `rhs`
+    // (leading dimension ldb), then the fused bias + activation while the block is in cache.
+    func block(_ a: UnsafePointer<Float>, _ rhs: UnsafePointer<Float>, ldb: Int, _ dst: UnsafeMutablePointer<Float>,
+               group: Int, rows: Range<Int>, col0: Int, cols: Int) {
+        sgemm(m: rows.count, n: cols, k: k, a: a + rows.lowerBound * k, lda: k, b: rhs, ldb: ldb,
+              c: dst + rows.lowerBound * plane + col0, ldc: plane)
         guard needsEpilogue else { return }
-        parallelRanges(m, workers: workerCount(elements: m * cols, available: threads)) { rows in
-            for r in rows {
-                Activation.biasAndActivate(outGroup + r * plane + col0, count: cols,
-                                           bias: b?[group * m + r] ?? 0, activation: activation)
-            }
+        for r in rows {
+            Activation.biasAndActivate(dst + r * plane + col0, count: cols, bias: b?[group * m + r] ?? 0,
+                                       activation: activation)
         }
     }
-    if isPointwise {
-        // The input planes already are the GEMM's [Cin, H*W] right-hand matrix.
-        for n in 0..<g.batch {
-            for group in 0..<g.groups {
-                let src = x + (n * g.inChannels + group * k) * g.inPlane
-                let dst = out + (n * g.outChannels + group * m) * plane
-                sgemm(m: m, n: plane, k: k, a: w + group * m * k, lda: k, b: src, ldb: plane, c: dst, ldc: plane)
-                epilogue(dst, group: group, col0: 0, cols: plane)
-            }
-        }
+    switch p.kind {
+    case .depthwise:
         return
-    }
-    let rowsPerChunk = max(1, min(g.outH, im2colChunkBytes / max(1, k * g.outW * 4)))
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: k * rowsPerChunk * g.outW)
-    defer { scratch.deallocate() }
-    for n in 0..<g.batch {
-        for group in 0..<g.groups {
-            let src = x + (n * g.inChannels + group * g.inChannelsPerGroup) * g.inPlane
-            let dst = out + (n * g.outChannels + group * m) * plane
-            var oh0 = 0
-            while oh0 < g.outH {
-                let oh1 = min(g.outH, oh0 + rowsPerChunk)
-                let cols = (oh1 - oh0) * g.outW
-                parallelRanges(g.inChannelsPerGroup, workers: workerCount(elements: k * cols, available: threads)) {
-                    im2col(input: src, channels: $0, g: g, rows: oh0, oh1, into: scratch)
-                }
-                sgemm(m: m, n: cols, k: k, a: w + group * m * k, lda: k, b: scratch, ldb: cols,
-                      c: dst + oh0 * g.outW, ldc: plane)
-                epilogue(dst, group: group, col0: oh0 * g.outW, cols: cols)
-                oh0 = oh1
+    case .pointwiseColumns(let width):
+        // The input planes already are the GEMM's [Cin, H*W] right-hand matrix: slice its columns.
+        let perImage = (plane + width - 1) / width
+        parallelBlocks(images * perImage, workers: threads) { _, i in
+            let (src, dst, a, group) = operands(i / perImage)
+            let col0 = (i % perImage) * width
+            block(a, src + col0, ldb: plane, dst, group: group, rows: 0..<m, col0: col0, cols: min(width, plane - col0))
+        }
+    case .pointwiseRows(let height):
+        let perImage = (m + height - 1) / height
+        parallelBlocks(images * perImage, workers: threads) { _, i in
+            let (src, dst, a, group) = operands(i / perImage)
+            let r0 = (i % perImage) * height
+            block(a, src, ldb: plane, dst, group: group, rows: r0..<min(m, r0 + height), col0: 0, cols: plane)
+        }
+    case .im2colRows(let height):
+        // Small output plane, many channels: one whole im2col (workers split the channels), then
+        // workers split the output channels so each packs only its rows of the weights.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
+        defer { scratch.deallocate() }
+        let perImage = (m + height - 1) / height
+        for ig in 0..<images {
+            let (src, dst, a, group) = operands(ig)
+            parallelRanges(g.inChannelsPerGroup, workers: workerCount(elements: k * plane, available: threads)) {
+                im2col(input: src, channels: $0, g: g, rows: 0, g.outH, into: scratch)
             }
+            parallelBlocks(perImage, workers: threads) { _, i in
+                let r0 = i * height
+                block(a, scratch, ldb: plane, dst, group: group, rows: r0..<min(m, r0 + height), col0: 0, cols: plane)
+            }
+        }
+    case .im2colChunks(let rowsPerChunk):
+        // Each worker lays out a chunk of output rows in its own cache-sized scratch and multiplies it.
+        let perImage = (g.outH + rowsPerChunk - 1) / rowsPerChunk
+        let count = images * perImage
+        let workers = min(threads, count)
+        let capacity = k * rowsPerChunk * g.outW
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: capacity * max(1, workers))
+        defer { scratch.deallocate() }
+        parallelBlocks(count, workers: workers) { worker, i in
+            let (src, dst, a, group) = operands(i / perImage)
+            let oh0 = (i % perImage) * rowsPerChunk, oh1 = min(g.outH, oh0 + rowsPerChunk)
+            let mine = scratch + worker * capacity
+            im2col(input: src, channels: 0..<g.inChannelsPerGroup, g: g, rows: oh0, oh1, into: mine)
+            block(a, mine, ldb: (oh1 - oh0) * g.outW, dst, group: group, rows: 0..<m,
+                  col0: oh0 * g.outW, cols: (oh1 - oh0) * g.outW)
         }
     }
 }

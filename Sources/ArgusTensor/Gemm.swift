@@ -7,6 +7,7 @@ func sgemm(m: Int, n: Int, k: Int,
            b: UnsafePointer<Float>, ldb: Int,
            c: UnsafeMutablePointer<Float>, ldc: Int,
            transposeB: Bool = false) {
+    EngineThreads.prepare()  // OpenBLAS single-threaded before its first call
     cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
 }

@@ -1,8 +1,8 @@
 import Dispatch
+import Synchronization
 
 /// Runs `body` over `workers` contiguous slices of 0..<count at once (inline when one slice suffices).
-/// Used for the non-GEMM parts of a conv (im2col, epilogue, depthwise) so they scale with the
-/// same thread count OpenBLAS uses for the GEMM in between.
+/// For element-wise passes where every slice does the same work per element.
 func parallelRanges(_ count: Int, workers: Int, _ body: (Range<Int>) -> Void) {
     let n = min(workers, count)
     if n <= 1 {
@@ -11,6 +11,26 @@ func parallelRanges(_ count: Int, workers: Int, _ body: (Range<Int>) -> Void) {
     }
     DispatchQueue.concurrentPerform(iterations: n) { i in
         body((i * count / n)..<((i + 1) * count / n))
+    }
+}
+
+/// Runs `body(worker, block)` for every block in 0..<count on up to `workers` threads, handing blocks
+/// out one at a time (so a worker the OS delays on a busy machine just takes fewer). `worker` is in
+/// 0..<workers and unique among the threads running at once, for per-worker scratch.
+/// Blocks run inline, in order, when one worker suffices.
+func parallelBlocks(_ count: Int, workers: Int, _ body: (_ worker: Int, _ block: Int) -> Void) {
+    let n = min(workers, count)
+    if n <= 1 {
+        for b in 0..<count { body(0, b) }
+        return
+    }
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: n) { worker in
+        while true {
+            let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if b >= count { return }
+            body(worker, b)
+        }
     }
 }
 

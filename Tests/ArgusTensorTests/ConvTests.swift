@@ -25,21 +25,78 @@ final class ConvTests: XCTestCase {
         }
     }
 
-    /// Splitting im2col / epilogue / depthwise over workers (and OpenBLAS over threads) does not
-    /// change a single bit: every output element is computed the same way.
-    func testThreadCountDoesNotChangeResults() throws {
-        let before = BLASThreads.current
-        defer { BLASThreads.set(before) }
+    /// Convs big enough to be cut into blocks, one per partition kind: column slices of a 1x1 GEMM,
+    /// output-channel slices (1x1 and whole-plane im2col), im2col row chunks, depthwise planes.
+    private func blockedCases() -> [(x: Tensor, w: Tensor, b: Tensor, stride: Int, groups: Int)] {
         var gen = SplitMix(seed: 11)
-        let x = gen.tensor([2, 16, 67, 45])
-        for (w, groups, stride) in [(gen.tensor([24, 16, 3, 3]), 1, 2), (gen.tensor([16, 1, 3, 3]), 16, 1),
-                                    (gen.tensor([32, 16, 1, 1]), 1, 1)] {
-            BLASThreads.set(1)
-            let one = try conv2d(x, weight: w, stride: stride, padding: w.shape[2] / 2, groups: groups, activation: .silu)
-            BLASThreads.set(2)
-            let two = try conv2d(x, weight: w, stride: stride, padding: w.shape[2] / 2, groups: groups, activation: .silu)
-            assertClose(two, one, "threads \(w.shape)")
+        let x = gen.tensor([2, 16, 67, 45]), small = gen.tensor([1, 128, 14, 20])
+        return [(x, gen.tensor([24, 16, 3, 3]), gen.tensor([24]), 2, 1),
+                (x, gen.tensor([16, 1, 3, 3]), gen.tensor([16]), 1, 16),
+                (x, gen.tensor([32, 16, 1, 1]), gen.tensor([32]), 1, 1),
+                (small, gen.tensor([64, 128, 3, 3]), gen.tensor([64]), 1, 1),
+                (small, gen.tensor([96, 128, 1, 1]), gen.tensor([96]), 1, 1)]
+    }
+
+    /// Splitting a conv over workers does not change a single bit: the blocks (and so every GEMM
+    /// call) depend only on the shapes, not on the thread count.
+    func testThreadCountDoesNotChangeResults() throws {
+        let before = EngineThreads.current
+        defer { EngineThreads.set(before) }
+        for c in blockedCases() {
+            func run(_ threads: Int) throws -> Tensor {
+                EngineThreads.set(threads)
+                return try conv2d(c.x, weight: c.w, bias: c.b, stride: c.stride, padding: c.w.shape[2] / 2,
+                                  groups: c.groups, activation: .silu)
+            }
+            let one = try run(1)
+            assertClose(try run(2), one, "2 threads \(c.w.shape)")
+            assertClose(try run(3), one, "3 threads \(c.w.shape)")
         }
+    }
+
+    /// The blocked paths against a direct float64 convolution written out in the test.
+    func testBlockedConvsMatchDirectConvolution() throws {
+        let before = EngineThreads.current
+        defer { EngineThreads.set(before) }
+        EngineThreads.set(2)
+        for c in blockedCases() {
+            let pad = c.w.shape[2] / 2
+            let y = try conv2d(c.x, weight: c.w, bias: c.b, stride: c.stride, padding: pad, groups: c.groups)
+            assertClose(y, directConv(c.x, c.w, c.b, stride: c.stride, pad: pad, groups: c.groups),
+                        rtol: 1e-4, atol: 1e-4, "direct \(c.w.shape)")
+        }
+    }
+
+    private func directConv(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int, pad: Int, groups: Int) -> Tensor {
+        let (n, cin, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (cout, cpg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let oh = (h + 2 * pad - kh) / stride + 1, ow = (wd + 2 * pad - kw) / stride + 1
+        var out = [Float](repeating: 0, count: n * cout * oh * ow)
+        for img in 0..<n {
+            for co in 0..<cout {
+                let g = co / (cout / groups)
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var sum = Double(b.storage[co])
+                        for ci in 0..<cpg {
+                            let c = g * cpg + ci
+                            for i in 0..<kh {
+                                let iy = oy * stride + i - pad
+                                if iy < 0 || iy >= h { continue }
+                                for j in 0..<kw {
+                                    let ix = ox * stride + j - pad
+                                    if ix < 0 || ix >= wd { continue }
+                                    sum += Double(x.storage[((img * cin + c) * h + iy) * wd + ix])
+                                        * Double(w.storage[((co * cpg + ci) * kh + i) * kw + j])
+                                }
+                            }
+                        }
+                        out[((img * cout + co) * oh + oy) * ow + ox] = Float(sum)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, cout, oh, ow], storage: out)
     }
 
     /// The square-parameter overload and the unfused activation give the same as the fused call.
