@@ -1,5 +1,8 @@
 import ArgumentParser
 import ArgusEval
+import ArgusModels
+import ArgusServer
+import ArgusTensor
 import Foundation
 
 /// `argus eval`: COCO mAP (pycocotools 2.0.11 semantics) and PASCAL VOC AP of a results file against ground truth.
@@ -16,6 +19,16 @@ struct EvalCommand: ParsableCommand {
         Limits: 1,000,000 images, 100,000 categories, 20,000,000 annotations and 20,000,000 detections;
         at most 1,001 IoU or recall thresholds and 64 maxDets or area ranges; 100 megapixels per image for masks.
 
+        With --gt, --images DIR and --weights (or --model) CHECKPOINT, runs the model over the images first and
+        evaluates its detections the same way, with a progress bar on stderr. Files are matched to the ground
+        truth's images by file_name (basename), else by a numeric name equal to the image id; images without a
+        file are left out of the evaluation and files without an image are skipped (both with a warning). Model
+        classes map to ground-truth categories by name (COCO-80 models fall back to the standard COCO ids);
+        classes with no category are dropped with a warning. Thresholds default to YOLOv5's val.py: --conf 0.001,
+        --iou 0.6, --max-det 300. The JSON report gains "inference": {model, images, detections, warnings}.
+        --model takes a checkpoint path for now (there is no model registry yet); --save-results FILE writes
+        the COCO results list the model produced.
+
         With --case FILE (or - for stdin), reads one conformance case of shared/eval ({iouType, gt, dt, params})
         and prints {"stats", "per_category_ap", "ap50_per_category", "voc"}, accepting input as pycocotools does.
         """)
@@ -28,6 +41,30 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "COCO results list (results.json), or - for stdin.")
     var dt: String?
+
+    @Option(help: "A directory of images to run the model over (with --gt and --weights or --model).")
+    var images: String?
+
+    @Option(help: "The checkpoint to run over --images (e.g. yolov5n.pt).")
+    var weights: String?
+
+    @Option(help: "Same as --weights: a checkpoint path (named models come with the model registry).")
+    var model: String?
+
+    @Option(help: "With --images: minimum score, in [0, 1] (default 0.001, as YOLOv5's val.py).")
+    var conf: Float?
+
+    @Option(help: "With --images: NMS IoU threshold, in [0, 1] (default 0.6).")
+    var iou: Double?
+
+    @Option(name: .customLong("max-det"), help: "With --images: most detections per image (default 300).")
+    var maxDet: Int?
+
+    @Option(help: "With --images: network input size (default: the model's, 640).")
+    var imgsz: Int?
+
+    @Option(name: .customLong("save-results"), help: "With --images: write the model's COCO results list to this file.")
+    var saveResults: String?
 
     @Option(name: .customLong("iou-type"), help: "bbox or segm.")
     var iouType: String = "bbox"
@@ -63,8 +100,18 @@ struct EvalCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        if casePath == nil && (gt == nil || dt == nil) { throw ValidationError("give --case FILE, or both --gt and --dt") }
-        if casePath != nil && (gt != nil || dt != nil) { throw ValidationError("--case cannot be combined with --gt/--dt") }
+        let checkpoint = weights ?? model
+        if weights != nil && model != nil { throw ValidationError("give --weights or --model, not both") }
+        if casePath == nil && (gt == nil || (dt == nil && images == nil)) {
+            throw ValidationError("give --case FILE, --gt and --dt, or --gt, --images and --weights")
+        }
+        if casePath != nil && (gt != nil || dt != nil || images != nil) { throw ValidationError("--case cannot be combined with --gt/--dt/--images") }
+        if dt != nil && images != nil { throw ValidationError("give --dt or --images, not both") }
+        if images != nil && checkpoint == nil { throw ValidationError("--images needs a model: --weights CHECKPOINT (or --model CHECKPOINT)") }
+        if images == nil && (checkpoint != nil || conf != nil || iou != nil || maxDet != nil || imgsz != nil || saveResults != nil) {
+            throw ValidationError("--weights/--model, --conf, --iou, --max-det, --imgsz and --save-results go with --images")
+        }
+        if images != nil && iouType != "bbox" { throw ValidationError("--images evaluates boxes: --iou-type must be bbox") }
         if IoUType(rawValue: iouType) == nil { throw ValidationError("--iou-type must be bbox or segm") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -84,9 +131,13 @@ struct EvalCommand: ParsableCommand {
             if let imgIds { params.imageIds = try intList(imgIds, "--img-ids") }
             if let catIds { params.categoryIds = try intList(catIds, "--cat-ids") }
             params.useCategories = !classAgnostic
-            let gtData = try readInput(gt!), dtData = try readInput(dt!)
+            let gtData = try readInput(gt!)
             let dataset = try COCODataset(json: gtData)
-            let results = try COCOResult.parseList(json: dtData)
+            if let images {
+                try runModel(dataset: dataset, gtData: gtData, images: images, params: params, threads: nThreads)
+                return
+            }
+            let results = try COCOResult.parseList(json: try readInput(dt!))
             let report = try Evaluation.run(gt: dataset, dt: results, iouType: IoUType(rawValue: iouType)!, params: params,
                                             policy: lenient ? .pycocotools : .strict, voc: !noVOC, threads: nThreads)
             var err = ""
@@ -101,7 +152,47 @@ struct EvalCommand: ParsableCommand {
         } catch let e as CocoInputError {
             FileHandle.standardError.write(Data("argus eval: error: \(e.message)\n".utf8))
             throw ExitCode.failure
+        } catch let e as DatasetImageError {
+            FileHandle.standardError.write(Data("argus eval: error: \(e.description)\n".utf8))
+            throw ExitCode.failure
         }
+    }
+
+    /// --images: run the model over the matched images, then evaluate its results like --dt.
+    private func runModel(dataset: COCODataset, gtData: Data, images: String, params: EvalParams, threads: Int) throws {
+        if let t = self.threads { BLASThreads.set(t) }
+        let checkpoint = (weights ?? model)!
+        let detector: any Detector
+        do { detector = try ModelLoader.load(contentsOf: checkpoint) } catch {
+            throw CocoInputError(message: "cannot load the model \(checkpoint): \(error)")
+        }
+        let defaults = DatasetEvaluation.evalOptions
+        let options: DetectOptions
+        do {
+            options = try DetectOptions(confidence: conf ?? defaults.confidence, iou: iou ?? defaults.iou,
+                                        maxDetections: maxDet ?? defaults.maxDetections, imageSize: imgsz).validated()
+        } catch { throw CocoInputError(message: "\(error)") }
+        var bar = ProgressBar(unit: "images")
+        let run = try DatasetEvaluation.run(gt: dataset, gtImages: try DatasetEvaluation.groundTruthImages(json: [UInt8](gtData)),
+                                            imagesDirectory: images, model: detector, options: options,
+                                            onlyImageIds: params.imageIds.map(Set.init)) { bar.update($0, of: $1) }
+        if let saveResults {
+            guard FileManager.default.createFile(atPath: saveResults, contents: Data(DatasetEvaluation.resultsJSON(run.results).utf8)) else {
+                throw CocoInputError(message: "cannot write \(saveResults)")
+            }
+        }
+        var runParams = params
+        runParams.imageIds = run.imageIds
+        var err = ""
+        for w in run.warnings { err += "argus eval: warning: \(w.message) [\(w.code)]\n" }
+        FileHandle.standardError.write(Data(err.utf8))
+        let report = try Evaluation.run(gt: dataset, dt: run.results, iouType: .bbox, params: runParams,
+                                        policy: lenient ? .pycocotools : .strict, voc: !noVOC, threads: threads)
+        err = ""
+        for w in report.warnings { err += "argus eval: warning: \(w.message) [\(w.code)]\n" }
+        if !quiet { err += report.coco.summaryText + "\n" }
+        FileHandle.standardError.write(Data(err.utf8))
+        emit(run.reportJSON(report, model: detector.info.name, curves: curves))
     }
 
     private func emit(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }

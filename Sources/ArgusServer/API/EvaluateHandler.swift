@@ -4,6 +4,8 @@ import Foundation
 /// The /evaluate request parameters.
 enum EvaluateSettings {
     static let names: Set<String> = ["iou_type", "policy", "voc", "curves"]
+    /// Extra names accepted when images are uploaded: the model and its thresholds.
+    static let modelNames: Set<String> = ["model", "conf", "iou", "max_det", "imgsz"]
 
     enum IoUKind: String, CaseIterable { case bbox, segm }
     enum Policy: String, CaseIterable { case strict, pycocotools }
@@ -16,12 +18,15 @@ extension ArgusService {
     /// (`curl -F ground_truth=@instances.json -F results=@results.json`), or one JSON object
     /// `{"ground_truth": {...}, "results": [...], "params"?: {...}, "iou_type"?, "policy"?, "voc"?, "curves"?}`.
     /// `gt` and `dt` (pycocotools' names) are accepted for `ground_truth` and `results`.
+    /// With multipart `image` files instead of `results`, the model (form field `model`) runs over them
+    /// first: see `evaluateWithModel`.
     func evaluate(_ request: HTTPRequest) throws -> HTTPResponse {
         func documentName(_ name: String) -> String {
             name == "gt" ? "ground_truth" : name == "dt" ? "results" : name
         }
         var parameters = Parameters(request.query)
         var documents: [String: [UInt8]] = [:]
+        var images: [MultipartPart] = []
         if request.body.isEmpty {
             if request.header("content-length") == nil && request.header("transfer-encoding") == nil { throw APIError.lengthRequired() }
             throw APIError.badRequest("the request body is empty; send ground_truth and results")
@@ -53,6 +58,7 @@ extension ArgusService {
             for part in parts {
                 switch part.name {
                 case "ground_truth", "results", "params", "gt", "dt": documents[documentName(part.name)] = part.data
+                case "image", "images": images.append(part)
                 default:
                     guard let text = part.text else { throw APIError.invalidParameter("form field '\(part.name)' is not UTF-8 text") }
                     parameters.set(part.name, text)
@@ -61,9 +67,12 @@ extension ArgusService {
         default:
             throw APIError.unsupportedMediaType("/evaluate takes application/json or multipart/form-data, not \(media.essence)")
         }
+        if !images.isEmpty {
+            return try evaluateWithModel(request, images: images, documents: documents, parameters: parameters)
+        }
         try parameters.requireKnown(EvaluateSettings.names)
         guard let gtBytes = documents["ground_truth"], let resultBytes = documents["results"] else {
-            throw APIError.badRequest("/evaluate needs both 'ground_truth' (a COCO annotations document) and 'results' (COCO results)")
+            throw APIError.badRequest("/evaluate needs 'ground_truth' (a COCO annotations document) and either 'results' (COCO results) or uploaded 'image' files to run a model on")
         }
         let iouType: IoUType = (try parameters.choice("iou_type", EvaluateSettings.IoUKind.self) ?? .bbox) == .segm ? .segm : .bbox
         let policy: ValidationPolicy = (try parameters.choice("policy", EvaluateSettings.Policy.self) ?? .strict) == .strict ? .strict : .pycocotools
