@@ -70,6 +70,9 @@ extension ArgusService {
         if !images.isEmpty {
             return try evaluateWithModel(request, images: images, documents: documents, parameters: parameters)
         }
+        if documents["results"] == nil, let name = parameters.names.first(where: EvaluateSettings.modelNames.contains) {
+            throw APIError.badRequest("'\(name)' is for running a model, but no image was uploaded (multipart field 'image', one part per file)")
+        }
         try parameters.requireKnown(EvaluateSettings.names)
         guard let gtBytes = documents["ground_truth"], let resultBytes = documents["results"] else {
             throw APIError.badRequest("/evaluate needs 'ground_truth' (a COCO annotations document) and either 'results' (COCO results) or uploaded 'image' files to run a model on")
