@@ -113,7 +113,11 @@ def document():
             "/evaluate": {"post": {
                 "summary": "Batch COCO evaluation (mAP)", "operationId": "evaluate",
                 "description": "COCO ground truth and results in; pycocotools' 12 stats, per-category AP and PASCAL VOC AP@0.5 out. "
-                               "Runs on an inference worker (queue and deadline apply); its body limit is separate (larger) from /detect's.",
+                               "Runs on an inference worker (queue and deadline apply); its body limit is separate (larger) from /detect's. "
+                               "Instead of results, multipart `image` files (one part each, its filename matched to the ground truth's "
+                               "file_name, else to a numeric image id) and a `model` run the model first, at YOLOv5 val.py thresholds "
+                               "(conf 0.001, iou 0.6, max_det 300) unless conf/iou/max_det/imgsz are given; ground-truth images "
+                               "without a file are left out and reported in `inference.warnings`. The images-per-request and pixel limits apply.",
                 "parameters": [
                     {"name": "iou_type", "in": "query", "required": False, "schema": {"type": "string", "enum": ["bbox", "segm"], "default": "bbox"}},
                     {"name": "policy", "in": "query", "required": False, "description": "strict: likely mistakes (unknown ids, empty results) are 400; pycocotools: they only warn.",
@@ -123,9 +127,17 @@ def document():
                 ],
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/EvaluateRequest"}},
-                    "multipart/form-data": {"schema": {"type": "object", "required": ["ground_truth", "results"], "properties": {
+                    "multipart/form-data": {"schema": {"type": "object", "required": ["ground_truth"], "properties": {
                         "ground_truth": {"type": "string", "contentMediaType": "application/json"},
-                        "results": {"type": "string", "contentMediaType": "application/json"},
+                        "results": {"type": "string", "contentMediaType": "application/json",
+                                    "description": "COCO results; or send image files instead."},
+                        "image": {"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                                  "description": "Images to run the model on (instead of results), one part per file, named by its filename."},
+                        "model": {"type": "string", "description": "With images: a loaded model's name (default: the server's default model)."},
+                        "conf": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.001},
+                        "iou": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.6},
+                        "max_det": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 300},
+                        "imgsz": {"type": "integer", "minimum": 32, "maximum": 4096},
                         "params": {"type": "string", "contentMediaType": "application/json"},
                         "iou_type": {"type": "string", "enum": ["bbox", "segm"]},
                         "policy": {"type": "string", "enum": ["strict", "pycocotools"]},
@@ -133,10 +145,13 @@ def document():
                 }},
                 "responses": {
                     "200": {"description": "Metrics.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EvaluateResponse"}}}},
-                    "400": error_response("Malformed JSON or multipart, a missing document, or input that cannot be evaluated (code invalid_evaluation_input)."),
+                    "400": error_response("Malformed JSON or multipart, a missing document, input that cannot be evaluated (code invalid_evaluation_input), "
+                                          "or an uploaded image that matches no ground-truth image."),
+                    "404": error_response("Unknown model (with images)."),
                     "411": error_response("No body length."),
-                    "413": error_response("Body over the /evaluate byte limit."),
-                    "415": error_response("Neither application/json nor multipart/form-data."),
+                    "413": error_response("Body over the /evaluate byte limit, too many images, or an image over the pixel limit."),
+                    "415": error_response("Neither application/json nor multipart/form-data, or an uploaded image that is neither JPEG nor PNG."),
+                    "422": error_response("An uploaded image that cannot be decoded."),
                     "503": DETECT_ERRORS["503"], "504": DETECT_ERRORS["504"],
                 }}},
             "/v1/vision/detection": {"post": {
@@ -215,7 +230,8 @@ def document():
                           "description": "COCOeval.stats: AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl (-1: nothing to average)."},
                 "stats_named": {"type": "object"}, "per_category_ap": {"type": "object"}, "ap50_per_category": {"type": "object"},
                 "voc": {"type": "object"}, "iou_type": {"type": "string"}, "warnings": {"type": "array", "items": {"type": "object"}},
-                "curves": {"type": "object"}}},
+                "curves": {"type": "object"},
+                "inference": {"type": "object", "description": "With images: {model, images, detections, warnings} of the model run."}}},
             "ModelList": {"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {
                 "type": "object", "required": ["name", "family", "task", "default", "classes", "input_size", "stride", "defaults"],
                 "properties": {

@@ -956,7 +956,7 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "Batch COCO evaluation (mAP)",
         "operationId": "evaluate",
-        "description": "COCO ground truth and results in; pycocotools' 12 stats, per-category AP and PASCAL VOC AP@0.5 out. Runs on an inference worker (queue and deadline apply); its body limit is separate (larger) from /detect's.",
+        "description": "COCO ground truth and results in; pycocotools' 12 stats, per-category AP and PASCAL VOC AP@0.5 out. Runs on an inference worker (queue and deadline apply); its body limit is separate (larger) from /detect's. Instead of results, multipart `image` files (one part each, its filename matched to the ground truth's file_name, else to a numeric image id) and a `model` run the model first, at YOLOv5 val.py thresholds (conf 0.001, iou 0.6, max_det 300) unless conf/iou/max_det/imgsz are given; ground-truth images without a file are left out and reported in `inference.warnings`. The images-per-request and pixel limits apply.",
         "parameters": [
           {
             "name": "iou_type",
@@ -1016,8 +1016,7 @@ public enum OpenAPIDocument {
               "schema": {
                 "type": "object",
                 "required": [
-                  "ground_truth",
-                  "results"
+                  "ground_truth"
                 ],
                 "properties": {
                   "ground_truth": {
@@ -1026,7 +1025,43 @@ public enum OpenAPIDocument {
                   },
                   "results": {
                     "type": "string",
-                    "contentMediaType": "application/json"
+                    "contentMediaType": "application/json",
+                    "description": "COCO results; or send image files instead."
+                  },
+                  "image": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "contentMediaType": "application/octet-stream"
+                    },
+                    "description": "Images to run the model on (instead of results), one part per file, named by its filename."
+                  },
+                  "model": {
+                    "type": "string",
+                    "description": "With images: a loaded model's name (default: the server's default model)."
+                  },
+                  "conf": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "default": 0.001
+                  },
+                  "iou": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "default": 0.6
+                  },
+                  "max_det": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 10000,
+                    "default": 300
+                  },
+                  "imgsz": {
+                    "type": "integer",
+                    "minimum": 32,
+                    "maximum": 4096
                   },
                   "params": {
                     "type": "string",
@@ -1069,7 +1104,17 @@ public enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "Malformed JSON or multipart, a missing document, or input that cannot be evaluated (code invalid_evaluation_input).",
+            "description": "Malformed JSON or multipart, a missing document, input that cannot be evaluated (code invalid_evaluation_input), or an uploaded image that matches no ground-truth image.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown model (with images).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1089,7 +1134,7 @@ public enum OpenAPIDocument {
             }
           },
           "413": {
-            "description": "Body over the /evaluate byte limit.",
+            "description": "Body over the /evaluate byte limit, too many images, or an image over the pixel limit.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1099,7 +1144,17 @@ public enum OpenAPIDocument {
             }
           },
           "415": {
-            "description": "Neither application/json nor multipart/form-data.",
+            "description": "Neither application/json nor multipart/form-data, or an uploaded image that is neither JPEG nor PNG.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An uploaded image that cannot be decoded.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1709,6 +1764,10 @@ public enum OpenAPIDocument {
           },
           "curves": {
             "type": "object"
+          },
+          "inference": {
+            "type": "object",
+            "description": "With images: {model, images, detections, warnings} of the model run."
           }
         }
       },
