@@ -46,7 +46,15 @@ extension Tensor {
     public mutating func apply(_ activation: Activation) {
         let n = count
         guard n > 0 else { return }
-        storage.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: n) }
+        storage.withUnsafeMutableBufferPointer { buffer in
+            let p = buffer.baseAddress!
+            // Vector-aligned slices, so every element sees the same (full-vector) arithmetic.
+            let vectors = (n + vecWidth - 1) / vecWidth
+            parallelRanges(vectors, workers: workerCount(elements: n, available: EngineThreads.current)) { r in
+                let start = r.lowerBound * vecWidth
+                activation.apply(p + start, count: min(n, r.upperBound * vecWidth) - start)
+            }
+        }
     }
 }
 

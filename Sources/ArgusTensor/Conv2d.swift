@@ -105,21 +105,20 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
                 block(a, scratch, ldb: plane, dst, group: group, rows: r0..<min(m, r0 + height), col0: 0, cols: plane)
             }
         }
-    case .im2colChunks(let rowsPerChunk):
+    case .im2colChunks(let perImage):
         // Each worker lays out a chunk of output rows in its own cache-sized scratch and multiplies it.
-        let perImage = (g.outH + rowsPerChunk - 1) / rowsPerChunk
         let count = images * perImage
         let workers = min(threads, count)
-        let capacity = k * rowsPerChunk * g.outW
+        let capacity = k * ((g.outH + perImage - 1) / perImage) * g.outW
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: capacity * max(1, workers))
         defer { scratch.deallocate() }
         parallelBlocks(count, workers: workers) { worker, i in
             let (src, dst, a, group) = operands(i / perImage)
-            let oh0 = (i % perImage) * rowsPerChunk, oh1 = min(g.outH, oh0 + rowsPerChunk)
+            let rows = ConvPartition.chunkRows(i % perImage, of: perImage, outH: g.outH)
             let mine = scratch + worker * capacity
-            im2col(input: src, channels: 0..<g.inChannelsPerGroup, g: g, rows: oh0, oh1, into: mine)
-            block(a, mine, ldb: (oh1 - oh0) * g.outW, dst, group: group, rows: 0..<m,
-                  col0: oh0 * g.outW, cols: (oh1 - oh0) * g.outW)
+            im2col(input: src, channels: 0..<g.inChannelsPerGroup, g: g, rows: rows.lowerBound, rows.upperBound, into: mine)
+            block(a, mine, ldb: rows.count * g.outW, dst, group: group, rows: 0..<m,
+                  col0: rows.lowerBound * g.outW, cols: rows.count * g.outW)
         }
     }
 }

@@ -12,8 +12,8 @@ struct ConvPartition {
         case pointwiseRows(height: Int)
         /// Whole-plane im2col, then the GEMM split into output-channel slices of this height.
         case im2colRows(height: Int)
-        /// im2col + GEMM per chunk of this many output rows.
-        case im2colChunks(rows: Int)
+        /// im2col + GEMM per chunk of output rows (`chunkRows`), this many chunks per image.
+        case im2colChunks(count: Int)
     }
 
     let kind: Kind
@@ -60,14 +60,18 @@ struct ConvPartition {
             kind = .im2colRows(height: height)
             return
         }
-        var rows = max(1, min(g.outH, Self.chunkBytes / max(1, k * g.outW * 4)))
+        // Chunks of output rows, as even as the rows allow; a multiple-of-4 count so workers
+        // finish together (28 rows in 8 chunks of 3-4 rows, not 7 chunks of 4).
+        let rows = max(1, min(g.outH, Self.chunkBytes / max(1, k * g.outW * 4)))
         var chunks = (g.outH + rows - 1) / rows
-        if chunks < 2 * Self.blockMultiple && macs >= Self.minSplitMACs {
-            // Few chunks: shrink them to a multiple-of-4 count so workers finish together.
-            chunks = min(g.outH, Self.roundUp(chunks, Self.blockMultiple))
-            rows = (g.outH + chunks - 1) / chunks
-        }
-        kind = .im2colChunks(rows: rows)
+        if macs >= Self.minSplitMACs { chunks = min(g.outH, Self.roundUp(chunks, Self.blockMultiple)) }
+        kind = .im2colChunks(count: chunks)
+    }
+
+    /// Output rows of chunk `i` of `count` over `outH` rows.
+    @inline(__always)
+    static func chunkRows(_ i: Int, of count: Int, outH: Int) -> Range<Int> {
+        (i * outH / count)..<((i + 1) * outH / count)
     }
 
     @inline(__always)

@@ -18,22 +18,28 @@ private enum Broadcast {
 
 private func binary(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
     let mode = try Broadcast(a, b, op: op)
-    var out = a
-    out.storage.withUnsafeMutableBufferPointer { o in
-        b.storage.withUnsafeBufferPointer { bp in
-            switch mode {
-            case .same:
-                for i in 0..<o.count { o[i] = f(o[i], bp[i]) }
-            case let .perChannel(batchShared, channels, plane):
-                for p in 0..<(o.count / max(1, plane)) {
-                    let s = bp[batchShared ? p % channels : p]
-                    let base = p * plane
-                    for i in base..<(base + plane) { o[i] = f(o[i], s) }
+    if a.count == 0 { return a }
+    let workers = workerCount(elements: a.count, available: EngineThreads.current)
+    return Tensor.uninitialized(shape: a.shape) { out in
+        a.storage.withUnsafeBufferPointer { ap in
+            b.storage.withUnsafeBufferPointer { bp in
+                let o = out.baseAddress!, ap = ap.baseAddress!, bp = bp.baseAddress!
+                switch mode {
+                case .same:
+                    parallelRanges(a.count, workers: workers) { r in
+                        for i in r { o[i] = f(ap[i], bp[i]) }
+                    }
+                case let .perChannel(batchShared, channels, plane):
+                    parallelRanges(a.count / max(1, plane), workers: workers) { planes in
+                        for p in planes {
+                            let s = bp[batchShared ? p % channels : p]
+                            for i in (p * plane)..<((p + 1) * plane) { o[i] = f(ap[i], s) }
+                        }
+                    }
                 }
             }
         }
     }
-    return out
 }
 
 /// a + b (same shape, or b per channel: [N|1, C, 1, 1]).

@@ -30,17 +30,20 @@ public func interpolateNearest(_ x: Tensor, size: (Int, Int), scales: (Double, D
     return Tensor.uninitialized(shape: [n, c, outH, outW]) { out in
         x.storage.withUnsafeBufferPointer { src in
             cols.withUnsafeBufferPointer { cols in
-                for plane in 0..<(n * c) {
-                    let ip = src.baseAddress! + plane * h * w
-                    let op = out.baseAddress! + plane * outH * outW
-                    for oh in 0..<outH {
-                        let dst = op + oh * outW
-                        if oh > 0 && rows[oh] == rows[oh - 1] {
-                            dst.update(from: dst - outW, count: outW)  // same source row: copy the row above
-                            continue
+                let src = src.baseAddress!, out = out.baseAddress!
+                parallelRanges(n * c, workers: workerCount(elements: n * c * outH * outW, available: EngineThreads.current)) { planes in
+                    for plane in planes {
+                        let ip = src + plane * h * w
+                        let op = out + plane * outH * outW
+                        for oh in 0..<outH {
+                            let dst = op + oh * outW
+                            if oh > 0 && rows[oh] == rows[oh - 1] {
+                                dst.update(from: dst - outW, count: outW)  // same source row: copy the row above
+                                continue
+                            }
+                            let srow = ip + rows[oh] * w
+                            for ow in 0..<outW { dst[ow] = srow[cols[ow]] }
                         }
-                        let srow = ip + rows[oh] * w
-                        for ow in 0..<outW { dst[ow] = srow[cols[ow]] }
                     }
                 }
             }

@@ -49,31 +49,34 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), paddi
     // `val > max || isnan(val)`, so this equals torch's per-window loop (up to the sign of a zero
     // maximum when a window holds both -0 and +0: the visiting order differs).
     return Tensor.uninitialized(shape: [n, c, g.outH, g.outW]) { out in
-        let colMax = UnsafeMutablePointer<Float>.allocate(capacity: w)
-        defer { colMax.deallocate() }
         x.storage.withUnsafeBufferPointer { src in
-            for plane in 0..<(n * c) {
-                let ip = src.baseAddress! + plane * h * w
-                let op = out.baseAddress! + plane * g.outH * g.outW
-                for oh in 0..<g.outH {
-                    var h0 = oh * g.sH - g.pH
-                    let h1 = min(h0 + (g.kH - 1) * g.dH + 1, h)
-                    while h0 < 0 { h0 += g.dH }
-                    colMax.update(from: ip + h0 * w, count: w)
-                    var ih = h0 + g.dH
-                    while ih < h1 {
-                        let row = ip + ih * w
-                        for iw in 0..<w { colMax[iw] = stickyMax(colMax[iw], row[iw]) }
-                        ih += g.dH
-                    }
-                    for ow in 0..<g.outW {
-                        var w0 = ow * g.sW - g.pW
-                        let w1 = min(w0 + (g.kW - 1) * g.dW + 1, w)
-                        while w0 < 0 { w0 += g.dW }
-                        var best = colMax[w0]
-                        var iw = w0 + g.dW
-                        while iw < w1 { best = stickyMax(best, colMax[iw]); iw += g.dW }
-                        op[oh * g.outW + ow] = best
+            let src = src.baseAddress!, out = out.baseAddress!
+            parallelRanges(n * c, workers: workerCount(elements: x.count * g.kH, available: EngineThreads.current)) { planes in
+                let colMax = UnsafeMutablePointer<Float>.allocate(capacity: w)
+                defer { colMax.deallocate() }
+                for plane in planes {
+                    let ip = src + plane * h * w
+                    let op = out + plane * g.outH * g.outW
+                    for oh in 0..<g.outH {
+                        var h0 = oh * g.sH - g.pH
+                        let h1 = min(h0 + (g.kH - 1) * g.dH + 1, h)
+                        while h0 < 0 { h0 += g.dH }
+                        colMax.update(from: ip + h0 * w, count: w)
+                        var ih = h0 + g.dH
+                        while ih < h1 {
+                            let row = ip + ih * w
+                            for iw in 0..<w { colMax[iw] = stickyMax(colMax[iw], row[iw]) }
+                            ih += g.dH
+                        }
+                        for ow in 0..<g.outW {
+                            var w0 = ow * g.sW - g.pW
+                            let w1 = min(w0 + (g.kW - 1) * g.dW + 1, w)
+                            while w0 < 0 { w0 += g.dW }
+                            var best = colMax[w0]
+                            var iw = w0 + g.dW
+                            while iw < w1 { best = stickyMax(best, colMax[iw]); iw += g.dW }
+                            op[oh * g.outW + ow] = best
+                        }
                     }
                 }
             }

@@ -13,18 +13,41 @@ public func concat(_ tensors: [Tensor], axis: Int) throws -> Tensor {
     shape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
     let (outer, _, inner) = first.splitShape(at: a)
     let rowLength = shape[a] * inner
+    // The output is the tensors' blocks back to back, (outer 0: t0, t1, ...), (outer 1: ...):
+    // workers copy contiguous ranges of it, each walking the blocks its range overlaps.
+    let blocks = tensors.map { $0.shape[a] * inner }
+    let total = outer * rowLength
     return Tensor.uninitialized(shape: shape) { out in
-        var offset = 0
-        for t in tensors {
-            let block = t.shape[a] * inner
-            t.storage.withUnsafeBufferPointer { src in
-                for o in 0..<outer where block > 0 {
-                    (out.baseAddress! + o * rowLength + offset).update(from: src.baseAddress! + o * block, count: block)
+        guard total > 0 else { return }
+        withStoragePointers(tensors) { sources in
+            parallelRanges(total, workers: workerCount(elements: total, available: EngineThreads.current)) { range in
+                var position = (range.lowerBound / rowLength) * rowLength  // start of the first outer row
+                var o = range.lowerBound / rowLength, t = 0
+                while position < range.upperBound {
+                    let block = blocks[t]
+                    let lo = max(position, range.lowerBound), hi = min(position + block, range.upperBound)
+                    if lo < hi {
+                        (out.baseAddress! + lo).update(from: sources[t] + o * block + (lo - position), count: hi - lo)
+                    }
+                    position += block
+                    t += 1
+                    if t == blocks.count { t = 0; o += 1 }
                 }
             }
-            offset += block
         }
     }
+}
+
+/// Calls `body` with pointers to every tensor's storage (valid only inside `body`).
+private func withStoragePointers<R>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> R) -> R {
+    func nest(_ i: Int, _ acc: [UnsafePointer<Float>]) -> R {
+        if i == tensors.count { return body(acc) }
+        return tensors[i].storage.withUnsafeBufferPointer { p in
+            // An empty tensor contributes no elements; any non-nil pointer stands in for it.
+            nest(i + 1, acc + [p.baseAddress ?? UnsafePointer(bitPattern: 8)!])
+        }
+    }
+    return nest(0, [])
 }
 
 /// x[..., range, ...] along `axis` (a copy), like torch narrow/slicing with step 1.

@@ -14,20 +14,22 @@ func vexp(_ x: Vec) -> Vec {
     var v = x.replacing(with: lo, where: x .< lo)
     v = v.replacing(with: hi, where: v .> hi)
     // n = round(x / ln 2) via the 1.5 * 2^23 trick (SSE2 has no floor); its low bits are n.
+    // Fused multiply-adds throughout (like Sleef's AVX2 exp in PyTorch): fewer instructions, and
+    // each step rounds once instead of twice.
     let magic = Vec(repeating: 12582912)
-    let shifted = v * Vec(repeating: 1.44269504088896341) + magic
+    let shifted = magic.addingProduct(v, Vec(repeating: 1.44269504088896341))
     let n = shifted - magic
     // r = x - n ln 2, ln 2 split in two parts so the product is exact.
-    v = v - n * Vec(repeating: 0.693359375)
-    v = v - n * Vec(repeating: -2.12194440e-4)
+    v = v.addingProduct(n, Vec(repeating: -0.693359375))
+    v = v.addingProduct(n, Vec(repeating: 2.12194440e-4))
     let z = v * v
     var p = Vec(repeating: 1.9875691500e-4)
-    p = p * v + Vec(repeating: 1.3981999507e-3)
-    p = p * v + Vec(repeating: 8.3334519073e-3)
-    p = p * v + Vec(repeating: 4.1665795894e-2)
-    p = p * v + Vec(repeating: 1.6666665459e-1)
-    p = p * v + Vec(repeating: 5.0000001201e-1)
-    p = p * z + v + Vec(repeating: 1)
+    p = Vec(repeating: 1.3981999507e-3).addingProduct(p, v)
+    p = Vec(repeating: 8.3334519073e-3).addingProduct(p, v)
+    p = Vec(repeating: 4.1665795894e-2).addingProduct(p, v)
+    p = Vec(repeating: 1.6666665459e-1).addingProduct(p, v)
+    p = Vec(repeating: 5.0000001201e-1).addingProduct(p, v)
+    p = (v + Vec(repeating: 1)).addingProduct(p, z)
     // 2^n as two factors 2^(n/2) and 2^(n - n/2): each stays a normal float for n in [-149, 128],
     // and their product overflows or underflows exactly when e^x does.
     let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)

@@ -1,0 +1,58 @@
+import ArgusTensor
+import XCTest
+
+/// The elementwise ops split over workers once tensors are large (>= 64K elements per worker):
+/// these run them big enough to split and compare with the direct definitions and with one thread.
+final class ParallelOpsTests: XCTestCase {
+    private func withThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        let before = EngineThreads.current
+        defer { EngineThreads.set(before) }
+        EngineThreads.set(n)
+        return try body()
+    }
+
+    func testConcatSplitsAcrossWorkersLikeTheDefinition() throws {
+        var gen = SplitMix(seed: 5)
+        // Two images, so worker ranges cross outer rows; an empty piece in the middle.
+        let parts = [gen.tensor([2, 16, 60, 80]), gen.tensor([2, 0, 60, 80]), gen.tensor([2, 48, 60, 80])]
+        for threads in [2, 3] {
+            let y = try withThreads(threads) { try concat(parts, axis: 1) }
+            XCTAssertEqual(y.shape, [2, 64, 60, 80])
+            var expected: [Float] = []
+            for n in 0..<2 {
+                for p in parts {
+                    let block = p.count / 2
+                    expected += p.storage[(n * block)..<((n + 1) * block)]
+                }
+            }
+            XCTAssertEqual(y.storage, expected, "threads \(threads)")
+        }
+    }
+
+    func testElementwiseOpsAgreeWithOneThread() throws {
+        var gen = SplitMix(seed: 6)
+        let a = gen.tensor([1, 32, 80, 96]), b = gen.tensor([1, 32, 80, 96]), s = gen.tensor([1, 32, 1, 1])
+        let sum = try withThreads(2) { try add(a, b) }
+        XCTAssertEqual(sum.storage, zip(a.storage, b.storage).map { $0 + $1 })
+        let scaled = try withThreads(2) { try mul(a, s) }
+        XCTAssertEqual(scaled.storage, a.storage.enumerated().map { $0.element * s.storage[$0.offset / (80 * 96)] })
+
+        let one = try withThreads(1) {
+            (silu(a), try maxPool2d(a, kernel: 5, stride: 1, padding: 2), try interpolateNearest(a, scaleFactor: 2))
+        }
+        for threads in [2, 3] {
+            let many = try withThreads(threads) {
+                (silu(a), try maxPool2d(a, kernel: 5, stride: 1, padding: 2), try interpolateNearest(a, scaleFactor: 2))
+            }
+            XCTAssertEqual(many.0, one.0, "silu, threads \(threads)")
+            XCTAssertEqual(many.1, one.1, "max pool, threads \(threads)")
+            XCTAssertEqual(many.2, one.2, "nearest, threads \(threads)")
+        }
+        // Spot values against the definitions.
+        XCTAssertEqual(one.2.storage[(5 * 160 + 7) * 192 + 9], a.storage[(5 * 80 + 3) * 96 + 4])
+        let center = (3 * 80 + 40) * 96 + 50
+        var best = -Float.infinity
+        for dy in -2...2 { for dx in -2...2 { best = max(best, a.storage[center + dy * 96 + dx]) } }
+        XCTAssertEqual(one.1.storage[center], best)
+    }
+}
