@@ -1,0 +1,177 @@
+import ArgusDetection
+import ArgusImage
+import ArgusTensor
+import ArgusWeights
+import Foundation
+import XCTest
+@testable import ArgusModels
+
+/// YOLOv5 checkpoints other than the official yolov5n: tiny models of other layouts with custom
+/// classes, saved the way YOLOv5's training saves them, against what the official ultralytics/yolov5
+/// 7.0 code detects with them (`Fixtures/<name>.json`, made by tools/gen_yolov5_fixtures.py).
+///
+/// - `yolov5_v6_custom3`: v6.0 layout (6x6 Conv stem, C3, SPPF), depth 0.5, 3 classes, names as a dict.
+/// - `yolov5_v50_leaky_1class`: v5.0 layout (Focus, SPP), `activation: nn.LeakyReLU(0.1)`, a plain
+///   Bottleneck repeated (nn.Sequential), 1 class, names as a list.
+/// - `yolov5_p6_ema`: four detection levels (stride 64), AutoAnchor-changed anchors, a mid-training
+///   file whose `ema` (used by the reference) differs from its `model`.
+/// - `yolov5_p34_anchor_count`: two levels (stride 16) and `anchors: 3` in the yaml (the anchors live
+///   only in the Detect buffer), as hub/yolov5-p2/p34/p6/p7.yaml train. Its three tests fail while
+///   `YOLOConfig` rejects an anchor count; with the same file's yaml given the buffer's anchors as a
+///   list, Argus matches this fixture.
+///
+/// Each fixture has one synthetic image stored with it (runs anywhere) and two coco128 images read
+/// from ../shared (skipped when absent).
+final class YOLOv5CheckpointTests: XCTestCase {
+    static let names = ["yolov5_v6_custom3", "yolov5_v50_leaky_1class", "yolov5_p6_ema", "yolov5_p34_anchor_count"]
+
+    // MARK: - Loading: classes, strides and anchors come from the checkpoint
+
+    func testV6CustomClassesLoad() throws { try checkModelInfo("yolov5_v6_custom3") }
+    func testV50LeakyOneClassLoads() throws { try checkModelInfo("yolov5_v50_leaky_1class") }
+    func testP6EMALoads() throws { try checkModelInfo("yolov5_p6_ema") }
+    func testAnchorCountYamlLoads() throws { try checkModelInfo("yolov5_p34_anchor_count") }
+
+    // MARK: - Raw head rows and detections on the stored synthetic image
+
+    func testV6CustomClassesOnSyntheticImage() throws { try compare("yolov5_v6_custom3", source: "fixture") }
+    func testV50LeakyOneClassOnSyntheticImage() throws { try compare("yolov5_v50_leaky_1class", source: "fixture") }
+    func testP6EMAOnSyntheticImage() throws { try compare("yolov5_p6_ema", source: "fixture") }
+    func testAnchorCountYamlOnSyntheticImage() throws { try compare("yolov5_p34_anchor_count", source: "fixture") }
+
+    // MARK: - The same on coco128 photos from ../shared
+
+    func testV6CustomClassesOnCOCOImages() throws { try compare("yolov5_v6_custom3", source: "coco128") }
+    func testV50LeakyOneClassOnCOCOImages() throws { try compare("yolov5_v50_leaky_1class", source: "coco128") }
+    func testP6EMAOnCOCOImages() throws { try compare("yolov5_p6_ema", source: "coco128") }
+    func testAnchorCountYamlOnCOCOImages() throws { try compare("yolov5_p34_anchor_count", source: "coco128") }
+
+    /// The fixtures are real checkpoints: the `ema` one pickles both modules, and they differ.
+    func testEMACheckpointHoldsADifferentRawModel() throws {
+        let checkpoint = try Checkpoint.load(contentsOf: try fixture("yolov5_p6_ema", "pt").path)
+        let ema = try XCTUnwrap(checkpoint.root["ema"]), raw = try XCTUnwrap(checkpoint.root["model"])
+        XCTAssertNotNil(ema["yaml"])
+        XCTAssertNotNil(raw["yaml"])
+        XCTAssertNotNil(raw["_modules"])
+        // The tensors handed out are the EMA's: the raw model's Detect objectness bias is -9 everywhere.
+        let bias = try checkpoint.tensor("model.21.m.0.bias")
+        XCTAssertFalse(stride(from: 4, to: bias.storage.count, by: 10).allSatisfy { bias.storage[$0] == -9 })
+    }
+
+    // MARK: - Helpers
+
+    func fixture(_ name: String, _ ext: String) throws -> URL {
+        try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Fixtures"),
+                      "\(name).\(ext) is missing from the test bundle's Fixtures")
+    }
+
+    func reference(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: try fixture(name, "json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func model(_ name: String) throws -> YOLOv5 {
+        let loaded = try ModelLoader.load(contentsOf: try fixture(name, "pt").path)
+        return try XCTUnwrap(loaded as? YOLOv5, "\(name) did not load as YOLOv5")
+    }
+
+    func checkModelInfo(_ name: String) throws {
+        let ref = try reference(name)
+        let m = try model(name)
+        let names = ref["names"] as! [String]
+        let strides = (ref["strides"] as! [Double]).map(Float.init)
+        XCTAssertEqual(m.info.name, name)
+        XCTAssertEqual(m.info.family, "yolov5")
+        XCTAssertEqual(m.info.classNames, names)
+        XCTAssertEqual(m.network.detect.classCount, ref["nc"] as! Int)
+        XCTAssertEqual(m.network.detect.levels.map(\.stride), strides)
+        XCTAssertEqual(m.info.stride, Int(strides.max()!))
+        // Anchors in pixels: the Detect buffer (AutoAnchor may have changed it) times the stride.
+        let anchors = ref["anchors_px"] as! [[[Double]]]
+        XCTAssertEqual(m.network.detect.levels.count, anchors.count)
+        for (level, expected) in zip(m.network.detect.levels, anchors) {
+            XCTAssertEqual(level.anchors.count, expected.count, name)
+            for (a, e) in zip(level.anchors, expected) {
+                XCTAssertEqual(Double(a.0), e[0], accuracy: 1e-3, name)
+                XCTAssertEqual(Double(a.1), e[1], accuracy: 1e-3, name)
+            }
+        }
+    }
+
+    func image(_ entry: [String: Any]) throws -> RGBImage {
+        let file = entry["file"] as! String
+        let bytes: [UInt8]
+        if entry["source"] as! String == "fixture" {
+            let url = try fixture((file as NSString).deletingPathExtension, (file as NSString).pathExtension)
+            bytes = [UInt8](try Data(contentsOf: url))
+        } else {
+            bytes = try SharedData.bytes("datasets/coco128/images/train2017/\(file)")
+        }
+        return try decodeImage(bytes).image
+    }
+
+    /// For every image of `source`: the letterboxed input shape, the first and highest-objectness rows
+    /// of the decoded head (rel. tol 1e-4), and detect.py's detections at the image's threshold.
+    func compare(_ name: String, source: String) throws {
+        let ref = try reference(name)
+        let entries = (ref["images"] as! [[String: Any]]).filter { $0["source"] as! String == source }
+        XCTAssertFalse(entries.isEmpty)
+        let pictures = try entries.map { try image($0) }  // skips before loading when ../shared is absent
+        let m = try model(name)
+        for (entry, picture) in zip(entries, pictures) {
+            let file = "\(name) \(entry["file"] as! String)"
+            XCTAssertEqual([picture.width, picture.height], [entry["width"] as! Int, entry["height"] as! Int], file)
+            try checkHead(m, picture, entry, file)
+            try checkDetections(m, picture, entry, iou: ref["iou"] as! Double, maxDetections: ref["max_det"] as! Int, file)
+        }
+    }
+
+    func checkHead(_ m: YOLOv5, _ picture: RGBImage, _ entry: [String: Any], _ file: String) throws {
+        let boxed = letterbox(picture, newShape: (640, 640), auto: true, stride: m.info.stride)
+        let shape = [1, 3, boxed.image.height, boxed.image.width]
+        XCTAssertEqual(shape, entry["input_shape"] as? [Int], file)
+        let out = try m.network(Tensor(shape: shape, storage: toCHWFloat(boxed.image)))
+        let head = entry["head"] as! [String: Any]
+        let headShape = head["shape"] as! [Int]
+        let width = headShape[2]
+        XCTAssertEqual(out.rows, headShape[1], file)
+        XCTAssertEqual(out.values.count, headShape[1] * width, file)
+        guard out.values.count == headShape[1] * width else { return }
+        func check(row: Int, _ expected: [Double], _ what: String) {
+            XCTAssertEqual(expected.count, width)
+            for (k, e) in expected.enumerated() {
+                XCTAssertEqual(Double(out.values[row * width + k]), e, accuracy: 1e-4 * max(1, abs(e)),
+                               "\(file) \(what) row \(row) column \(k)")
+            }
+        }
+        for (r, values) in (head["first_rows"] as! [[Double]]).enumerated() { check(row: r, values, "first rows") }
+        for item in head["top_rows_by_obj"] as! [[String: Any]] {
+            check(row: item["row"] as! Int, item["values"] as! [Double], "top objectness")
+        }
+    }
+
+    /// Every reference detection matched (same class and label, box within 0.5 px, score within 1e-3),
+    /// no extra detections except within 1e-3 of the threshold, sorted by score.
+    func checkDetections(_ m: YOLOv5, _ picture: RGBImage, _ entry: [String: Any], iou: Double, maxDetections: Int,
+                         _ file: String) throws {
+        let conf = Float(entry["conf"] as! Double)
+        let got = try m.detect(picture, options: DetectOptions(confidence: conf, iou: iou, maxDetections: maxDetections,
+                                                               imageSize: 640)).detections
+        let expected = entry["detections"] as! [[String: Any]]
+        XCTAssertGreaterThanOrEqual(expected.count, 8, "\(file): the fixture should have tens of detections")
+        var used = Set<Int>()
+        for r in expected {
+            let box = (r["box"] as! [Double]).map(Float.init), score = Float(r["score"] as! Double)
+            let cls = r["class_id"] as! Int, label = r["label"] as! String
+            let hit = got.indices.first { i in
+                !used.contains(i) && got[i].classId == cls && got[i].label == label && abs(got[i].score - score) <= 1e-3
+                    && zip([got[i].box.x1, got[i].box.y1, got[i].box.x2, got[i].box.y2], box).allSatisfy { abs($0 - $1) <= 0.5 }
+            }
+            if let hit { used.insert(hit) } else { XCTFail("\(file): reference detection \(label) \(score) \(box) not found") }
+        }
+        for i in got.indices where !used.contains(i) {
+            XCTAssertLessThanOrEqual(got[i].score, conf + 1e-3, "\(file): extra detection \(got[i])")
+        }
+        XCTAssertEqual(got.map(\.score), got.map(\.score).sorted(by: >), "\(file): not sorted by score")
+    }
+}
