@@ -3,8 +3,9 @@
 /// one pass over the output while it is still in cache.
 ///
 /// - weight: [Cout, Cin / groups, kH, kW]; bias: [Cout].
-/// - Paths: 1x1 stride-1 unpadded = one GEMM straight on the input; depthwise (groups == Cin == Cout)
-///   = direct loop; anything else = im2col in cache-sized chunks of output rows + GEMM per group.
+/// - Paths: 1x1 stride-1 unpadded = GEMM straight on the input; depthwise (groups == Cin == Cout)
+///   = direct loop; anything else = im2col (in cache-sized chunks of output rows, or whole for small
+///   planes) + GEMM per group.
 /// - Threads: each conv is cut into blocks by `ConvPartition` (from the shapes alone) and the blocks
 ///   run on `EngineThreads.current` workers, each with its own single-threaded GEMM calls.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
@@ -42,8 +43,8 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
                      _ g: ConvGeometry, _ activation: Activation?, _ out: UnsafeMutablePointer<Float>) {
     let threads = EngineThreads.current
     let plane = g.outPlane
-    let p = ConvPartition(g)
-    if case .depthwise = p.kind {
+    let kind = ConvPartition(g).kind
+    if kind == .depthwise {
         let planes = g.batch * g.inChannels
         parallelRanges(planes, workers: workerCount(elements: planes * plane * g.kH * g.kW, available: threads)) {
             depthwiseConv2d(input: x, weight: w, bias: b, g: g, planes: $0, activation: activation, output: out)
@@ -71,9 +72,9 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
                                        activation: activation)
         }
     }
-    switch p.kind {
+    switch kind {
     case .depthwise:
-        return
+        return  // handled above
     case .pointwiseColumns(let width):
         // The input planes already are the GEMM's [Cin, H*W] right-hand matrix: slice its columns.
         let perImage = (plane + width - 1) / width
