@@ -16,8 +16,11 @@ struct YOLOConfig {
     var classCount: Int
     var depthMultiple: Double
     var widthMultiple: Double
-    /// Anchor (w, h) pairs in pixels, per detection level.
-    var anchors: [[Double]]
+    /// Anchor (w, h) pairs in pixels, per detection level; nil when the yaml gives only a count
+    /// (`anchors: 3`, as YOLOv5's p2/p34/p6/p7 hub yamls do: AutoAnchor then writes them into the
+    /// Detect layer's `anchors` buffer, the only place they are stored).
+    var anchors: [[Double]]?
+    var anchorsPerLevel: Int
     var activation: String?
     var rows: [Row]
 
@@ -31,15 +34,25 @@ struct YOLOConfig {
         depthMultiple = try number("depth_multiple")
         widthMultiple = try number("width_multiple")
         activation = yaml["activation"]?.string
-        guard let anchorRows = yaml["anchors"]?.array else {
-            throw ModelError.malformedConfig("yaml has no anchor list (an anchor count instead of a list is not supported)")
-        }
-        anchors = try anchorRows.map { row in
-            guard let values = row.array?.compactMap(\.double), values.count == row.array?.count,
-                  !values.isEmpty, values.count % 2 == 0 else {
-                throw ModelError.malformedConfig("anchors must be lists of (w, h) numbers")
+        if let count = yaml["anchors"]?.int {
+            guard (1...64).contains(count) else { throw ModelError.malformedConfig("anchor count \(count) is out of range") }
+            anchors = nil
+            anchorsPerLevel = count
+        } else if let anchorRows = yaml["anchors"]?.array, !anchorRows.isEmpty {
+            let rows = try anchorRows.map { row in
+                guard let values = row.array?.compactMap(\.double), values.count == row.array?.count,
+                      !values.isEmpty, values.count % 2 == 0 else {
+                    throw ModelError.malformedConfig("anchors must be lists of (w, h) numbers")
+                }
+                return values
             }
-            return values
+            guard Set(rows.map(\.count)).count == 1 else {
+                throw ModelError.malformedConfig("every level needs the same number of anchors")
+            }
+            anchors = rows
+            anchorsPerLevel = rows[0].count / 2
+        } else {
+            throw ModelError.malformedConfig("yaml has no 'anchors' (a list of (w, h) per level, or a count)")
         }
         guard let backbone = yaml["backbone"]?.array, let head = yaml["head"]?.array else {
             throw ModelError.malformedConfig("yaml needs 'backbone' and 'head' lists")

@@ -18,20 +18,24 @@ struct YOLODetect {
     let classCount: Int
     var outputsPerAnchor: Int { classCount + 5 }
 
-    init(_ w: WeightReader, _ prefix: String, classCount: Int, anchorsPixels: [[Double]], inChannels: [Int], strides: [Int]) throws {
-        guard anchorsPixels.count == inChannels.count, strides.count == inChannels.count else {
-            throw ModelError.malformedConfig("Detect: \(anchorsPixels.count) anchor rows for \(inChannels.count) inputs")
+    /// - anchorsPixels: the yaml's anchors, or nil when it gives only a count (then the stored buffer is required).
+    init(_ w: WeightReader, _ prefix: String, classCount: Int, anchorsPerLevel na: Int, anchorsPixels: [[Double]]?,
+         inChannels: [Int], strides: [Int]) throws {
+        guard strides.count == inChannels.count, anchorsPixels == nil || anchorsPixels!.count == inChannels.count else {
+            throw ModelError.malformedConfig("Detect: \(anchorsPixels?.count ?? 0) anchor rows for \(inChannels.count) inputs")
         }
         self.classCount = classCount
-        let na = anchorsPixels[0].count / 2
         let no = classCount + 5
         // The stored `anchors` buffer (in grid units) is what the reference multiplies by the stride.
         let stored = w.has("\(prefix).anchors") ? try w.tensor("\(prefix).anchors", shape: [inChannels.count, na, 2]) : nil
+        guard stored != nil || anchorsPixels != nil else {
+            throw ModelError.malformedConfig("the yaml gives only an anchor count and the checkpoint has no \(prefix).anchors")
+        }
         levels = try inChannels.indices.map { i in
             let stride = Float(strides[i])
             let anchors: [(Float, Float)] = (0..<na).map { a in
                 if let s = stored { return (s.storage[(i * na + a) * 2] * stride, s.storage[(i * na + a) * 2 + 1] * stride) }
-                return (Float(anchorsPixels[i][2 * a]), Float(anchorsPixels[i][2 * a + 1]))
+                return (Float(anchorsPixels![i][2 * a]), Float(anchorsPixels![i][2 * a + 1]))
             }
             return Level(weight: try w.tensor("\(prefix).m.\(i).weight", shape: [na * no, inChannels[i], 1, 1]),
                          bias: try w.tensor("\(prefix).m.\(i).bias", shape: [na * no]),

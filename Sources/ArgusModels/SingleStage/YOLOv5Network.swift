@@ -36,7 +36,7 @@ struct YOLOv5Network {
         var strides: [Int] = []        // output stride per layer
         var nodes: [Node] = []
         var detect: YOLODetect?
-        let no = config.anchors[0].count / 2 * (config.classCount + 5)
+        let no = config.anchorsPerLevel * (config.classCount + 5)
 
         for (i, row) in config.rows.enumerated() {
             let prefix = "model.\(i)"
@@ -52,7 +52,8 @@ struct YOLOv5Network {
             }
             let args = row.args
             func int(_ k: Int, _ fallback: Int?) throws -> Int? {
-                guard k < args.count, !args[k].isNone else { return fallback }
+                // PyYAML reads a bare `None` as the string "None", which parse_model evals to None.
+                guard k < args.count, !args[k].isNone, args[k].string != "None" else { return fallback }
                 guard let v = args[k].int else { throw ModelError.malformedConfig("layer \(i) (\(row.module)): argument \(k) must be an int") }
                 return v
             }
@@ -87,7 +88,8 @@ struct YOLOv5Network {
             case "Bottleneck":
                 c2 = try outChannels()
                 let shortcut = bool(1, true), g = try int(2, 1)!
-                layer = try repeated { pre, cin in .bottleneck(try Bottleneck(w, pre, c1: cin, c2: c2, shortcut: shortcut, g: g, act: act)) }
+                let e = args.count > 3 ? (args[3].double ?? 0.5) : 0.5
+                layer = try repeated { pre, cin in .bottleneck(try Bottleneck(w, pre, c1: cin, c2: c2, shortcut: shortcut, g: g, e: e, act: act)) }
             case "SPPF":
                 c2 = try outChannels()
                 let k = try int(1, 5)!
@@ -99,7 +101,8 @@ struct YOLOv5Network {
             case "Focus":
                 c2 = try outChannels()
                 let k = try int(1, 1)!, s = try int(2, 1)!, p = try int(3, nil), g = try int(4, 1)!
-                layer = .focus(try Focus(w, prefix, c1: c1, c2: c2, k: k, s: s, p: p, g: g, act: act))
+                let a = bool(5, true) ? act : nil
+                layer = .focus(try Focus(w, prefix, c1: c1, c2: c2, k: k, s: s, p: p, g: g, act: a))
                 s2 = s1 * 2 * s
             case "Upsample":
                 guard args.count > 2, args[2].string == "nearest", let scale = args[1].int, scale >= 1 else {
@@ -118,7 +121,8 @@ struct YOLOv5Network {
             case "Detect":
                 guard i == config.rows.count - 1 else { throw ModelError.malformedConfig("Detect must be the last layer") }
                 let inputs = from.map { ($0 >= 0 ? channels[$0] : 3, $0 >= 0 ? strides[$0] : 1) }
-                let head = try YOLODetect(w, prefix, classCount: config.classCount, anchorsPixels: config.anchors,
+                let head = try YOLODetect(w, prefix, classCount: config.classCount, anchorsPerLevel: config.anchorsPerLevel,
+                                          anchorsPixels: config.anchors,
                                           inChannels: inputs.map(\.0), strides: inputs.map(\.1))
                 detect = head
                 layer = .detect(head)
