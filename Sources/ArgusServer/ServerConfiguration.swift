@@ -35,7 +35,7 @@ public struct ServerConfiguration: Sendable {
     /// The effective queue capacity.
     public var effectiveQueueCapacity: Int { queueCapacity ?? 2 * workers }
 
-    /// BLAS threads per worker so that workers x BLAS threads never exceed the cores.
+    /// Compute threads (`EngineThreads`) per worker, so that workers x threads never exceed the cores.
     public var blasThreadsPerWorker: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, workers)) }
 
     /// Checks ranges; throws a message naming the bad setting.

@@ -55,7 +55,7 @@ struct BenchCommand: ParsableCommand {
 
         var rows: [Row] = []
         for t in counts {
-            BLASThreads.set(t)
+            EngineThreads.set(t)
             var detections = 0
             let once = {
                 let decoded = try decodeImage(bytes)

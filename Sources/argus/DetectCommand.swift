@@ -40,7 +40,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Output format: argus or coco.")
     var format: OutputFormat = .argus
 
-    @Option(help: "BLAS threads (default: all cores).")
+    @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
     @Argument(help: "JPEG or PNG files.")
@@ -49,7 +49,7 @@ struct DetectCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument { case argus, coco }
 
     func run() throws {
-        if let threads { BLASThreads.set(max(1, threads)) }
+        if let threads { EngineThreads.set(max(1, threads)) }
         let model = try failing { try ModelLoader.load(contentsOf: weights) }
         var options = DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz,
                                     agnosticNMS: agnosticNMS)

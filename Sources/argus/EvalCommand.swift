@@ -160,7 +160,7 @@ struct EvalCommand: ParsableCommand {
 
     /// --images: run the model over the matched images, then evaluate its results like --dt.
     private func runModel(dataset: COCODataset, gtData: Data, images: String, params: EvalParams, threads: Int) throws {
-        if let t = self.threads { BLASThreads.set(t) }
+        if let t = self.threads { EngineThreads.set(t) }
         let checkpoint = (weights ?? model)!
         let detector: any Detector
         do { detector = try ModelLoader.load(contentsOf: checkpoint) } catch {

@@ -69,8 +69,8 @@ struct ServeCommand: ParsableCommand {
         configuration.connectionLimit = maxConnections
         configuration.accessLog = !quiet
         do { configuration = try configuration.validated() } catch { throw ValidationError("\(error)") }
-        // Workers x BLAS threads never exceed the cores.
-        BLASThreads.set(configuration.blasThreadsPerWorker)
+        // Workers x compute threads never exceed the cores.
+        EngineThreads.set(configuration.blasThreadsPerWorker)
 
         let registry = try ModelRegistry.load(directory: models, weights: weights)
         let service = try ArgusService(registry: registry, configuration: configuration)
