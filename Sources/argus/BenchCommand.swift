@@ -11,11 +11,9 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time a model end to end (JPEG bytes in, JSON out) next to the PyTorch reference.",
-        discussion: """
-        The peer runs tools/bench_yolov5_torch.py (the official YOLOv5 code, detect.py's pipeline) with
-        the Python given by --peer-python or $ARGUS_BENCH_PYTHON; make that venv with
-        tools/setup_bench_venv.sh. Without one, only Argus is timed.
-        """)
+        discussion: "The peer runs tools/bench_yolov5_torch.py (the official YOLOv5 code, detect.py's pipeline) "
+            + "with the Python given by --peer-python or $ARGUS_BENCH_PYTHON; make that venv with "
+            + "tools/setup_bench_venv.sh. Without one, only Argus is timed.")
 
     @Option(help: "Checkpoint to load (e.g. yolov5n.pt).")
     var weights: String

@@ -10,11 +10,9 @@ struct DetectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect",
         abstract: "Detect objects in images and print the detections as JSON.",
-        discussion: """
-        --format argus prints a JSON array with one {file, width, height, detections} object per image,
-        detections sorted by score. --format coco prints one COCO results list (image_id from the file's
-        numeric name, category_id mapped to COCO ids 1-90 for 80-class COCO models, bbox as [x, y, w, h]).
-        """)
+        discussion: "--format argus prints a JSON array with one {file, width, height, detections} object per "
+            + "image, detections sorted by score. --format coco prints one COCO results list (image_id from the "
+            + "file's numeric name, category_id mapped to COCO ids 1-90 for 80-class COCO models, bbox as [x, y, w, h]).")
 
     @Option(help: "Checkpoint to load (e.g. yolov5n.pt).")
     var weights: String
