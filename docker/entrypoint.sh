@@ -1,0 +1,40 @@
+#!/bin/sh
+# Maps ARGUS_* environment variables to `argus serve` flags (the flag's name, upper-cased, '-' -> '_'),
+# then execs argus so that it is the process receiving SIGTERM. Arguments given to the container are
+# appended, so they override the environment (e.g. `docker run IMAGE --workers 1`).
+#   ARGUS_HOST ARGUS_PORT ARGUS_MODELS ARGUS_WORKERS ARGUS_QUEUE ARGUS_DEADLINE ARGUS_MAX_BODY_MB
+#   ARGUS_MAX_EVALUATE_BODY_MB ARGUS_MAX_MEGAPIXELS ARGUS_MAX_IMAGES ARGUS_MAX_CONNECTIONS
+#   ARGUS_WEIGHTS   one or more checkpoint paths separated by ':' (each becomes --weights PATH)
+#   ARGUS_QUIET     1/true/yes: --quiet
+# An empty variable is left out (the flag's default applies).
+set -eu
+
+# flag VALUE: append "--flag 'VALUE'" (quoted for the eval below) when VALUE is not empty.
+set_args=""
+flag() { [ -n "$2" ] && set_args="$set_args $1 '$(printf '%s' "$2" | sed "s/'/'\\\\''/g")'"; return 0; }
+flag --host "${ARGUS_HOST:-}"
+flag --port "${ARGUS_PORT:-}"
+# A models directory with no checkpoint in it is left out when weights are given.
+if [ -n "${ARGUS_MODELS:-}" ]; then
+  if [ -z "${ARGUS_WEIGHTS:-}" ] || ls "$ARGUS_MODELS" 2>/dev/null | grep -qE '\.(pt|pth|safetensors)$'; then
+    flag --models "$ARGUS_MODELS"
+  fi
+fi
+if [ -n "${ARGUS_WEIGHTS:-}" ]; then
+  old_ifs=$IFS; IFS=:
+  for w in $ARGUS_WEIGHTS; do IFS=$old_ifs; flag --weights "$w"; IFS=:; done
+  IFS=$old_ifs
+fi
+flag --workers "${ARGUS_WORKERS:-}"
+flag --queue "${ARGUS_QUEUE:-}"
+flag --deadline "${ARGUS_DEADLINE:-}"
+flag --max-body-mb "${ARGUS_MAX_BODY_MB:-}"
+flag --max-evaluate-body-mb "${ARGUS_MAX_EVALUATE_BODY_MB:-}"
+flag --max-megapixels "${ARGUS_MAX_MEGAPIXELS:-}"
+flag --max-images "${ARGUS_MAX_IMAGES:-}"
+flag --max-connections "${ARGUS_MAX_CONNECTIONS:-}"
+case "${ARGUS_QUIET:-}" in 1|true|TRUE|yes|YES) set_args="$set_args --quiet" ;; esac
+
+# The environment's flags first, then the container's arguments (argument parsing keeps the last value).
+eval "set -- serve $set_args \"\$@\""
+exec /usr/local/bin/argus "$@"
