@@ -15,8 +15,12 @@ flag() { [ -n "$2" ] && set_args="$set_args $1 '$(printf '%s' "$2" | sed "s/'/'\
 flag --host "${ARGUS_HOST:-}"
 flag --port "${ARGUS_PORT:-}"
 # A models directory with no checkpoint in it is left out when weights are given.
+has_checkpoint() {
+  for f in "$1"/*.pt "$1"/*.pth "$1"/*.safetensors; do [ -e "$f" ] && return 0; done
+  return 1
+}
 if [ -n "${ARGUS_MODELS:-}" ]; then
-  if [ -z "${ARGUS_WEIGHTS:-}" ] || ls "$ARGUS_MODELS" 2>/dev/null | grep -qE '\.(pt|pth|safetensors)$'; then
+  if [ -z "${ARGUS_WEIGHTS:-}" ] || has_checkpoint "$ARGUS_MODELS"; then
     flag --models "$ARGUS_MODELS"
   fi
 fi

@@ -11,7 +11,7 @@
 # debootstrap (kept in $ARGUS_DEBOOTSTRAP_CACHE, default /var/cache/argus-debootstrap, for re-runs).
 # Needs root (apt-get, debootstrap, podman). Ends with "docker verify: N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 REPO=$PWD
 SHARED=${ARGUS_SHARED:-$REPO/../shared}
 WEIGHTS=$SHARED/weights/ultralytics/yolov5n.pt
@@ -28,6 +28,7 @@ finish() {
   echo "docker verify: $passed passed, $failed failed${1:+, $1 skipped}"
   [ "$failed" -eq 0 ]; exit $?
 }
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   "${PODMAN[@]}" rm -f -t 0 "argus-verify-$TAG" >/dev/null 2>&1
   "${PODMAN[@]}" rmi -f "localhost/argus-verify:$TAG" "localhost/argus-verify-binary:$TAG" >/dev/null 2>&1
@@ -103,7 +104,7 @@ else
   echo "$out"; fail "ldd inside the image"
 fi
 user=$("${PODMAN[@]}" image inspect --format '{{.Config.User}}' "$IMAGE")
-[ "$user" = "10001:10001" ] && pass "runs as non-root user $user" || fail "image user is '$user'"
+if [ "$user" = "10001:10001" ]; then pass "runs as non-root user $user"; else fail "image user is '$user'"; fi
 
 if [ ! -f "$WEIGHTS" ]; then
   echo "SKIP running the image: $WEIGHTS is absent (the shared weights sit next to the repository)"
@@ -177,6 +178,6 @@ if [ "$running" = yes ] && [ "$code" = 200 ] && python3 -c 'import json,sys; ass
 else
   fail "SIGTERM during a request: request in flight: $running, answer: HTTP ${code:-none} (000 = connection closed without a response)"
 fi
-[ "$exit_code" = 0 ] && pass "SIGTERM: exit code 0" || fail "SIGTERM: exit code $exit_code"
+if [ "$exit_code" = 0 ]; then pass "SIGTERM: exit code 0"; else fail "SIGTERM: exit code $exit_code"; fi
 "${PODMAN[@]}" logs "$NAME" 2>&1 | tail -3
 finish
