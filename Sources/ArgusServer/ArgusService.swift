@@ -49,6 +49,13 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         scheduler.shutdown()
     }
 
+    /// Graceful shutdown (SIGTERM): stop accepting, answer the requests already received
+    /// (at most `timeout` seconds), then stop.
+    public func drain(timeout: Double) {
+        server?.drain(timeout: timeout)
+        stop()
+    }
+
     /// Whether models are loaded and one warm-up inference per model passed.
     public var ready: Bool { readiness.lock(); defer { readiness.unlock() }; return isReady }
 

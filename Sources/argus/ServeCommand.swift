@@ -96,8 +96,10 @@ struct ServeCommand: ParsableCommand {
             log("argus: not ready: \(service.warmUpError ?? "warm-up timed out")")
         }
         stop.wait()
-        log("argus: stopping")
-        service.stop()
+        // Finish what was received (each request is bounded by its deadline), then exit 0.
+        log("argus: draining in-flight requests, then stopping")
+        service.drain(timeout: Double(configuration.requestDeadlineSeconds) + 5)
+        log("argus: stopped")
         sources.forEach { $0.cancel() }
     }
 

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Foundation
 import Glibc
 
 /// What the HTTP layer asks of the application: body limits, the response, and the access log.
@@ -43,6 +44,10 @@ public final class HTTPServer: @unchecked Sendable {
     private let configuration: Configuration
     private let application: HTTPApplication
     private var daemon: OpaquePointer?
+    /// Requests whose first call arrived and whose response is not yet fully sent.
+    private let open = OpenRequests()
+    /// Set by `drain`: responses then carry `Connection: close`.
+    private var draining = false
     /// The bound port (meaningful after `start`).
     public private(set) var port: Int = 0
 
@@ -60,6 +65,7 @@ public final class HTTPServer: @unchecked Sendable {
         port = socket.port
         let flags = UInt32(MHD_USE_THREAD_PER_CONNECTION.rawValue) | UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue)
             | UInt32(MHD_USE_POLL.rawValue) | (socket.isIPv6 ? UInt32(MHD_USE_IPv6.rawValue) : 0)
+            | UInt32(MHD_USE_ITC.rawValue)  // lets `drain` stop accepting (MHD_quiesce_daemon)
         let context = Unmanaged.passUnretained(self).toOpaque()
         let completed = OpaquePointer(unsafeBitCast(requestCompleted, to: UnsafeRawPointer.self))
         let arguments: [CVarArg] = [
@@ -77,6 +83,17 @@ public final class HTTPServer: @unchecked Sendable {
             throw HTTPServerError(description: "libmicrohttpd could not start on \(configuration.host):\(port)")
         }
         daemon = started
+    }
+
+    /// Graceful shutdown: stops accepting connections, lets requests already received finish and
+    /// send their responses (for at most `timeout` seconds), then stops.
+    public func drain(timeout: Double) {
+        guard let d = daemon else { return }
+        draining = true
+        let listening = MHD_quiesce_daemon(d)
+        if listening >= 0 { close(listening) }  // quiesced: the listening socket is ours to close
+        _ = open.waitUntilNone(timeout: timeout)
+        stop()
     }
 
     /// Stops accepting, waits for the connection threads, and closes the socket.
@@ -98,6 +115,7 @@ public final class HTTPServer: @unchecked Sendable {
                                       headers: Self.headers(connection), body: [], receivedAt: MonotonicClock.now())
             let state = RequestState(request: request, limit: application.bodyLimit(method: method, path: url))
             statePointer.pointee = Unmanaged.passRetained(state).toOpaque()
+            open.add(1)
             if let declared = request.header("content-length").flatMap({ Int($0) }), declared > state.limit {
                 state.answered = true
                 return send(application.payloadTooLarge(request, limit: state.limit), for: request, on: connection)
@@ -149,6 +167,7 @@ public final class HTTPServer: @unchecked Sendable {
             for (name, value) in response.headers {
                 _ = MHD_add_response_header(mhdResponse, name, value)
             }
+            if draining { _ = MHD_add_response_header(mhdResponse, "Connection", "close") }
             return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         }
         application.didRespond(to: request, with: response, milliseconds: MonotonicClock.milliseconds(since: request.receivedAt))
@@ -159,6 +178,7 @@ public final class HTTPServer: @unchecked Sendable {
         guard let state, let raw = state.pointee else { return }
         Unmanaged<RequestState>.fromOpaque(raw).release()
         state.pointee = nil
+        open.add(-1)
     }
 
     private static func headers(_ connection: OpaquePointer) -> [String: String] {
@@ -189,6 +209,26 @@ private final class RequestState {
     var overflowed = false
     var discarded = 0
     init(request: HTTPRequest, limit: Int) { self.request = request; self.limit = limit }
+}
+
+/// Counts open requests so a drain can wait for the last response to be sent.
+private final class OpenRequests: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var count = 0
+
+    func add(_ delta: Int) {
+        condition.lock(); defer { condition.unlock() }
+        count += delta
+        if count == 0 { condition.broadcast() }
+    }
+
+    /// True when no request is open, false when `timeout` seconds passed first.
+    func waitUntilNone(timeout: Double) -> Bool {
+        let limit = Date(timeIntervalSinceNow: timeout)
+        condition.lock(); defer { condition.unlock() }
+        while count > 0 { if !condition.wait(until: limit) { return false } }
+        return true
+    }
 }
 
 /// Gathers key/value pairs from `MHD_get_connection_values`.
