@@ -12,7 +12,6 @@ struct ConvBlock {
     let groups: Int
     let dilation: Int
     let activation: Activation?
-    let outChannels: Int
 
     init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: Int = 1, s: Int = 1, p: Int? = nil,
          g: Int = 1, d: Int = 1, act: Activation?) throws {
@@ -24,7 +23,6 @@ struct ConvBlock {
         groups = g
         dilation = d
         activation = act
-        outChannels = c2
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
