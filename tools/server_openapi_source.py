@@ -51,9 +51,10 @@ PARAMETER_SCHEMAS = {
 }
 
 
-def query_parameters():
-    return [{"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-            for name, (schema, description) in PARAMETER_SCHEMAS.items()]
+def parameter_components():
+    """Each detection parameter once, under components.parameters; operations refer to them."""
+    return {name: {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+            for name, (schema, description) in PARAMETER_SCHEMAS.items()}
 
 
 def form_properties():
@@ -66,7 +67,8 @@ def form_properties():
     return props
 
 
-def detect_operation(summary, description, op_id):
+def detect_request_body():
+    """The body /detect and /segment share: multipart, raw image bytes, or JSON with base64."""
     multipart = {"type": "object", "required": ["image"],
                  "properties": dict({"image": {"description": "One or more image files (repeat the field).",
                                                "oneOf": [{"type": "string", "contentMediaType": "application/octet-stream"},
@@ -80,21 +82,28 @@ def detect_operation(summary, description, op_id):
                                     classes={"description": PARAMETER_SCHEMAS["classes"][1],
                                              "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": ["string", "integer"]}}]}),
                  "anyOf": [{"required": ["image"]}, {"required": ["images"]}]}
+    return {"required": True, "content": {
+        "multipart/form-data": {"schema": multipart},
+        "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}},
+        "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+        "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
+        "application/json": {"schema": json_body},
+    }}
+
+
+def detect_result_response():
+    return {"description": "Detections per image (or the rendered image with render=png|jpeg).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetectResponse"}},
+                        "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+                        "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}}}
+
+
+def detect_operation(summary, description, op_id):
     return {
         "summary": summary, "description": description, "operationId": op_id,
-        "parameters": query_parameters(),
-        "requestBody": {"required": True, "content": {
-            "multipart/form-data": {"schema": multipart},
-            "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}},
-            "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
-            "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
-            "application/json": {"schema": json_body},
-        }},
-        "responses": dict({"200": {"description": "Detections per image (or the rendered image with render=png|jpeg).",
-                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetectResponse"}},
-                                               "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
-                                               "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}}}},
-                          **DETECT_ERRORS),
+        "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in PARAMETER_SCHEMAS],
+        "requestBody": {"$ref": "#/components/requestBodies/DetectRequest"},
+        "responses": dict({"200": {"$ref": "#/components/responses/DetectResult"}}, **DETECT_ERRORS),
     }
 
 
@@ -183,7 +192,11 @@ def document():
                                       "responses": {"200": {"description": "OpenAPI 3.1.",
                                                             "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": {
+        "components": {
+          "parameters": parameter_components(),
+          "requestBodies": {"DetectRequest": detect_request_body()},
+          "responses": {"DetectResult": detect_result_response()},
+          "schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"],
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},

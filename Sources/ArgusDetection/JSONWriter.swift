@@ -7,22 +7,25 @@ public struct JSONWriter {
 
     public mutating func raw(_ s: String) { output += s }
 
-    public mutating func string(_ s: String) {
-        output += "\""
+    public mutating func string(_ s: String) { Self.appendQuoted(s, to: &output) }
+
+    /// Appends `s` as a JSON string literal (quotes, escapes, control characters as \u00XX).
+    public static func appendQuoted(_ s: String, to out: inout String) {
+        out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
             case _ where scalar.value < 0x20:
                 let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
             }
         }
-        output += "\""
+        out += "\""
     }
 
     public mutating func number(_ v: Float) {

@@ -23,375 +23,45 @@ public enum OpenAPIDocument {
         "operationId": "detect",
         "parameters": [
           {
-            "name": "model",
-            "in": "query",
-            "required": false,
-            "description": "Model name (GET /models); the first loaded model by default.",
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/model"
           },
           {
-            "name": "conf",
-            "in": "query",
-            "required": false,
-            "description": "Minimum score. Default: the model's reference default.",
-            "schema": {
-              "type": "number",
-              "minimum": 0,
-              "maximum": 1
-            }
+            "$ref": "#/components/parameters/conf"
           },
           {
-            "name": "iou",
-            "in": "query",
-            "required": false,
-            "description": "NMS IoU threshold. Default: the model's reference default.",
-            "schema": {
-              "type": "number",
-              "minimum": 0,
-              "maximum": 1
-            }
+            "$ref": "#/components/parameters/iou"
           },
           {
-            "name": "max_det",
-            "in": "query",
-            "required": false,
-            "description": "Most detections per image.",
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 10000
-            }
+            "$ref": "#/components/parameters/max_det"
           },
           {
-            "name": "classes",
-            "in": "query",
-            "required": false,
-            "description": "Keep only these classes: comma-separated names or ids.",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/classes"
           },
           {
-            "name": "agnostic_nms",
-            "in": "query",
-            "required": false,
-            "description": "Class-agnostic NMS.",
-            "schema": {
-              "type": "boolean"
-            }
+            "$ref": "#/components/parameters/agnostic_nms"
           },
           {
-            "name": "imgsz",
-            "in": "query",
-            "required": false,
-            "description": "Network input size (long side).",
-            "schema": {
-              "type": "integer",
-              "minimum": 32,
-              "maximum": 4096
-            }
+            "$ref": "#/components/parameters/imgsz"
           },
           {
-            "name": "box_format",
-            "in": "query",
-            "required": false,
-            "description": "Box layout in the argus format.",
-            "schema": {
-              "type": "string",
-              "enum": [
-                "xyxy",
-                "xywh",
-                "cxcywh"
-              ]
-            }
+            "$ref": "#/components/parameters/box_format"
           },
           {
-            "name": "normalized",
-            "in": "query",
-            "required": false,
-            "description": "Boxes divided by the image width and height.",
-            "schema": {
-              "type": "boolean"
-            }
+            "$ref": "#/components/parameters/normalized"
           },
           {
-            "name": "format",
-            "in": "query",
-            "required": false,
-            "description": "Result schema; coco writes COCO results (bbox xywh, category_id).",
-            "schema": {
-              "type": "string",
-              "enum": [
-                "argus",
-                "coco"
-              ]
-            }
+            "$ref": "#/components/parameters/format"
           },
           {
-            "name": "render",
-            "in": "query",
-            "required": false,
-            "description": "Return the image with boxes and labels drawn instead of JSON (one image).",
-            "schema": {
-              "type": "string",
-              "enum": [
-                "png",
-                "jpeg"
-              ]
-            }
+            "$ref": "#/components/parameters/render"
           }
         ],
         "requestBody": {
-          "required": true,
-          "content": {
-            "multipart/form-data": {
-              "schema": {
-                "type": "object",
-                "required": [
-                  "image"
-                ],
-                "properties": {
-                  "image": {
-                    "description": "One or more image files (repeat the field).",
-                    "oneOf": [
-                      {
-                        "type": "string",
-                        "contentMediaType": "application/octet-stream"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "contentMediaType": "application/octet-stream"
-                        },
-                        "minItems": 1
-                      }
-                    ]
-                  },
-                  "model": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Model name (GET /models); the first loaded model by default."
-                  },
-                  "conf": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "description": "Minimum score. Default: the model's reference default."
-                  },
-                  "iou": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "description": "NMS IoU threshold. Default: the model's reference default."
-                  },
-                  "max_det": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 10000,
-                    "description": "Most detections per image."
-                  },
-                  "classes": {
-                    "type": "string",
-                    "description": "Keep only these classes: comma-separated names or ids."
-                  },
-                  "agnostic_nms": {
-                    "type": "boolean",
-                    "description": "Class-agnostic NMS."
-                  },
-                  "imgsz": {
-                    "type": "integer",
-                    "minimum": 32,
-                    "maximum": 4096,
-                    "description": "Network input size (long side)."
-                  },
-                  "box_format": {
-                    "type": "string",
-                    "enum": [
-                      "xyxy",
-                      "xywh",
-                      "cxcywh"
-                    ],
-                    "description": "Box layout in the argus format."
-                  },
-                  "normalized": {
-                    "type": "boolean",
-                    "description": "Boxes divided by the image width and height."
-                  },
-                  "format": {
-                    "type": "string",
-                    "enum": [
-                      "argus",
-                      "coco"
-                    ],
-                    "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
-                  },
-                  "render": {
-                    "type": "string",
-                    "enum": [
-                      "png",
-                      "jpeg"
-                    ],
-                    "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
-                  }
-                }
-              }
-            },
-            "image/jpeg": {
-              "schema": {
-                "type": "string",
-                "contentMediaType": "image/jpeg"
-              }
-            },
-            "image/png": {
-              "schema": {
-                "type": "string",
-                "contentMediaType": "image/png"
-              }
-            },
-            "application/octet-stream": {
-              "schema": {
-                "type": "string",
-                "contentMediaType": "application/octet-stream"
-              }
-            },
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "image": {
-                    "type": "string",
-                    "description": "Base64 (or a data: URL) of one JPEG or PNG."
-                  },
-                  "images": {
-                    "type": "array",
-                    "items": {
-                      "type": "string"
-                    },
-                    "minItems": 1,
-                    "description": "Base64 of several images."
-                  },
-                  "model": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Model name (GET /models); the first loaded model by default."
-                  },
-                  "conf": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "description": "Minimum score. Default: the model's reference default."
-                  },
-                  "iou": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "description": "NMS IoU threshold. Default: the model's reference default."
-                  },
-                  "max_det": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 10000,
-                    "description": "Most detections per image."
-                  },
-                  "agnostic_nms": {
-                    "type": "boolean",
-                    "description": "Class-agnostic NMS."
-                  },
-                  "imgsz": {
-                    "type": "integer",
-                    "minimum": 32,
-                    "maximum": 4096,
-                    "description": "Network input size (long side)."
-                  },
-                  "box_format": {
-                    "type": "string",
-                    "enum": [
-                      "xyxy",
-                      "xywh",
-                      "cxcywh"
-                    ],
-                    "description": "Box layout in the argus format."
-                  },
-                  "normalized": {
-                    "type": "boolean",
-                    "description": "Boxes divided by the image width and height."
-                  },
-                  "format": {
-                    "type": "string",
-                    "enum": [
-                      "argus",
-                      "coco"
-                    ],
-                    "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
-                  },
-                  "render": {
-                    "type": "string",
-                    "enum": [
-                      "png",
-                      "jpeg"
-                    ],
-                    "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
-                  },
-                  "classes": {
-                    "description": "Keep only these classes: comma-separated names or ids.",
-                    "oneOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": [
-                            "string",
-                            "integer"
-                          ]
-                        }
-                      }
-                    ]
-                  }
-                },
-                "anyOf": [
-                  {
-                    "required": [
-                      "image"
-                    ]
-                  },
-                  {
-                    "required": [
-                      "images"
-                    ]
-                  }
-                ]
-              }
-            }
-          }
+          "$ref": "#/components/requestBodies/DetectRequest"
         },
         "responses": {
           "200": {
-            "description": "Detections per image (or the rendered image with render=png|jpeg).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/DetectResponse"
-                }
-              },
-              "image/png": {
-                "schema": {
-                  "type": "string",
-                  "contentMediaType": "image/png"
-                }
-              },
-              "image/jpeg": {
-                "schema": {
-                  "type": "string",
-                  "contentMediaType": "image/jpeg"
-                }
-              }
-            }
+            "$ref": "#/components/responses/DetectResult"
           },
           "400": {
             "description": "A bad parameter or a malformed body (multipart, JSON, base64); also /segment with no model that produces masks.",
@@ -491,375 +161,45 @@ public enum OpenAPIDocument {
         "operationId": "segment",
         "parameters": [
           {
-            "name": "model",
-            "in": "query",
-            "required": false,
-            "description": "Model name (GET /models); the first loaded model by default.",
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/model"
           },
           {
-            "name": "conf",
-            "in": "query",
-            "required": false,
-            "description": "Minimum score. Default: the model's reference default.",
-            "schema": {
-              "type": "number",
-              "minimum": 0,
-              "maximum": 1
-            }
+            "$ref": "#/components/parameters/conf"
           },
           {
-            "name": "iou",
-            "in": "query",
-            "required": false,
-            "description": "NMS IoU threshold. Default: the model's reference default.",
-            "schema": {
-              "type": "number",
-              "minimum": 0,
-              "maximum": 1
-            }
+            "$ref": "#/components/parameters/iou"
           },
           {
-            "name": "max_det",
-            "in": "query",
-            "required": false,
-            "description": "Most detections per image.",
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 10000
-            }
+            "$ref": "#/components/parameters/max_det"
           },
           {
-            "name": "classes",
-            "in": "query",
-            "required": false,
-            "description": "Keep only these classes: comma-separated names or ids.",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/classes"
           },
           {
-            "name": "agnostic_nms",
-            "in": "query",
-            "required": false,
-            "description": "Class-agnostic NMS.",
-            "schema": {
-              "type": "boolean"
-            }
+            "$ref": "#/components/parameters/agnostic_nms"
           },
           {
-            "name": "imgsz",
-            "in": "query",
-            "required": false,
-            "description": "Network input size (long side).",
-            "schema": {
-              "type": "integer",
-              "minimum": 32,
-              "maximum": 4096
-            }
+            "$ref": "#/components/parameters/imgsz"
           },
           {
-            "name": "box_format",
-            "in": "query",
-            "required": false,
-            "description": "Box layout in the argus format.",
-            "schema": {
-              "type": "string",
-              "enum": [
-                "xyxy",
-                "xywh",
-                "cxcywh"
-              ]
-            }
+            "$ref": "#/components/parameters/box_format"
           },
           {
-            "name": "normalized",
-            "in": "query",
-            "required": false,
-            "description": "Boxes divided by the image width and height.",
-            "schema": {
-              "type": "boolean"
-            }
+            "$ref": "#/components/parameters/normalized"
           },
           {
-            "name": "format",
-            "in": "query",
-            "required": false,
-            "description": "Result schema; coco writes COCO results (bbox xywh, category_id).",
-            "schema": {
-              "type": "string",
-              "enum": [
-                "argus",
-                "coco"
-              ]
-            }
+            "$ref": "#/components/parameters/format"
           },
           {
-            "name": "render",
-            "in": "query",
-            "required": false,
-            "description": "Return the image with boxes and labels drawn instead of JSON (one image).",
-            "schema": {
-              "type": "string",
-              "enum": [
-                "png",
-                "jpeg"
-              ]
-            }
+            "$ref": "#/components/parameters/render"
           }
         ],
         "requestBody": {
-          "required": true,
-          "content": {
-            "multipart/form-data": {
-              "schema": {
-                "type": "object",
-                "required": [
-                  "image"
-                ],
-                "properties": {
-                  "image": {
-                    "description": "One or more image files (repeat the field).",
-                    "oneOf": [
-                      {
-                        "type": "string",
-                        "contentMediaType": "application/octet-stream"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "contentMediaType": "application/octet-stream"
-                        },
-                        "minItems": 1
-                      }
-                    ]
-                  },
-                  "model": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Model name (GET /models); the first loaded model by default."
-                  },
-                  "conf": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "description": "Minimum score. Default: the model's reference default."
-                  },
-                  "iou": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "description": "NMS IoU threshold. Default: the model's reference default."
-                  },
-                  "max_det": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 10000,
-                    "description": "Most detections per image."
-                  },
-                  "classes": {
-                    "type": "string",
-                    "description": "Keep only these classes: comma-separated names or ids."
-                  },
-                  "agnostic_nms": {
-                    "type": "boolean",
-                    "description": "Class-agnostic NMS."
-                  },
-                  "imgsz": {
-                    "type": "integer",
-                    "minimum": 32,
-                    "maximum": 4096,
-                    "description": "Network input size (long side)."
-                  },
-                  "box_format": {
-                    "type": "string",
-                    "enum": [
-                      "xyxy",
-                      "xywh",
-                      "cxcywh"
-                    ],
-                    "description": "Box layout in the argus format."
-                  },
-                  "normalized": {
-                    "type": "boolean",
-                    "description": "Boxes divided by the image width and height."
-                  },
-                  "format": {
-                    "type": "string",
-                    "enum": [
-                      "argus",
-                      "coco"
-                    ],
-                    "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
-                  },
-                  "render": {
-                    "type": "string",
-                    "enum": [
-                      "png",
-                      "jpeg"
-                    ],
-                    "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
-                  }
-                }
-              }
-            },
-            "image/jpeg": {
-              "schema": {
-                "type": "string",
-                "contentMediaType": "image/jpeg"
-              }
-            },
-            "image/png": {
-              "schema": {
-                "type": "string",
-                "contentMediaType": "image/png"
-              }
-            },
-            "application/octet-stream": {
-              "schema": {
-                "type": "string",
-                "contentMediaType": "application/octet-stream"
-              }
-            },
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "image": {
-                    "type": "string",
-                    "description": "Base64 (or a data: URL) of one JPEG or PNG."
-                  },
-                  "images": {
-                    "type": "array",
-                    "items": {
-                      "type": "string"
-                    },
-                    "minItems": 1,
-                    "description": "Base64 of several images."
-                  },
-                  "model": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Model name (GET /models); the first loaded model by default."
-                  },
-                  "conf": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "description": "Minimum score. Default: the model's reference default."
-                  },
-                  "iou": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "description": "NMS IoU threshold. Default: the model's reference default."
-                  },
-                  "max_det": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 10000,
-                    "description": "Most detections per image."
-                  },
-                  "agnostic_nms": {
-                    "type": "boolean",
-                    "description": "Class-agnostic NMS."
-                  },
-                  "imgsz": {
-                    "type": "integer",
-                    "minimum": 32,
-                    "maximum": 4096,
-                    "description": "Network input size (long side)."
-                  },
-                  "box_format": {
-                    "type": "string",
-                    "enum": [
-                      "xyxy",
-                      "xywh",
-                      "cxcywh"
-                    ],
-                    "description": "Box layout in the argus format."
-                  },
-                  "normalized": {
-                    "type": "boolean",
-                    "description": "Boxes divided by the image width and height."
-                  },
-                  "format": {
-                    "type": "string",
-                    "enum": [
-                      "argus",
-                      "coco"
-                    ],
-                    "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
-                  },
-                  "render": {
-                    "type": "string",
-                    "enum": [
-                      "png",
-                      "jpeg"
-                    ],
-                    "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
-                  },
-                  "classes": {
-                    "description": "Keep only these classes: comma-separated names or ids.",
-                    "oneOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": [
-                            "string",
-                            "integer"
-                          ]
-                        }
-                      }
-                    ]
-                  }
-                },
-                "anyOf": [
-                  {
-                    "required": [
-                      "image"
-                    ]
-                  },
-                  {
-                    "required": [
-                      "images"
-                    ]
-                  }
-                ]
-              }
-            }
-          }
+          "$ref": "#/components/requestBodies/DetectRequest"
         },
         "responses": {
           "200": {
-            "description": "Detections per image (or the rendered image with render=png|jpeg).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/DetectResponse"
-                }
-              },
-              "image/png": {
-                "schema": {
-                  "type": "string",
-                  "contentMediaType": "image/png"
-                }
-              },
-              "image/jpeg": {
-                "schema": {
-                  "type": "string",
-                  "contentMediaType": "image/jpeg"
-                }
-              }
-            }
+            "$ref": "#/components/responses/DetectResult"
           },
           "400": {
             "description": "A bad parameter or a malformed body (multipart, JSON, base64); also /segment with no model that produces masks.",
@@ -1423,6 +763,381 @@ public enum OpenAPIDocument {
     }
   },
   "components": {
+    "parameters": {
+      "model": {
+        "name": "model",
+        "in": "query",
+        "required": false,
+        "description": "Model name (GET /models); the first loaded model by default.",
+        "schema": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "conf": {
+        "name": "conf",
+        "in": "query",
+        "required": false,
+        "description": "Minimum score. Default: the model's reference default.",
+        "schema": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        }
+      },
+      "iou": {
+        "name": "iou",
+        "in": "query",
+        "required": false,
+        "description": "NMS IoU threshold. Default: the model's reference default.",
+        "schema": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        }
+      },
+      "max_det": {
+        "name": "max_det",
+        "in": "query",
+        "required": false,
+        "description": "Most detections per image.",
+        "schema": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 10000
+        }
+      },
+      "classes": {
+        "name": "classes",
+        "in": "query",
+        "required": false,
+        "description": "Keep only these classes: comma-separated names or ids.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "agnostic_nms": {
+        "name": "agnostic_nms",
+        "in": "query",
+        "required": false,
+        "description": "Class-agnostic NMS.",
+        "schema": {
+          "type": "boolean"
+        }
+      },
+      "imgsz": {
+        "name": "imgsz",
+        "in": "query",
+        "required": false,
+        "description": "Network input size (long side).",
+        "schema": {
+          "type": "integer",
+          "minimum": 32,
+          "maximum": 4096
+        }
+      },
+      "box_format": {
+        "name": "box_format",
+        "in": "query",
+        "required": false,
+        "description": "Box layout in the argus format.",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "xyxy",
+            "xywh",
+            "cxcywh"
+          ]
+        }
+      },
+      "normalized": {
+        "name": "normalized",
+        "in": "query",
+        "required": false,
+        "description": "Boxes divided by the image width and height.",
+        "schema": {
+          "type": "boolean"
+        }
+      },
+      "format": {
+        "name": "format",
+        "in": "query",
+        "required": false,
+        "description": "Result schema; coco writes COCO results (bbox xywh, category_id).",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "argus",
+            "coco"
+          ]
+        }
+      },
+      "render": {
+        "name": "render",
+        "in": "query",
+        "required": false,
+        "description": "Return the image with boxes and labels drawn instead of JSON (one image).",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "png",
+            "jpeg"
+          ]
+        }
+      }
+    },
+    "requestBodies": {
+      "DetectRequest": {
+        "required": true,
+        "content": {
+          "multipart/form-data": {
+            "schema": {
+              "type": "object",
+              "required": [
+                "image"
+              ],
+              "properties": {
+                "image": {
+                  "description": "One or more image files (repeat the field).",
+                  "oneOf": [
+                    {
+                      "type": "string",
+                      "contentMediaType": "application/octet-stream"
+                    },
+                    {
+                      "type": "array",
+                      "items": {
+                        "type": "string",
+                        "contentMediaType": "application/octet-stream"
+                      },
+                      "minItems": 1
+                    }
+                  ]
+                },
+                "model": {
+                  "type": "string",
+                  "minLength": 1,
+                  "description": "Model name (GET /models); the first loaded model by default."
+                },
+                "conf": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "Minimum score. Default: the model's reference default."
+                },
+                "iou": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "NMS IoU threshold. Default: the model's reference default."
+                },
+                "max_det": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 10000,
+                  "description": "Most detections per image."
+                },
+                "classes": {
+                  "type": "string",
+                  "description": "Keep only these classes: comma-separated names or ids."
+                },
+                "agnostic_nms": {
+                  "type": "boolean",
+                  "description": "Class-agnostic NMS."
+                },
+                "imgsz": {
+                  "type": "integer",
+                  "minimum": 32,
+                  "maximum": 4096,
+                  "description": "Network input size (long side)."
+                },
+                "box_format": {
+                  "type": "string",
+                  "enum": [
+                    "xyxy",
+                    "xywh",
+                    "cxcywh"
+                  ],
+                  "description": "Box layout in the argus format."
+                },
+                "normalized": {
+                  "type": "boolean",
+                  "description": "Boxes divided by the image width and height."
+                },
+                "format": {
+                  "type": "string",
+                  "enum": [
+                    "argus",
+                    "coco"
+                  ],
+                  "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
+                },
+                "render": {
+                  "type": "string",
+                  "enum": [
+                    "png",
+                    "jpeg"
+                  ],
+                  "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                }
+              }
+            }
+          },
+          "image/jpeg": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "image/jpeg"
+            }
+          },
+          "image/png": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "image/png"
+            }
+          },
+          "application/octet-stream": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "application/octet-stream"
+            }
+          },
+          "application/json": {
+            "schema": {
+              "type": "object",
+              "properties": {
+                "image": {
+                  "type": "string",
+                  "description": "Base64 (or a data: URL) of one JPEG or PNG."
+                },
+                "images": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  },
+                  "minItems": 1,
+                  "description": "Base64 of several images."
+                },
+                "model": {
+                  "type": "string",
+                  "minLength": 1,
+                  "description": "Model name (GET /models); the first loaded model by default."
+                },
+                "conf": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "Minimum score. Default: the model's reference default."
+                },
+                "iou": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "NMS IoU threshold. Default: the model's reference default."
+                },
+                "max_det": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 10000,
+                  "description": "Most detections per image."
+                },
+                "agnostic_nms": {
+                  "type": "boolean",
+                  "description": "Class-agnostic NMS."
+                },
+                "imgsz": {
+                  "type": "integer",
+                  "minimum": 32,
+                  "maximum": 4096,
+                  "description": "Network input size (long side)."
+                },
+                "box_format": {
+                  "type": "string",
+                  "enum": [
+                    "xyxy",
+                    "xywh",
+                    "cxcywh"
+                  ],
+                  "description": "Box layout in the argus format."
+                },
+                "normalized": {
+                  "type": "boolean",
+                  "description": "Boxes divided by the image width and height."
+                },
+                "format": {
+                  "type": "string",
+                  "enum": [
+                    "argus",
+                    "coco"
+                  ],
+                  "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
+                },
+                "render": {
+                  "type": "string",
+                  "enum": [
+                    "png",
+                    "jpeg"
+                  ],
+                  "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                },
+                "classes": {
+                  "description": "Keep only these classes: comma-separated names or ids.",
+                  "oneOf": [
+                    {
+                      "type": "string"
+                    },
+                    {
+                      "type": "array",
+                      "items": {
+                        "type": [
+                          "string",
+                          "integer"
+                        ]
+                      }
+                    }
+                  ]
+                }
+              },
+              "anyOf": [
+                {
+                  "required": [
+                    "image"
+                  ]
+                },
+                {
+                  "required": [
+                    "images"
+                  ]
+                }
+              ]
+            }
+          }
+        }
+      }
+    },
+    "responses": {
+      "DetectResult": {
+        "description": "Detections per image (or the rendered image with render=png|jpeg).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/DetectResponse"
+            }
+          },
+          "image/png": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "image/png"
+            }
+          },
+          "image/jpeg": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "image/jpeg"
+            }
+          }
+        }
+      }
+    },
     "schemas": {
       "Error": {
         "type": "object",

@@ -1,3 +1,5 @@
+import ArgusDetection
+
 /// A JSON document: what request bodies parse into and responses serialize from.
 ///
 /// Objects keep their member order so responses read in a stable, documented order.
@@ -87,24 +89,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        JSONWriter.appendQuoted(s, to: &out)
     }
 }
 
