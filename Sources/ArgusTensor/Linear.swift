@@ -15,11 +15,22 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         let b = bias?.storage ?? [Float](repeating: 0, count: outFeatures)
         return Tensor(shape: shape, storage: Array((0..<rows).map { _ in b }.joined()))
     }
+    // Rows (e.g. RoIs) are cut into at most 4 blocks fixed by the shape alone, so the result is the same
+    // for any thread count (OpenBLAS itself stays single-threaded). Few, large blocks: each GEMM call
+    // packs the whole weight matrix again (51 MB for Faster R-CNN's fc6).
+    let rowsPerBlock = max(64, (rows + 3) / 4)
+    let blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
+    let flops = rows * outFeatures * inFeatures
+    let workers = flops >= 4_000_000 ? EngineThreads.current : 1
     return Tensor.uninitialized(shape: shape) { out in
         x.storage.withUnsafeBufferPointer { xp in
             weight.storage.withUnsafeBufferPointer { wp in
-                sgemm(m: rows, n: outFeatures, k: inFeatures, a: xp.baseAddress!, lda: inFeatures,
-                      b: wp.baseAddress!, ldb: inFeatures, c: out.baseAddress!, ldc: outFeatures, transposeB: true)
+                let x = xp.baseAddress!, w = wp.baseAddress!, o = out.baseAddress!
+                parallelBlocks(blocks, workers: workers) { _, block in
+                    let r0 = block * rowsPerBlock, m = min(rowsPerBlock, rows - r0)
+                    sgemm(m: m, n: outFeatures, k: inFeatures, a: x + r0 * inFeatures, lda: inFeatures,
+                          b: w, ldb: inFeatures, c: o + r0 * outFeatures, ldc: outFeatures, transposeB: true)
+                }
             }
         }
         if let bias {

@@ -1,0 +1,160 @@
+import ArgusTensor
+
+/// MobileNetV3-Large's `features` (Howard et al. 2019, Table 1) as torchvision builds it, returning the
+/// outputs of the stages the FPN asks for. Stages end at the stride-2 blocks, as torchvision's
+/// `_mobilenet_extractor` counts them.
+struct MobileNetV3Backbone {
+    /// One row of torchvision's `_mobilenet_v3_conf` table for mobilenet_v3_large.
+    struct BlockSpec {
+        let inChannels: Int, kernel: Int, expanded: Int, outChannels: Int
+        let squeezeExcite: Bool, hardswish: Bool, stride: Int
+    }
+
+    static let largeTable: [(Int, Int, Int, Int, Bool, Bool, Int)] = [
+        (16, 3, 16, 16, false, false, 1), (16, 3, 64, 24, false, false, 2), (24, 3, 72, 24, false, false, 1),
+        (24, 5, 72, 40, true, false, 2), (40, 5, 120, 40, true, false, 1), (40, 5, 120, 40, true, false, 1),
+        (40, 3, 240, 80, false, true, 2), (80, 3, 200, 80, false, true, 1), (80, 3, 184, 80, false, true, 1),
+        (80, 3, 184, 80, false, true, 1), (80, 3, 480, 112, true, true, 1), (112, 3, 672, 112, true, true, 1),
+        (112, 5, 672, 160, true, true, 2), (160, 5, 960, 160, true, true, 1), (160, 5, 960, 160, true, true, 1),
+    ]
+
+    /// torchvision's `_make_divisible` (from the TensorFlow reference): round to a multiple of 8, never
+    /// going more than 10% below `value`.
+    static func makeDivisible(_ value: Double, divisor: Int = 8) -> Int {
+        var v = max(divisor, Int(value + Double(divisor) / 2) / divisor * divisor)
+        if Double(v) < 0.9 * value { v += divisor }
+        return v
+    }
+
+    static func specs(widthMult: Double) -> [BlockSpec] {
+        largeTable.map { row in
+            let adjust = { (c: Int) in makeDivisible(Double(c) * widthMult) }
+            return BlockSpec(inChannels: adjust(row.0), kernel: row.1, expanded: adjust(row.2), outChannels: adjust(row.3),
+                             squeezeExcite: row.4, hardswish: row.5, stride: row.6)
+        }
+    }
+
+    enum Layer {
+        case conv(ConvNormActivation)
+        case block(InvertedResidual)
+    }
+
+    /// features[0 ... lastIndex].
+    let layers: [Layer]
+    /// Indices into `features` whose outputs are returned, in order.
+    let returnIndices: [Int]
+    /// Channels of each returned output (the FPN's in_channels_list).
+    let returnChannels: [Int]
+
+    /// Stage boundaries: [0] + every stride-2 block + the last conv, as `_mobilenet_extractor` computes them.
+    static func stageIndices(_ specs: [BlockSpec]) -> [Int] {
+        [0] + specs.indices.filter { specs[$0].stride > 1 }.map { $0 + 1 } + [specs.count + 1]
+    }
+
+    init(_ w: StateDictReader, prefix: String, widthMult: Double, returnedLayers: [Int]) throws {
+        let specs = Self.specs(widthMult: widthMult)
+        let stages = Self.stageIndices(specs)
+        guard returnedLayers.allSatisfy({ $0 >= 0 && $0 < stages.count }) else {
+            throw ModelError.malformedConfig("mobilenet_v3_large has stages 0...\(stages.count - 1), returned_layers \(returnedLayers)")
+        }
+        returnIndices = returnedLayers.map { stages[$0] }
+        let last = returnIndices.max()!
+        var layers: [Layer] = []
+        var channels: [Int] = []
+        let stemOut = specs[0].inChannels
+        layers.append(.conv(try ConvNormActivation(w, conv: "\(prefix).0.0", norm: "\(prefix).0.1", inChannels: 3,
+                                                  outChannels: stemOut, kernel: 3, stride: 2, activation: .hardswish)))
+        channels.append(stemOut)
+        for (i, spec) in specs.enumerated() where i + 1 <= last {
+            layers.append(.block(try InvertedResidual(w, prefix: "\(prefix).\(i + 1).block", spec: spec)))
+            channels.append(spec.outChannels)
+        }
+        if last == specs.count + 1 {
+            let c = specs.last!.outChannels
+            layers.append(.conv(try ConvNormActivation(w, conv: "\(prefix).\(last).0", norm: "\(prefix).\(last).1",
+                                                      inChannels: c, outChannels: 6 * c, kernel: 1, activation: .hardswish)))
+            channels.append(6 * c)
+        }
+        self.layers = layers
+        returnChannels = returnIndices.map { channels[$0] }
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> [Tensor] {
+        var out: [Tensor] = []
+        var h = x
+        for (i, layer) in layers.enumerated() {
+            switch layer {
+            case .conv(let c): h = try c(h)
+            case .block(let b): h = try b(h)
+            }
+            if returnIndices.contains(i) { out.append(h) }
+        }
+        return out
+    }
+}
+
+/// MobileNetV2/V3 inverted residual: 1x1 expand, depthwise kxk, optional squeeze-excitation, 1x1 project,
+/// with the identity shortcut when shape allows.
+struct InvertedResidual {
+    let expand: ConvNormActivation?
+    let depthwise: ConvNormActivation
+    let squeeze: SqueezeExcitation?
+    let project: ConvNormActivation
+    let residual: Bool
+
+    init(_ w: StateDictReader, prefix: String, spec: MobileNetV3Backbone.BlockSpec) throws {
+        let act: Activation = spec.hardswish ? .hardswish : .relu
+        var j = 0
+        if spec.expanded != spec.inChannels {
+            expand = try ConvNormActivation(w, conv: "\(prefix).0.0", norm: "\(prefix).0.1", inChannels: spec.inChannels,
+                                            outChannels: spec.expanded, kernel: 1, activation: act)
+            j = 1
+        } else {
+            expand = nil
+        }
+        depthwise = try ConvNormActivation(w, conv: "\(prefix).\(j).0", norm: "\(prefix).\(j).1", inChannels: spec.expanded,
+                                           outChannels: spec.expanded, kernel: spec.kernel, stride: spec.stride,
+                                           groups: spec.expanded, activation: act)
+        j += 1
+        if spec.squeezeExcite {
+            squeeze = try SqueezeExcitation(w, prefix: "\(prefix).\(j)", channels: spec.expanded,
+                                            squeezeChannels: MobileNetV3Backbone.makeDivisible(Double(spec.expanded / 4)))
+            j += 1
+        } else {
+            squeeze = nil
+        }
+        project = try ConvNormActivation(w, conv: "\(prefix).\(j).0", norm: "\(prefix).\(j).1", inChannels: spec.expanded,
+                                         outChannels: spec.outChannels, kernel: 1, activation: nil)
+        residual = spec.stride == 1 && spec.inChannels == spec.outChannels
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        var h = x
+        if let expand { h = try expand(h) }
+        h = try depthwise(h)
+        if let squeeze { h = try squeeze(h) }
+        h = try project(h)
+        return residual ? try add(h, x) : h
+    }
+}
+
+/// Squeeze-and-excitation (Hu et al.) as MobileNetV3 uses it: global average, fc1 + ReLU, fc2 + hardsigmoid,
+/// channel-wise scale.
+struct SqueezeExcitation {
+    let fc1: (weight: Tensor, bias: Tensor)
+    let fc2: (weight: Tensor, bias: Tensor)
+
+    init(_ w: StateDictReader, prefix: String, channels: Int, squeezeChannels: Int) throws {
+        fc1 = (try w.tensor("\(prefix).fc1.weight", shape: [squeezeChannels, channels, 1, 1]),
+               try w.tensor("\(prefix).fc1.bias", shape: [squeezeChannels]))
+        fc2 = (try w.tensor("\(prefix).fc2.weight", shape: [channels, squeezeChannels, 1, 1]),
+               try w.tensor("\(prefix).fc2.bias", shape: [channels]))
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let pooled = try adaptiveAvgPool2d(x, outputSize: (1, 1))
+        let s1 = try conv2d(pooled, weight: fc1.weight, bias: fc1.bias, activation: .relu)
+        let scale = try conv2d(s1, weight: fc2.weight, bias: fc2.bias, activation: .hardsigmoid)
+        return try mul(x, scale)
+    }
+}

@@ -1,0 +1,27 @@
+import ArgusTensor
+import ArgusWeights
+
+/// Where a model's tensors come from, by their published (state-dict) names.
+public protocol WeightSource {
+    /// The tensor stored under `name`, which must have `shape`.
+    func tensor(_ name: String, shape: [Int]) throws -> Tensor
+    func contains(_ name: String) -> Bool
+}
+
+extension Checkpoint: WeightSource {}
+
+/// Tensors held in memory (weights made in code, e.g. by tests).
+public struct TensorDictionary: WeightSource {
+    public var tensors: [String: Tensor]
+    public init(_ tensors: [String: Tensor]) { self.tensors = tensors }
+
+    public func tensor(_ name: String, shape: [Int]) throws -> Tensor {
+        guard let t = tensors[name] else { throw ModelError.unsupportedCheckpoint("missing tensor '\(name)'") }
+        guard t.shape == shape else {
+            throw ModelError.unsupportedCheckpoint("'\(name)' has shape \(t.shape), expected \(shape)")
+        }
+        return t
+    }
+
+    public func contains(_ name: String) -> Bool { tensors[name] != nil }
+}
