@@ -27,6 +27,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
                        providers: [.apt(["libmicrohttpd-dev"])]),
+        // `argus models pull`: downloads with libcurl, SHA-256 from OpenSSL's libcrypto (which libcurl links anyway).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // The only C we write: libjpeg's error manager (setjmp/longjmp) and thin libpng helpers.
         .target(name: "CCodecs",
                 cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
@@ -44,8 +47,10 @@ let package = Package(
         .target(name: "ArgusServer",
                 dependencies: ["CMicroHTTPD", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval"],
                 swiftSettings: fast),
+        .target(name: "ArgusFetch", dependencies: ["CCurl", "CCrypto", "ArgusModels"]),
         .executableTarget(name: "argus", dependencies: [
             "ArgusServer", "ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusModels", "ArgusDetection", "ArgusEval",
+            "ArgusFetch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
@@ -57,6 +62,7 @@ let package = Package(
         .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval"]),
         .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer"]),
+        .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels"]),
         .testTarget(name: "ArgusEndToEndTests",
                     dependencies: ["ArgusModels", "ArgusEval", "ArgusImage", "ArgusDetection", "ArgusMask"]),
     ],

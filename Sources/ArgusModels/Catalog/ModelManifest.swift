@@ -1,0 +1,188 @@
+import Foundation
+
+/// A model manifest (`models/<name>.json`): what a published checkpoint is, where to get it, and every
+/// hyper-parameter the model is built with.
+///
+/// ```json
+/// {"name": "fasterrcnn_resnet50_fpn", "architecture": "fasterrcnn_resnet50_fpn", "task": "detect",
+///  "family": "faster_rcnn", "reference": "torchvision.models.detection.fasterrcnn_resnet50_fpn",
+///  "weights": {"url": "https://...", "file": "....pth", "sha256": "...", "size": 167502836, ...},
+///  "class_names": ["__background__", "person", ...], "config": {"architecture": "...", ...},
+///  "source": {"min_size": "torchvision/models/detection/faster_rcnn.py:172: min_size=800,", ...}}
+/// ```
+/// Unknown keys are errors at every level (a misspelt key must not fall back to a default silently).
+public struct ModelManifest: Sendable, Codable, Equatable {
+    /// The catalog name; equals the manifest's file stem.
+    public var name: String
+    /// The architecture (for `faster_rcnn`: a torchvision builder name); equals `config.architecture`.
+    public var architecture: String
+    public var task: ModelTask
+    public var family: ModelFamily
+    /// The reference implementation the model mirrors (e.g. `torchvision.models.detection.fasterrcnn_resnet50_fpn`).
+    public var reference: String?
+    public var weights: ManifestWeights
+    /// Class names by class index (index 0 is `__background__` for two-stage detectors).
+    public var classNames: [String]
+    public var config: ModelConfig
+    /// Where each value was read (key -> `file:line: text`); informational.
+    public var source: [String: String]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, architecture, task, family, reference, weights
+        case classNames = "class_names", config, source
+    }
+
+    public init(name: String, architecture: String, task: ModelTask, family: ModelFamily, reference: String?,
+                weights: ManifestWeights, classNames: [String], config: ModelConfig, source: [String: String]?) {
+        self.name = name; self.architecture = architecture; self.task = task; self.family = family
+        self.reference = reference; self.weights = weights; self.classNames = classNames
+        self.config = config; self.source = source
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        architecture = try c.decode(String.self, forKey: .architecture)
+        task = try c.decode(ModelTask.self, forKey: .task)
+        family = try c.decode(ModelFamily.self, forKey: .family)
+        reference = try c.decodeIfPresent(String.self, forKey: .reference)
+        weights = try c.decode(ManifestWeights.self, forKey: .weights)
+        classNames = try c.decode([String].self, forKey: .classNames)
+        switch family {
+        case .fasterRCNN: config = .fasterRCNN(try c.decode(FasterRCNNConfig.self, forKey: .config))
+        }
+        source = try c.decodeIfPresent([String: String].self, forKey: .source)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(task, forKey: .task)
+        try c.encode(family, forKey: .family)
+        try c.encodeIfPresent(reference, forKey: .reference)
+        try c.encode(weights, forKey: .weights)
+        try c.encode(classNames, forKey: .classNames)
+        switch config {
+        case .fasterRCNN(let config): try c.encode(config, forKey: .config)
+        }
+        try c.encodeIfPresent(source, forKey: .source)
+    }
+
+    /// Decodes and validates a manifest file; `name` must equal the file's stem.
+    public static func load(contentsOf path: String) throws -> ModelManifest {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw CatalogError.malformedManifest(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        guard data.count <= maxManifestBytes else {
+            throw CatalogError.malformedManifest(path: path, reason: "larger than \(maxManifestBytes) bytes")
+        }
+        let manifest: ModelManifest
+        do { manifest = try JSONDecoder().decode(ModelManifest.self, from: data) } catch let error as DecodingError {
+            throw CatalogError.malformedManifest(path: path, reason: describe(error))
+        } catch let error as ModelError {
+            throw CatalogError.malformedManifest(path: path, reason: error.description)
+        }
+        do {
+            return try manifest.validated(fileStem: fileStem(path))
+        } catch let error as ModelError {
+            throw CatalogError.malformedManifest(path: path, reason: error.description)
+        }
+    }
+
+    /// Manifests are a few KB; anything far larger is not one.
+    public static let maxManifestBytes = 1 << 20
+
+    /// Checks what decoding cannot: consistent names, class count, weights location and checksum fields.
+    public func validated(fileStem: String? = nil) throws -> ModelManifest {
+        func fail(_ m: String) -> ModelError { .malformedConfig(m) }
+        guard Self.isPlainName(name) else {
+            throw fail("name '\(name)' must be 1-128 characters of A-Z a-z 0-9 . _ - (not starting with '.')")
+        }
+        if let stem = fileStem, stem != name {
+            throw fail("name '\(name)' must equal the file name '\(stem).json'")
+        }
+        guard classNames.allSatisfy({ !$0.isEmpty }) else { throw fail("class_names has an empty name") }
+        switch config {
+        case .fasterRCNN(let c):
+            _ = try c.validated()
+            guard architecture == c.architecture.rawValue else {
+                throw fail("architecture '\(architecture)' differs from config.architecture '\(c.architecture.rawValue)'")
+            }
+            guard task == .detect else { throw fail("family faster_rcnn has task 'detect', not '\(task.rawValue)'") }
+            guard classNames.count == c.numClasses else {
+                throw fail("\(classNames.count) class_names for num_classes \(c.numClasses) (background included)")
+            }
+            guard classNames.first == "__background__" else {
+                throw fail("class_names[0] must be '__background__' (Faster R-CNN's class 0), got '\(classNames[0])'")
+            }
+        }
+        _ = try weights.validated()
+        return self
+    }
+
+    /// Names that are safe as file names and URL path segments.
+    static func isPlainName(_ s: String) -> Bool {
+        guard (1...128).contains(s.utf8.count), !s.hasPrefix(".") else { return false }
+        return s.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
+        }
+    }
+
+    static func fileStem(_ path: String) -> String {
+        let file = URL(fileURLWithPath: path).lastPathComponent
+        return file.hasSuffix(".json") ? String(file.dropLast(5)) : file
+    }
+}
+
+/// The model families a manifest can describe.
+public enum ModelFamily: String, Sendable, Codable, CaseIterable {
+    case fasterRCNN = "faster_rcnn"
+}
+
+/// A family's hyper-parameters.
+public enum ModelConfig: Sendable, Equatable {
+    case fasterRCNN(FasterRCNNConfig)
+
+    /// The Faster R-CNN configuration, if this is one.
+    public var fasterRCNN: FasterRCNNConfig? {
+        switch self { case .fasterRCNN(let c): return c }
+    }
+}
+
+/// Throws if the object at `decoder` has a key outside `Keys`.
+func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: Decoder, _: Keys.Type) throws {
+    let any = try decoder.container(keyedBy: ManifestKey.self)
+    let known = Set(Keys.allCases.map(\.stringValue))
+    for key in any.allKeys where !known.contains(key.stringValue) {
+        throw DecodingError.dataCorruptedError(forKey: key, in: any, debugDescription:
+            "unknown key '\(key.stringValue)' (expected one of: \(Keys.allCases.map(\.stringValue).joined(separator: ", ")))")
+    }
+}
+
+struct ManifestKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+}
+
+/// One line for a decoding failure: where (`weights.sha256`) and what.
+func describe(_ error: DecodingError) -> String {
+    func path(_ keys: [CodingKey]) -> String {
+        let p = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            .replacingOccurrences(of: ".[", with: "[")
+        return p.isEmpty ? "top level" : p
+    }
+    switch error {
+    case .typeMismatch(let type, let ctx): return "\(path(ctx.codingPath)): expected \(type): \(ctx.debugDescription)"
+    case .valueNotFound(let type, let ctx): return "\(path(ctx.codingPath)): missing \(type) value"
+    case .keyNotFound(let key, let ctx): return "\(path(ctx.codingPath + [key])): required key is missing"
+    case .dataCorrupted(let ctx):
+        let underlying = (ctx.underlyingError as NSError?).map { " (\($0.localizedDescription))" } ?? ""
+        return "\(path(ctx.codingPath)): \(ctx.debugDescription)\(underlying)"
+    @unknown default: return "\(error)"
+    }
+}

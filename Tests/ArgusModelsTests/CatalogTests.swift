@@ -1,0 +1,237 @@
+import ArgusModels
+import Foundation
+import XCTest
+
+/// The manifests in models/ against torchvision: every hyper-parameter as read off the modules torchvision
+/// 0.28 builds (Fixtures/torchvision/defaults.json, made by tools/gen_torchvision_defaults.py), the weights
+/// enums' URLs and categories; and the catalog's search, errors and validation.
+final class CatalogTests: XCTestCase {
+    static let repoModels = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models").path
+
+    /// defaults.json's per-architecture object.
+    func reference(_ arch: FasterRCNNArchitecture) throws -> [String: Any] {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/torchvision/defaults", withExtension: "json"))
+        let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        XCTAssertEqual(root["torchvision"] as? String, "0.28.0+cu130")
+        let models = try XCTUnwrap(root["models"] as? [String: Any])
+        return try XCTUnwrap(models[arch.rawValue] as? [String: Any], "\(arch.rawValue) missing from defaults.json")
+    }
+
+    /// The JSON keys of a FasterRCNNConfig (from the encoder, so a new property cannot be forgotten).
+    func configKeys() throws -> Set<String> {
+        let data = try JSONEncoder().encode(FasterRCNNConfig.defaults(for: .resnet50FPN))
+        return Set(try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any]).keys)
+    }
+
+    /// torchvision's values as a FasterRCNNConfig, after checking defaults.json names every key.
+    func torchvisionConfig(_ arch: FasterRCNNArchitecture) throws -> FasterRCNNConfig {
+        var values = try XCTUnwrap(try reference(arch)["config"] as? [String: Any])
+        values["architecture"] = arch.rawValue
+        XCTAssertEqual(Set(values.keys), try configKeys(), "defaults.json must hold every FasterRCNNConfig key")
+        return try JSONDecoder().decode(FasterRCNNConfig.self, from: JSONSerialization.data(withJSONObject: values))
+    }
+
+    func testSwiftDefaultsEqualTorchvisionModules() throws {
+        for arch in FasterRCNNArchitecture.allCases {
+            XCTAssertEqual(FasterRCNNConfig.defaults(for: arch), try torchvisionConfig(arch), arch.rawValue)
+        }
+    }
+
+    func testEveryManifestMatchesTorchvision() throws {
+        for arch in FasterRCNNArchitecture.allCases {
+            let path = Self.repoModels + "/\(arch.rawValue).json"
+            let manifest = try ModelManifest.load(contentsOf: path)
+            let ref = try reference(arch)
+            XCTAssertEqual(manifest.name, arch.rawValue)
+            XCTAssertEqual(manifest.architecture, arch.rawValue)
+            XCTAssertEqual(manifest.task, .detect)
+            XCTAssertEqual(manifest.family, .fasterRCNN)
+            // Hyper-parameters: equal to the built torchvision module and to the Swift defaults.
+            let config = try XCTUnwrap(manifest.config.fasterRCNN)
+            XCTAssertEqual(config, try torchvisionConfig(arch), arch.rawValue)
+            XCTAssertEqual(config, FasterRCNNConfig.defaults(for: arch), arch.rawValue)
+            // Written out in full, not left to the decoder's defaults.
+            let raw = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            let rawConfig = try XCTUnwrap(raw["config"] as? [String: Any])
+            XCTAssertEqual(Set(rawConfig.keys), try configKeys(), "\(arch.rawValue): config must list every key")
+            // Classes: torchvision's 91 COCO categories, in order.
+            let categories = try XCTUnwrap(ref["categories"] as? [String])
+            XCTAssertEqual(categories.count, 91)
+            XCTAssertEqual(manifest.classNames, categories)
+            XCTAssertEqual(manifest.classNames.first, "__background__")
+            XCTAssertEqual(manifest.classNames.filter { $0 == "N/A" }.count, 10)
+            // Weights: the enum's URL; the sha256 starts with the prefix torchvision's file name carries.
+            XCTAssertEqual(manifest.weights.url, ref["url"] as? String)
+            XCTAssertEqual(manifest.weights.file, ref["file"] as? String)
+            XCTAssertEqual(manifest.weights.url.hasSuffix("/" + manifest.weights.file), true)
+            let prefix = try XCTUnwrap(ref["sha256_prefix"] as? String)
+            XCTAssertEqual(manifest.weights.sha256Prefix, prefix)
+            XCTAssertTrue(try XCTUnwrap(manifest.weights.sha256).hasPrefix(prefix))
+            XCTAssertEqual(manifest.weights.expectedDigest, .full(manifest.weights.sha256!))
+            // Every config value says where in torchvision it was read.
+            let source = try XCTUnwrap(manifest.source)
+            for key in try configKeys() where key != "architecture" {
+                XCTAssertNotNil(source[key], "\(arch.rawValue): no source for \(key)")
+            }
+        }
+    }
+
+    func testCatalogListsTheRepositoryManifests() throws {
+        let catalog = ModelCatalog(directories: [Self.repoModels], cacheDirectory: "/nonexistent-cache")
+        let (entries, problems) = catalog.entries()
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(entries.map(\.manifest.name), FasterRCNNArchitecture.allCases.map(\.rawValue).sorted())
+        let entry = try catalog.entry(named: "fasterrcnn_resnet50_fpn")
+        XCTAssertEqual(catalog.cachedWeightsPath(for: entry),
+                       "/nonexistent-cache/weights/fasterrcnn_resnet50_fpn_coco-258fb6c6.pth")
+        XCTAssertNil(catalog.installedWeights(for: entry))
+    }
+
+    // MARK: errors and search order
+
+    /// A temporary models directory holding `manifests` (name -> JSON object).
+    func modelsDir(_ manifests: [String: [String: Any]]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("argus-catalog-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, object) in manifests {
+            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dir + "/\(name).json"))
+        }
+        return dir
+    }
+
+    /// The repository's mobilenet 320 manifest as a mutable JSON object.
+    func baseManifest() throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.repoModels + "/fasterrcnn_mobilenet_v3_large_320_fpn.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func assertMalformed(_ edit: (inout [String: Any]) -> Void, mentions needle: String,
+                         file: StaticString = #filePath, line: UInt = #line) throws {
+        var object = try baseManifest()
+        edit(&object)
+        let name = object["name"] as? String ?? "x"
+        let dir = try modelsDir([name: object])
+        XCTAssertThrowsError(try ModelManifest.load(contentsOf: dir + "/\(name).json"), file: file, line: line) { error in
+            guard case CatalogError.malformedManifest(_, let reason)? = error as? CatalogError else {
+                return XCTFail("expected malformedManifest, got \(error)", file: file, line: line)
+            }
+            XCTAssertTrue(reason.contains(needle), "'\(reason)' should mention '\(needle)'", file: file, line: line)
+        }
+    }
+
+    func testMalformedManifestsAreRejectedWithTheReason() throws {
+        try assertMalformed({ $0["colour"] = "red" }, mentions: "unknown key 'colour'")
+        try assertMalformed({ o in
+            var c = o["config"] as! [String: Any]; c["min_sise"] = 100; o["config"] = c
+        }, mentions: "min_sise")
+        try assertMalformed({ o in o["class_names"] = Array((o["class_names"] as! [String]).dropLast()) },
+                            mentions: "90 class_names for num_classes 91")
+        try assertMalformed({ o in
+            var names = o["class_names"] as! [String]; names[0] = "person"; o["class_names"] = names
+        }, mentions: "__background__")
+        try assertMalformed({ o in
+            var c = o["config"] as! [String: Any]; c["rpn_nms_thresh"] = 1.5; o["config"] = c
+        }, mentions: "thresholds")
+        try assertMalformed({ $0["architecture"] = "fasterrcnn_resnet50_fpn" }, mentions: "differs from config.architecture")
+        try assertMalformed({ $0["family"] = "yolo" }, mentions: "family")
+        try assertMalformed({ o in
+            var w = o["weights"] as! [String: Any]; w["url"] = "ftp://example.com/w.pth"; o["weights"] = w
+        }, mentions: "http(s)")
+        try assertMalformed({ o in
+            var w = o["weights"] as! [String: Any]; w["file"] = "../escape.pth"; o["weights"] = w
+        }, mentions: "plain file name")
+        try assertMalformed({ o in
+            var w = o["weights"] as! [String: Any]; w["sha256"] = nil; w["sha256_prefix"] = nil; o["weights"] = w
+        }, mentions: "give sha256")
+        try assertMalformed({ o in
+            var w = o["weights"] as! [String: Any]; w["sha256_prefix"] = "00000000"; o["weights"] = w
+        }, mentions: "does not start with")
+        try assertMalformed({ o in
+            var w = o["weights"] as! [String: Any]; w["sha256"] = "ABC"; o["weights"] = w
+        }, mentions: "64 lowercase hex")
+        try assertMalformed({ o in o.removeValue(forKey: "weights") }, mentions: "weights: required key is missing")
+        // The file name is the catalog name.
+        var renamed = try baseManifest()
+        renamed["name"] = "other"
+        let dir = try modelsDir(["mine": renamed])
+        XCTAssertThrowsError(try ModelManifest.load(contentsOf: dir + "/mine.json")) { error in
+            XCTAssertTrue("\(error)".contains("must equal the file name 'mine.json'"), "\(error)")
+        }
+        let broken = try modelsDir([:]) + "/broken.json"
+        try Data("{\"name\": ".utf8).write(to: URL(fileURLWithPath: broken))
+        XCTAssertThrowsError(try ModelManifest.load(contentsOf: broken)) { error in
+            guard case CatalogError.malformedManifest? = error as? CatalogError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testPartialConfigDecodesOverTheArchitectureDefaults() throws {
+        var object = try baseManifest()
+        object["name"] = "small"
+        object["config"] = ["architecture": "fasterrcnn_mobilenet_v3_large_320_fpn", "box_score_thresh": 0.5]
+        let dir = try modelsDir(["small": object])
+        let manifest = try ModelManifest.load(contentsOf: dir + "/small.json")
+        var expected = FasterRCNNConfig.defaults(for: .mobilenetV3Large320FPN)
+        expected.boxScoreThresh = 0.5
+        XCTAssertEqual(manifest.config, .fasterRCNN(expected))
+        // Round trip through the encoder.
+        let again = try JSONDecoder().decode(ModelManifest.self, from: JSONEncoder().encode(manifest))
+        XCTAssertEqual(again, manifest)
+    }
+
+    func testUnknownNamesSuggestCloseOnes() throws {
+        let catalog = ModelCatalog(directories: [Self.repoModels], cacheDirectory: "/tmp")
+        XCTAssertThrowsError(try catalog.entry(named: "fasterrcnn_resnet50_fnp")) { error in
+            guard case CatalogError.unknownModel(let name, let suggestions, let searched)? = error as? CatalogError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(name, "fasterrcnn_resnet50_fnp")
+            XCTAssertEqual(suggestions.first, "fasterrcnn_resnet50_fpn")
+            XCTAssertEqual(searched, [Self.repoModels])
+        }
+        XCTAssertThrowsError(try catalog.entry(named: "mobilenet_v3_large_320")) { error in
+            guard case CatalogError.unknownModel(_, let suggestions, _)? = error as? CatalogError else { return XCTFail("\(error)") }
+            XCTAssertEqual(suggestions, ["fasterrcnn_mobilenet_v3_large_320_fpn"])
+        }
+        // A path is never a name.
+        XCTAssertThrowsError(try catalog.entry(named: "../models/fasterrcnn_resnet50_fpn")) { error in
+            guard case CatalogError.unknownModel? = error as? CatalogError else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try catalog.entry(named: "zzzz")) { error in
+            guard case CatalogError.unknownModel(_, let suggestions, _)? = error as? CatalogError else { return XCTFail("\(error)") }
+            XCTAssertEqual(suggestions, [])
+        }
+    }
+
+    func testSearchOrderAndCacheLocation() throws {
+        var first = try baseManifest()
+        first["name"] = "m"
+        var second = first
+        second["config"] = ["architecture": "fasterrcnn_mobilenet_v3_large_320_fpn", "box_detections_per_img": 7]
+        let explicit = try modelsDir(["m": first])
+        let cwd = try modelsDir([:])
+        try FileManager.default.createDirectory(atPath: cwd + "/models", withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: second).write(to: URL(fileURLWithPath: cwd + "/models/m.json"))
+        try JSONSerialization.data(withJSONObject: ["name": "junk"]).write(to: URL(fileURLWithPath: cwd + "/models/junk.json"))
+
+        let env = ["HOME": "/home/u", "ARGUS_MODELS_DIR": explicit]
+        let catalog = try ModelCatalog(modelsDirectory: nil, environment: env, workingDirectory: cwd)
+        XCTAssertEqual(Array(catalog.directories.prefix(2)), [explicit, cwd + "/models"])
+        XCTAssertEqual(try catalog.entry(named: "m").path, explicit + "/m.json")
+        let (entries, problems) = catalog.entries()
+        XCTAssertEqual(entries.filter { $0.manifest.name == "m" }.map(\.path), [explicit + "/m.json"])
+        XCTAssertEqual(problems.count, 1)  // junk.json, reported rather than fatal
+        let fromCwd = try ModelCatalog(modelsDirectory: nil, environment: ["HOME": "/home/u"], workingDirectory: cwd)
+        XCTAssertEqual(try fromCwd.entry(named: "m").manifest.config.fasterRCNN?.boxDetectionsPerImg, 7)
+
+        XCTAssertThrowsError(try ModelCatalog(modelsDirectory: "does-not-exist", environment: [:], workingDirectory: cwd)) { error in
+            XCTAssertEqual(error as? CatalogError, .missingDirectory(cwd + "/does-not-exist"))
+        }
+        XCTAssertEqual(ModelCatalog.cacheDirectory(environment: ["ARGUS_CACHE_DIR": "/c/", "XDG_CACHE_HOME": "/x", "HOME": "/h"]), "/c")
+        XCTAssertEqual(ModelCatalog.cacheDirectory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"]), "/x/argus")
+        XCTAssertEqual(ModelCatalog.cacheDirectory(environment: ["XDG_CACHE_HOME": "relative", "HOME": "/h"]), "/h/.cache/argus")
+        XCTAssertEqual(ModelCatalog.cacheDirectory(environment: ["HOME": "/h"]), "/h/.cache/argus")
+        XCTAssertEqual(catalog.cacheDirectory, "/home/u/.cache/argus")
+    }
+}

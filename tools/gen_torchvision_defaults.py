@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""torchvision's Faster R-CNN hyper-parameters, read off the built modules: the reference the model
+manifests in models/ are compared with (Tests/ArgusModelsTests/CatalogTests.swift).
+
+Run from the repository root:
+    /work/venv-ref/bin/python tools/gen_torchvision_defaults.py                   # defaults.json only
+    /work/venv-ref/bin/python tools/gen_torchvision_defaults.py --write-manifests # and models/*.json
+(the reference venv is made by `bash ../shared/bench/install_venv.sh DIR`; torchvision 0.28).
+Offline: each builder runs with `weights=None, weights_backbone=None`, so nothing is downloaded.
+
+Writes Tests/ArgusModelsTests/Fixtures/torchvision/defaults.json: per architecture, every value of
+FasterRCNNConfig as the built module holds it (transform, rpn, anchor generator, roi_heads, box coders,
+box_roi_pool, box head, predictor, FPN, backbone), plus the weights enum's URL and categories and, for
+each value, the torchvision source line it comes from (`file:line: text`, found by searching the source
+of the function that sets it; a value whose line can no longer be found is an error, not a guess).
+
+--write-manifests also writes models/<architecture>.json from the same values. The full sha256 of each
+official file is not derivable here (no network): FULL_SHA256 below records it as published by
+independent projects that downloaded the files (see "sha256_source" in each manifest); the script
+checks it against the prefix torchvision's file name carries, which `torch.hub` verifies.
+"""
+import argparse
+import inspect
+import json
+import math
+import os
+import sys
+
+import torch
+import torchvision
+from torchvision.models import mobilenetv3
+from torchvision.models.detection import backbone_utils, faster_rcnn, roi_heads, rpn, transform
+from torchvision.models.detection import _utils as det_utils
+from torchvision.ops import misc as misc_ops
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(REPO, "Tests", "ArgusModelsTests", "Fixtures", "torchvision", "defaults.json")
+TV_ROOT = os.path.dirname(os.path.dirname(torchvision.__file__))
+
+BUILDERS = {
+    "fasterrcnn_mobilenet_v3_large_fpn": (faster_rcnn.fasterrcnn_mobilenet_v3_large_fpn,
+                                          faster_rcnn.FasterRCNN_MobileNet_V3_Large_FPN_Weights),
+    "fasterrcnn_mobilenet_v3_large_320_fpn": (faster_rcnn.fasterrcnn_mobilenet_v3_large_320_fpn,
+                                              faster_rcnn.FasterRCNN_MobileNet_V3_Large_320_FPN_Weights),
+    "fasterrcnn_resnet50_fpn": (faster_rcnn.fasterrcnn_resnet50_fpn, faster_rcnn.FasterRCNN_ResNet50_FPN_Weights),
+    "fasterrcnn_resnet50_fpn_v2": (faster_rcnn.fasterrcnn_resnet50_fpn_v2,
+                                   faster_rcnn.FasterRCNN_ResNet50_FPN_V2_Weights),
+}
+
+# Full sha256 of the official COCO_V1 files (torchvision's file names carry only the first 8 hex digits).
+# Each was recorded, with the file size, by projects that downloaded the official file and checked it:
+# e.g. LibreYOLO's Faster R-CNN notes (github.com/LibreYOLO/libreyolo), and for each file at least one
+# more unrelated repository found by searching public code for the file name.
+FULL_SHA256 = {
+    "fasterrcnn_mobilenet_v3_large_320_fpn-907ea3f9.pth":
+        ("907ea3f91ff92242bc1baea8049276a3e76bca48ce7560bd268cc029f37977b5", 77844807),
+    "fasterrcnn_mobilenet_v3_large_fpn-fb6a3cc7.pth":
+        ("fb6a3cc702b1df54c18a44b26708cd083614211062d0c36d2ca7bf9270df3533", 77844807),
+    "fasterrcnn_resnet50_fpn_coco-258fb6c6.pth":
+        ("258fb6c638b15964ddcdd1ae0748c5eef1be9e732750120cc857feed3faac384", 167502836),
+    "fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth":
+        ("dd69338a24b8d7381807e247652bdc356325bcbaf1cd3e092e00e0a1a58706bf", 175221657),
+}
+SHA256_SOURCE = ("published by independent projects that downloaded the official file (e.g. LibreYOLO's "
+                 "Faster R-CNN notes, github.com/LibreYOLO/libreyolo, which also give the size); not recomputed "
+                 "here (no network). Its first 8 hex digits equal the prefix in torchvision's file name, which "
+                 "torch.hub.load_state_dict_from_url(check_hash=True) verifies.")
+
+
+def where(obj, needle):
+    """`path:line: text` of the first source line of `obj` containing `needle` (path relative to site-packages)."""
+    obj = inspect.unwrap(obj)  # the builders are wrapped by register_model / handle_legacy_interface
+    lines, start = inspect.getsourcelines(obj)
+    for offset, text in enumerate(lines):
+        if needle in text:
+            path = os.path.relpath(inspect.getsourcefile(obj), TV_ROOT)
+            return f"{path}:{start + offset}: {text.strip()}"
+    raise SystemExit(f"'{needle}' not found in {obj.__qualname__}: torchvision changed, update this script")
+
+
+def floats(values):
+    return [float(v) for v in values]
+
+
+def mobilenet_stage_numbers(body, return_layers):
+    """The `returned_layers` numbers (stage indices as `_mobilenet_extractor` counts them) of a MobileNetV3 body."""
+    children = list(body.children())
+    stage_indices = [0] + [i for i, b in enumerate(children) if getattr(b, "_is_cn", False)] + [len(children) - 1]
+    layers = sorted(int(k) for k in return_layers)
+    return [stage_indices.index(i) for i in layers]
+
+
+def read_model(arch, model):
+    """Every FasterRCNNConfig value, read off the built module."""
+    t, r, h = model.transform, model.rpn, model.roi_heads
+    assert len(t.min_size) == 1, t.min_size
+    box_head_linears = [m for m in h.box_head.modules() if isinstance(m, torch.nn.Linear)]
+    body = model.backbone.body
+    if arch.startswith("fasterrcnn_resnet50"):
+        returned = sorted(int(k.removeprefix("layer")) for k in body.return_layers)
+        width_mult = 1.0  # not a ResNet parameter; FasterRCNNConfig ignores it there
+        first_conv = None
+    else:
+        returned = mobilenet_stage_numbers(body, body.return_layers)
+        first_conv = body["0"][0].out_channels  # _make_divisible(16 * width_mult, 8)
+        width_mult = inspect.signature(mobilenetv3._mobilenet_v3_conf).parameters["width_mult"].default
+        assert first_conv == mobilenetv3._make_divisible(16 * width_mult, 8), first_conv
+    norms = [m for m in body.modules() if isinstance(m, (torch.nn.BatchNorm2d, misc_ops.FrozenBatchNorm2d))]
+    eps = {float(m.eps) for m in norms}
+    assert len(eps) == 1, eps
+    pool = h.box_roi_pool
+    assert len(set(pool.output_size)) == 1, pool.output_size
+    return {
+        "num_classes": h.box_predictor.cls_score.out_features,
+        "min_size": t.min_size[0],
+        "max_size": t.max_size,
+        "image_mean": floats(t.image_mean),
+        "image_std": floats(t.image_std),
+        "size_divisible": t.size_divisible,
+        "anchor_sizes": [list(s) for s in r.anchor_generator.sizes],
+        "aspect_ratios": [floats(a) for a in r.anchor_generator.aspect_ratios],
+        "rpn_pre_nms_top_n_test": r._pre_nms_top_n["testing"],
+        "rpn_post_nms_top_n_test": r._post_nms_top_n["testing"],
+        "rpn_nms_thresh": float(r.nms_thresh),
+        "rpn_score_thresh": float(r.score_thresh),
+        "box_score_thresh": float(h.score_thresh),
+        "box_nms_thresh": float(h.nms_thresh),
+        "box_detections_per_img": h.detections_per_img,
+        "representation_size": box_head_linears[-1].out_features,
+        "width_mult": float(width_mult),
+        "fpn_out_channels": model.backbone.out_channels,
+        "returned_layers": returned,
+        "box_coder_weights": floats(h.box_coder.weights),
+        "rpn_box_coder_weights": floats(r.box_coder.weights),
+        "roi_output_size": pool.output_size[0],
+        "sampling_ratio": pool.sampling_ratio,
+        "batch_norm_eps": eps.pop(),
+    }, {
+        # Values the manifests do not configure but the Swift model must match; recorded for reference.
+        "bbox_xform_clip": h.box_coder.bbox_xform_clip,
+        "rpn_bbox_xform_clip": r.box_coder.bbox_xform_clip,
+        "roi_featmap_names": list(pool.featmap_names),
+        "mobilenet_first_conv_channels": first_conv,
+        "backbone_norm_layer": type(norms[0]).__name__,
+    }
+
+
+def sources(arch, builder):
+    """Where each default is set in torchvision's code."""
+    init = faster_rcnn.FasterRCNN.__init__
+    mobile = arch.startswith("fasterrcnn_mobilenet")
+    is320 = arch == "fasterrcnn_mobilenet_v3_large_320_fpn"
+    inner = faster_rcnn._fasterrcnn_mobilenet_v3_large_fpn if mobile else builder
+
+    def default(key, value_320=None):
+        if is320 and value_320 is not None:
+            return where(builder, f'"{key}": {value_320}')
+        return where(init, f"{key}=")
+
+    src = {
+        "num_classes": where(inner, "num_classes = 91") + "; the predictor's out_features",
+        "min_size": default("min_size", 320),
+        "max_size": default("max_size", 640),
+        "image_mean": where(init, "image_mean = ["),
+        "image_std": where(init, "image_std = ["),
+        "size_divisible": where(transform.GeneralizedRCNNTransform.__init__, "size_divisible: int ="),
+        "rpn_pre_nms_top_n_test": default("rpn_pre_nms_top_n_test", 150),
+        "rpn_post_nms_top_n_test": default("rpn_post_nms_top_n_test", 150),
+        "rpn_nms_thresh": where(init, "rpn_nms_thresh="),
+        "rpn_score_thresh": where(builder, '"rpn_score_thresh": 0.05') if mobile else where(init, "rpn_score_thresh="),
+        "box_score_thresh": where(init, "box_score_thresh="),
+        "box_nms_thresh": where(init, "box_nms_thresh="),
+        "box_detections_per_img": where(init, "box_detections_per_img="),
+        "representation_size": (where(builder, "[1024]") if arch.endswith("_v2")
+                                else where(init, "representation_size = 1024")),
+        "box_coder_weights": where(roi_heads.RoIHeads.__init__, "bbox_reg_weights = ("),
+        "rpn_box_coder_weights": where(rpn.RegionProposalNetwork.__init__, "BoxCoder(weights="),
+        "roi_output_size": where(init, "MultiScaleRoIAlign("),
+        "sampling_ratio": where(init, "MultiScaleRoIAlign("),
+        "batch_norm_eps": (where(torch.nn.BatchNorm2d.__init__, "eps") + " (weights=None builds nn.BatchNorm2d; "
+                           + where(misc_ops.FrozenBatchNorm2d.__init__, "eps: float") + ")"),
+    }
+    if mobile:
+        src["anchor_sizes"] = where(inner, "anchor_sizes = (") + " ((32, 64, 128, 256, 512),) * 3"
+        src["aspect_ratios"] = where(inner, "aspect_ratios = (")
+        src["width_mult"] = where(mobilenetv3._mobilenet_v3_conf, "width_mult: float")
+        src["fpn_out_channels"] = where(backbone_utils._mobilenet_extractor, "out_channels = 256")
+        src["returned_layers"] = where(backbone_utils._mobilenet_extractor, "returned_layers = [")
+    else:
+        src["anchor_sizes"] = where(faster_rcnn._default_anchorgen, "anchor_sizes = (")
+        src["aspect_ratios"] = where(faster_rcnn._default_anchorgen, "aspect_ratios = (")
+        src["width_mult"] = "not a ResNet-50 parameter (FasterRCNNConfig ignores it for ResNet)"
+        src["fpn_out_channels"] = where(backbone_utils._resnet_fpn_extractor, "out_channels = 256")
+        src["returned_layers"] = where(backbone_utils._resnet_fpn_extractor, "returned_layers = [1")
+    return src
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--write-manifests", action="store_true", help="also write models/<architecture>.json")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    out = {"torchvision": torchvision.__version__, "torch": torch.__version__, "models": {}}
+    for arch, (builder, weights_enum) in BUILDERS.items():
+        model = builder(weights=None, weights_backbone=None).eval()
+        config, extra = read_model(arch, model)
+        weights = weights_enum.COCO_V1
+        file = weights.url.rsplit("/", 1)[1]
+        prefix = file.rsplit("-", 1)[1].split(".")[0]
+        # The COCO_V1 ResNet-50 FPN weights are used with FrozenBatchNorm2d eps 0 (overwrite_eps after loading).
+        overwrite = [line for line in inspect.getsource(inspect.unwrap(builder)).splitlines() if "overwrite_eps(model" in line]
+        out["models"][arch] = {
+            "builder": f"torchvision.models.detection.{arch}",
+            "config": config,
+            "extra": extra,
+            "source": sources(arch, builder),
+            "weights_enum": f"{weights_enum.__name__}.COCO_V1",
+            "url": weights.url,
+            "file": file,
+            "sha256_prefix": prefix,
+            "categories": list(weights.meta["categories"]),
+            "coco_v1_overwrite_eps": (where(builder, "overwrite_eps(model") if overwrite else None),
+        }
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print(f"wrote {os.path.relpath(OUT, REPO)}")
+    if args.write_manifests:
+        write_manifests(out)
+
+
+def write_manifests(out):
+    models_dir = os.path.join(REPO, "models")
+    os.makedirs(models_dir, exist_ok=True)
+    for arch, m in out["models"].items():
+        sha, size = FULL_SHA256[m["file"]]
+        assert sha.startswith(m["sha256_prefix"]), (sha, m["sha256_prefix"])
+        source = {"read_by": (f"torchvision {out['torchvision']}: {m['builder']}(weights=None, weights_backbone=None); "
+                        "values read off the built module by tools/gen_torchvision_defaults.py")}
+        source.update(m["source"])
+        source["url"] = f"torchvision/models/detection/faster_rcnn.py: {m['weights_enum']}.url"
+        source["class_names"] = f"{m['weights_enum']}.meta['categories'] (torchvision/models/_meta.py: _COCO_CATEGORIES)"
+        if m["coco_v1_overwrite_eps"]:
+            source["batch_norm_eps"] += ("; NOTE with the COCO_V1 weights torchvision then sets the backbone's "
+                                         "FrozenBatchNorm2d eps to 0: " + m["coco_v1_overwrite_eps"])
+        manifest = {
+            "name": arch,
+            "architecture": arch,
+            "task": "detect",
+            "family": "faster_rcnn",
+            "reference": m["builder"],
+            "weights": {
+                "url": m["url"],
+                "file": m["file"],
+                "sha256": sha,
+                "size": size,
+                "sha256_prefix": m["sha256_prefix"],
+                "sha256_source": SHA256_SOURCE,
+                "torchvision_enum": m["weights_enum"],
+            },
+            "class_names": m["categories"],
+            "config": {"architecture": arch, **m["config"]},
+            "source": source,
+        }
+        path = os.path.join(models_dir, f"{arch}.json")
+        with open(path, "w") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+        print(f"wrote {os.path.relpath(path, REPO)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
