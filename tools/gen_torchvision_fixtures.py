@@ -67,6 +67,9 @@ JSON fields:
                             top_scores (their sigmoid objectness, from filter_proposals)
     detections              final output in original-image coordinates: boxes, scores, labels (all of
                             them: 100 at box_score_thresh 0)
+    given_proposals         (GIVEN_PROPOSALS_FOR models only) Fast R-CNN mode: `boxes`, 40 caller proposals in
+                            original pixels; `align` / `pool`: the detections when they replace the RPN's
+                            proposals, pooled by MultiScaleRoIAlign with roi_align / with roi_pool
   `samples` = values at fixed indices: a list of [index..., value] with index into the shape minus the
   batch dimension (c, y, x), index k = 0..15: c = (37 k + 3) % C, y = (13 k + 1) % H, x = (29 k + 2) % W.
   mean/std are over the whole tensor (std unbiased, torch default), computed in float64.
@@ -96,6 +99,9 @@ OUT = REPO / "Tests/ArgusModelsTests/Fixtures/torchvision"
 COCO = REPO.parent / "shared/datasets/coco128/images/train2017"
 IMAGES = ["000000000025.jpg", "000000000036.jpg"]  # 640x426 landscape, 481x640 portrait (odd sizes)
 TOP_PROPOSALS = 50
+# Models whose JSON also holds Fast R-CNN mode references (caller proposals, RoI Align and RoI Pool):
+# the single-level tiny MobileNet and the 4-level ResNet-50 FPN (where the level mapper matters).
+GIVEN_PROPOSALS_FOR = {"fasterrcnn_mnv3_tiny", "fasterrcnn_resnet50_fpn"}
 N_SAMPLES = 16
 MASK64 = (1 << 64) - 1
 
@@ -299,6 +305,48 @@ def run(model, name):
     }
 
 
+def given_proposals(shape, count=40, seed=7):
+    """Deterministic caller-supplied proposals (original-image pixels, x1 y1 x2 y2) of many sizes, so the
+    FPN level mapper sends them to every level."""
+    h, w = shape
+    rng = np.random.RandomState(seed)
+    out = []
+    for _ in range(count):
+        side = float(np.exp(rng.uniform(np.log(8), np.log(0.9 * min(h, w)))))
+        aspect = float(np.exp(rng.uniform(-1, 1)))
+        bw, bh = min(side * aspect, w - 1.0), min(side / aspect, h - 1.0)
+        x1, y1 = rng.uniform(0, w - bw), rng.uniform(0, h - bh)
+        out.append([round(x1, 2), round(y1, 2), round(x1 + bw, 2), round(y1 + bh, 2)])
+    return out
+
+
+def run_given(model, name, boxes):
+    """Fast R-CNN mode: the caller's proposals replace the RPN's. They are resized with the image
+    (transform.resize_boxes), pooled by the model's MultiScaleRoIAlign (or, for "pool", the same module with
+    torchvision.ops.roi_pool in place of roi_align), then box head, postprocess and rescale as usual."""
+    from torchvision.models.detection.transform import resize_boxes
+    from torchvision.ops import poolers, roi_align, roi_pool
+
+    img = load_image(name)
+    out = {"boxes": boxes}
+    for mode in ("align", "pool"):
+        if mode == "pool":
+            poolers.roi_align = lambda x, rois, output_size, spatial_scale, sampling_ratio: roi_pool(
+                x, rois, output_size, spatial_scale)
+        try:
+            with torch.inference_mode():
+                images, _ = model.transform([img])
+                features = model.backbone(images.tensors)
+                original = [tuple(img.shape[-2:])]
+                props = [resize_boxes(torch.tensor(boxes, dtype=torch.float32), original[0], images.image_sizes[0])]
+                dets, _ = model.roi_heads(features, props, images.image_sizes)
+                det = model.transform.postprocess(dets, images.image_sizes, original)[0]
+        finally:
+            poolers.roi_align = roi_align
+        out[mode] = {"boxes": det["boxes"].tolist(), "scores": det["scores"].tolist(), "labels": det["labels"].tolist()}
+    return out
+
+
 def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -310,6 +358,9 @@ def main():
                "weights_file": weights_file,
                "weight_gain": list(gain), "config": config_of(model, extra),
                "state_dict": state_dict_summary(model), "images": [run(model, f) for f in IMAGES]}
+        if name in GIVEN_PROPOSALS_FOR:
+            for image in doc["images"]:
+                image["given_proposals"] = run_given(model, image["file"], given_proposals(image["original_size"]))
         if weights_file == f"{name}.pt":  # the 320 variant shares the same network and weights
             torch.save(model.state_dict(), OUT / weights_file)
         with open(OUT / f"{name}.json", "w") as f:

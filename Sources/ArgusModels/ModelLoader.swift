@@ -2,11 +2,66 @@ import ArgusWeights
 
 /// Loads a model from a checkpoint file, recognising its family from what the file holds.
 public enum ModelLoader {
-    /// - Parameter name: the model's name; defaults to the file's stem (`yolov5n` for `yolov5n.pt`).
-    public static func load(contentsOf path: String, name: String? = nil) throws -> any Detector {
+    /// - Parameters:
+    ///   - name: the model's name; defaults to the file's stem (`yolov5n` for `yolov5n.pt`).
+    ///   - architecture: a torchvision builder name (e.g. `fasterrcnn_resnet50_fpn`) for a torchvision state
+    ///     dict; nil infers it from the tensors (and the file name for the 320 px MobileNet model).
+    ///   - numClasses: checked against the checkpoint's classifier when given.
+    ///   - manifests: a file named as one of these manifests' published weights file (e.g.
+    ///     `fasterrcnn_resnet50_fpn_coco-258fb6c6.pth`) is built from that manifest, which carries what the tensors
+    ///     cannot tell (class names, torchvision's load-time settings such as batch-norm eps 0).
+    public static func load(contentsOf path: String, name: String? = nil, architecture: String? = nil,
+                            numClasses: Int? = nil, manifests: [ModelManifest] = []) throws -> any Detector {
         let checkpoint = try Checkpoint.load(contentsOf: path)
         let modelName = name ?? fileStem(path)
-        return try YOLOv5.load(checkpoint, name: modelName)
+        let fileName = path.split(separator: "/").last.map(String.init) ?? path
+        if let manifest = manifests.first(where: { $0.weights.file == fileName }),
+           architecture == nil || architecture == manifest.architecture {
+            let model = try load(manifest: manifest, checkpoint: checkpoint, name: modelName)
+            try check(numClasses, model.info.classNames.count)
+            return model
+        }
+        if TorchvisionCheckpoint.isFasterRCNN(checkpoint) {
+            let arch: FasterRCNNArchitecture
+            if let architecture {
+                guard let a = FasterRCNNArchitecture(rawValue: architecture) else {
+                    throw ModelError.unsupportedCheckpoint("unknown architecture '\(architecture)'; known: "
+                        + FasterRCNNArchitecture.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                arch = a
+            } else {
+                arch = try TorchvisionCheckpoint.architecture(checkpoint, fileName: fileStem(path))
+            }
+            let config = try TorchvisionCheckpoint.fitted(.defaults(for: arch), to: checkpoint)
+            try check(numClasses, config.numClasses)
+            return try FasterRCNN.load(checkpoint, config: config, name: modelName)
+        }
+        if let architecture {
+            throw ModelError.unsupportedCheckpoint("--arch \(architecture) needs a torchvision Faster R-CNN state dict; "
+                + "\(path) has no rpn.head / roi_heads tensors")
+        }
+        let model = try YOLOv5.load(checkpoint, name: modelName)
+        try check(numClasses, model.info.classNames.count)
+        return model
+    }
+
+    /// Builds a catalog model: the manifest's architecture, hyper-parameters and class names, with the
+    /// weights in `weightsPath`.
+    public static func load(manifest: ModelManifest, weightsPath: String, name: String? = nil) throws -> any Detector {
+        try load(manifest: manifest, checkpoint: Checkpoint.load(contentsOf: weightsPath), name: name)
+    }
+
+    static func load(manifest: ModelManifest, checkpoint: Checkpoint, name: String?) throws -> any Detector {
+        switch manifest.config {
+        case .fasterRCNN(let config):
+            return try FasterRCNN.load(checkpoint, config: config, name: name ?? manifest.name, classNames: manifest.classNames)
+        }
+    }
+
+    static func check(_ expected: Int?, _ found: Int) throws {
+        if let expected, expected != found {
+            throw ModelError.unsupportedCheckpoint("--num-classes \(expected), but the checkpoint's classifier has \(found) outputs")
+        }
     }
 
     static func fileStem(_ path: String) -> String {

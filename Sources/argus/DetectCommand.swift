@@ -12,10 +12,10 @@ struct DetectCommand: ParsableCommand {
         abstract: "Detect objects in images and print the detections as JSON.",
         discussion: "--format argus prints a JSON array with one {file, width, height, detections} object per "
             + "image, detections sorted by score. --format coco prints one COCO results list (image_id from the "
-            + "file's numeric name, category_id mapped to COCO ids 1-90 for 80-class COCO models, bbox as [x, y, w, h]).")
+            + "file's numeric name, category_id mapped to COCO ids 1-90 for 80-class COCO models, bbox as [x, y, w, h]). "
+            + "torchvision models' labels are COCO category ids already (91 outputs, 0 = background).")
 
-    @Option(help: "Checkpoint to load (e.g. yolov5n.pt).")
-    var weights: String
+    @OptionGroup var selection: ModelSelection
 
     @Option(help: "Minimum score, in [0, 1] (default: the model's, 0.25 for YOLOv5).")
     var conf: Float?
@@ -23,7 +23,8 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "NMS IoU threshold, in [0, 1] (default: the model's, 0.45 for YOLOv5).")
     var iou: Double?
 
-    @Option(help: "Network input size, rounded up to a multiple of the stride (default 640).")
+    @Option(help: ArgumentHelp("Network input size: YOLOv5's long side, rounded up to a multiple of the stride (default 640); "
+        + "a Faster R-CNN's short side, torchvision's min_size (default the model's: 800, or 320)."))
     var imgsz: Int?
 
     @Option(name: .customLong("max-det"), help: "Most detections per image (default: the model's, 1000 for YOLOv5).")
@@ -41,14 +42,31 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: ArgumentHelp("Fast R-CNN mode (Faster R-CNN models): a JSON file with the region proposals to use "
+        + "instead of the RPN's, [[x1, y1, x2, y2], ...] in original-image pixels, for every image.", valueName: "file"))
+    var proposals: String?
+
+    @Option(help: "How proposals are cropped from the features in Fast R-CNN mode: align (RoI Align) or pool (RoI Pool).")
+    var pooling: PoolingChoice = .align
+
     @Argument(help: "JPEG or PNG files.")
     var images: [String]
 
     enum OutputFormat: String, ExpressibleByArgument { case argus, coco }
+    enum PoolingChoice: String, ExpressibleByArgument { case align, pool }
 
     func run() throws {
         if let threads { EngineThreads.set(max(1, threads)) }
-        let model = try failing { try ModelLoader.load(contentsOf: weights) }
+        let model = try selection.load()
+        let given: [Box]? = try proposals.map { file in
+            try failing(file) {
+                guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read file") }
+                return try CallerProposals.parse(json: data)
+            }
+        }
+        if given != nil, !(model is FasterRCNN) {
+            throw CLIError("--proposals needs a two-stage model (Faster R-CNN); \(model.info.name) is \(model.info.family)")
+        }
         var options = DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz,
                                     agnosticNMS: agnosticNMS)
         if let classes { options.classes = try failing { try parseClasses(classes, names: model.info.classNames) } }
@@ -65,7 +83,13 @@ struct DetectCommand: ParsableCommand {
                 }
                 return try decodeImage([UInt8](data))
             }
-            let output = try failing(path) { try model.detect(decoded.image, options: options) }
+            let output = try failing(path) {
+                if let given, let rcnn = model as? FasterRCNN {
+                    return try rcnn.detect(decoded.image, proposals: given,
+                                           pooling: pooling == .pool ? .pool : .align, options: options)
+                }
+                return try model.detect(decoded.image, options: options)
+            }
             switch format {
             case .argus:
                 w.raw(first ? "\n" : ",\n")

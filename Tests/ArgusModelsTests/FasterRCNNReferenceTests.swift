@@ -17,18 +17,17 @@ final class FasterRCNNReferenceTests: XCTestCase {
         try compare(fixture: "fasterrcnn_mnv3_320_tiny", architecture: .mobilenetV3Large320FPN)
     }
 
-    /// Full size at 320 px is cheap enough for every run; the 800 px models run with ARGUS_FULL_SIZE=1.
+    /// Full size: all but v2 (its conv box head on 1000 RoIs takes ~15 s per image) run every time.
     func testFullSizeMobileNet320FPN() throws {
         try compare(fixture: "fasterrcnn_mobilenet_v3_large_320_fpn", architecture: .mobilenetV3Large320FPN)
     }
 
     func testFullSizeMobileNetFPN() throws {
-        try requireFullSize()
         try compare(fixture: "fasterrcnn_mobilenet_v3_large_fpn", architecture: .mobilenetV3LargeFPN)
     }
 
+    /// ResNet-50 FPN at 800 px runs every time (about 10 s): it is the 4-level RoI mapping's test too.
     func testFullSizeResNet50FPN() throws {
-        try requireFullSize()
         try compare(fixture: "fasterrcnn_resnet50_fpn", architecture: .resnet50FPN)
     }
 
@@ -39,7 +38,7 @@ final class FasterRCNNReferenceTests: XCTestCase {
 
     func requireFullSize() throws {
         guard ProcessInfo.processInfo.environment["ARGUS_FULL_SIZE"] == "1" else {
-            throw XCTSkip("800 px full-size comparison: set ARGUS_FULL_SIZE=1 (about a minute in release)")
+            throw XCTSkip("fasterrcnn_resnet50_fpn_v2 full-size comparison: set ARGUS_FULL_SIZE=1 (about 30 s in release)")
         }
     }
 
@@ -81,6 +80,14 @@ final class FasterRCNNReferenceTests: XCTestCase {
             try checkFeatures(trace.features, image["features"] as? [Any], file)
             try checkProposals(trace, image["proposals"] as? [String: Any], file)
             try checkDetections(trace.output.detections, image["detections"] as? [String: Any], file)
+            if let given = image["given_proposals"] as? [String: Any] {
+                // Fast R-CNN mode: the caller's proposals instead of the RPN's, with RoI Align and RoI Pool.
+                let proposals = try XCTUnwrap(given["boxes"] as? [[Double]]).map(Self.box)
+                for pooling in RoIPooling.allCases {
+                    let output = try model.detect(decoded, proposals: proposals, pooling: pooling)
+                    try checkDetections(output.detections, given[pooling.rawValue] as? [String: Any], "\(file) given proposals, \(pooling)")
+                }
+            }
         }
     }
 

@@ -62,7 +62,8 @@ public struct FasterRCNNConfig: Sendable, Codable, Equatable {
     /// MultiScaleRoIAlign output size and sampling ratio.
     public var roiOutputSize: Int
     public var samplingRatio: Int
-    /// Batch-norm epsilon of the backbone (FrozenBatchNorm2d and BatchNorm2d both default to 1e-5).
+    /// Batch-norm epsilon of the backbone (FrozenBatchNorm2d and BatchNorm2d both default to 1e-5; torchvision
+    /// loads the COCO_V1 fasterrcnn_resnet50_fpn weights with 0).
     public var batchNormEps: Float
 
     enum CodingKeys: String, CodingKey {
@@ -156,7 +157,8 @@ public struct FasterRCNNConfig: Sendable, Codable, Equatable {
         guard anchorSizes.count == returnedLayers.count + 1 else {
             throw fail("\(returnedLayers.count + 1) feature levels (returned_layers + pool) need as many anchor_sizes entries, got \(anchorSizes.count)")
         }
-        guard batchNormEps > 0 else { throw fail("batch_norm_eps must be > 0") }
+        // 0 is legitimate: torchvision sets it for the COCO_V1 ResNet-50 FPN weights (overwrite_eps(model, 0.0)).
+        guard batchNormEps >= 0, batchNormEps.isFinite else { throw fail("batch_norm_eps must be >= 0") }
         return self
     }
 }

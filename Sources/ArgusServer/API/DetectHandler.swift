@@ -8,6 +8,9 @@ extension ArgusService {
         let body = try ImageRequestBody(request, maxImages: configuration.maxImagesPerRequest)
         let parameters = try DetectParameters(body.parameters)
         let model = try chooseModel(parameters.model, task: task)
+        if parameters.proposals != nil, !(model is FasterRCNN) {
+            throw APIError.invalidParameter("proposals need a two-stage model (Faster R-CNN); '\(model.info.name)' is \(model.info.family)")
+        }
         var options = parameters.options
         options.classes = try DetectParameters.resolveClasses(parameters.classesText, classNames: model.info.classNames)
         options = try options.validated()
@@ -22,7 +25,8 @@ extension ArgusService {
         let keep = parameters.render != nil
         let (results, timings) = try scheduler.run(deadline: deadline) {
             try DetectionPipeline.run(body.images, model: model, options: options, maxPixels: maxPixels,
-                                      keepImages: keep, deadline: deadline, metrics: metrics)
+                                      keepImages: keep, deadline: deadline, metrics: metrics,
+                                      proposals: parameters.proposals.map { ($0, parameters.pooling) })
         }
         if let render = parameters.render, let first = results.first, var image = first.image {
             try DetectionRenderer.draw(first.detections, on: &image)

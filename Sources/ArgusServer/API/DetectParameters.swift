@@ -1,4 +1,6 @@
+import ArgusDetection
 import ArgusModels
+import Foundation
 
 /// How boxes are written in responses.
 public enum BoxFormat: String, Sendable, CaseIterable {
@@ -28,7 +30,7 @@ public struct DetectParameters: Sendable {
     /// The names accepted by /detect and /segment.
     public static let names: Set<String> = [
         "model", "conf", "iou", "max_det", "classes", "agnostic_nms", "imgsz",
-        "box_format", "normalized", "format", "render",
+        "box_format", "normalized", "format", "render", "proposals", "pooling",
     ]
 
     public var model: String?
@@ -40,6 +42,10 @@ public struct DetectParameters: Sendable {
     public var normalized: Bool
     public var format: ResultFormat
     public var render: RenderFormat?
+    /// Fast R-CNN mode: the caller's region proposals (original-image pixels), used instead of the RPN's.
+    public var proposals: [Box]?
+    /// How proposals are cropped from the features (RoI Align or RoI Pool).
+    public var pooling: RoIPooling
 
     public init(_ p: Parameters) throws {
         try p.requireKnown(Self.names)
@@ -57,6 +63,15 @@ public struct DetectParameters: Sendable {
         normalized = try p.bool("normalized") ?? false
         format = try p.choice("format", ResultFormat.self) ?? .argus
         render = try p.choice("render", RenderFormat.self)
+        if let text = p["proposals"] {
+            do { proposals = try CallerProposals.parse(json: Data(text.utf8)) } catch let error as ModelError {
+                throw APIError.invalidParameter("\(error)")
+            }
+        }
+        pooling = try p.choice("pooling", RoIPooling.self) ?? .align
+        if p["pooling"] != nil && proposals == nil {
+            throw APIError.invalidParameter("pooling applies to caller proposals; give proposals too")
+        }
         if format == .coco && (p["box_format"] != nil || p["normalized"] != nil) {
             throw APIError.invalidParameter("format=coco always writes bbox as absolute xywh; drop box_format and normalized")
         }

@@ -21,7 +21,8 @@ struct PipelineTimings {
 /// Decode -> detect for each image of a request; runs on an inference worker.
 enum DetectionPipeline {
     static func run(_ images: [UploadedImage], model: any Detector, options: DetectOptions, maxPixels: Int,
-                    keepImages: Bool, deadline: UInt64, metrics: Metrics) throws -> ([ImageResult], PipelineTimings) {
+                    keepImages: Bool, deadline: UInt64, metrics: Metrics,
+                    proposals: (boxes: [Box], pooling: RoIPooling)? = nil) throws -> ([ImageResult], PipelineTimings) {
         var results: [ImageResult] = []
         var timings = PipelineTimings()
         for (index, upload) in images.enumerated() {
@@ -33,7 +34,12 @@ enum DetectionPipeline {
                 throw APIError.from(error, imageIndex: images.count > 1 ? index : nil)
             }
             let decodeMs = MonotonicClock.milliseconds(since: start)
-            let output = try model.detect(decoded.image, options: options)
+            let output: DetectionOutput
+            if let proposals, let rcnn = model as? FasterRCNN {
+                output = try rcnn.detect(decoded.image, proposals: proposals.boxes, pooling: proposals.pooling, options: options)
+            } else {
+                output = try model.detect(decoded.image, options: options)
+            }
             metrics.recordStage(.decode, milliseconds: decodeMs)
             metrics.recordStage(.preprocess, milliseconds: output.timings.preprocess)
             metrics.recordStage(.inference, milliseconds: output.timings.inference)

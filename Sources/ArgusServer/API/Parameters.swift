@@ -68,10 +68,13 @@ public struct Parameters: Sendable {
         return v
     }
 
+    /// Parameters whose value is structured JSON, kept as JSON text (e.g. `proposals`, a list of boxes).
+    static let jsonValued: Set<String> = ["proposals"]
+
     /// Merges JSON object members as parameters: numbers and booleans as text, arrays comma-joined.
     public mutating func merge(jsonMembers members: [(String, JSONValue)], skipping skipped: Set<String>) throws {
         for (name, value) in members where !skipped.contains(name) {
-            set(name, try Parameters.text(of: value, name: name))
+            set(name, Self.jsonValued.contains(name) ? value.serialized() : try Parameters.text(of: value, name: name))
         }
     }
 

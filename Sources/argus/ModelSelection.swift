@@ -1,0 +1,51 @@
+import ArgumentParser
+import ArgusModels
+import Foundation
+
+/// How a command picks its model: a checkpoint file (`--weights`, optionally `--arch` / `--num-classes`) or a
+/// manifest by name (`--model`, weights from the cache or `--weights`).
+struct ModelSelection: ParsableArguments {
+    @Option(help: "Checkpoint to load: a YOLOv5 .pt or a torchvision Faster R-CNN state dict (.pth).")
+    var weights: String?
+
+    @Option(help: "A model manifest by name (see `argus models list`); its weights come from `argus models pull`.")
+    var model: String?
+
+    @Option(help: ArgumentHelp("torchvision architecture of a --weights state dict (default: inferred from its tensors).",
+                               valueName: "name"))
+    var arch: String?
+
+    @Option(name: .customLong("num-classes"),
+            help: "Classes the checkpoint must have (torchvision counts the background: 91 for COCO).")
+    var numClasses: Int?
+
+    @Option(name: .customLong("models-dir"), help: "Directory searched first for manifests (NAME.json).")
+    var modelsDir: String?
+
+    func validate() throws {
+        if weights == nil && model == nil { throw ValidationError("give --weights PATH or --model NAME") }
+        if model != nil && arch != nil { throw ValidationError("--arch goes with --weights; a --model manifest names its architecture") }
+        if let n = numClasses, n < 1 { throw ValidationError("--num-classes must be >= 1") }
+        if let arch, FasterRCNNArchitecture(rawValue: arch) == nil {
+            throw ValidationError("unknown --arch '\(arch)'; known: " + FasterRCNNArchitecture.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+    }
+
+    /// Loads the selected model.
+    func load() throws -> any Detector {
+        let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
+        if let model {
+            let entry = try failing { try catalog.entry(named: model) }
+            guard let path = weights ?? catalog.installedWeights(for: entry) else {
+                throw CLIError("the weights of '\(model)' (\(entry.manifest.weights.file)) are not downloaded: run "
+                    + "`argus models pull \(model)`, or give --weights PATH")
+            }
+            return try failing(path) { try ModelLoader.load(manifest: entry.manifest, weightsPath: path) }
+        }
+        let path = weights!
+        let manifests = catalog.entries().entries.map(\.manifest)
+        return try failing(path) {
+            try ModelLoader.load(contentsOf: path, architecture: arch, numClasses: numClasses, manifests: manifests)
+        }
+    }
+}
