@@ -5,18 +5,42 @@ import ArgusModels
 import ArgusTensor
 import Foundation
 
-/// `argus bench`: end-to-end latency (image bytes in, JSON out) next to the PyTorch reference,
-/// both timed in the same run on the same image with the same thread count.
+/// `argus bench`: latency next to the PyTorch reference, both timed in the same run on the same image with
+/// the same thread count. YOLOv5 by default; a torchvision Faster R-CNN with `--arch`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time a model end to end (JPEG bytes in, JSON out) next to the PyTorch reference.",
-        discussion: "The peer runs tools/bench_yolov5_torch.py (the official YOLOv5 code, detect.py's pipeline) "
-            + "with the Python given by --peer-python or $ARGUS_BENCH_PYTHON; make that venv with "
-            + "tools/setup_bench_venv.sh. Without one, only Argus is timed.")
+        abstract: "Time a model end to end next to the PyTorch reference.",
+        discussion: """
+            YOLOv5 (--weights yolov5n.pt): JPEG bytes in, JSON out, against tools/bench_yolov5_torch.py (the \
+            official YOLOv5 code, detect.py's pipeline); make that venv with tools/setup_bench_venv.sh.
 
-    @Option(help: "Checkpoint to load (e.g. yolov5n.pt).")
-    var weights: String
+            Faster R-CNN (--arch, a torchvision builder name): the image is decoded once, outside the timed \
+            region, on both sides (Argus: its decoder; torchvision: PIL -> to_tensor); each timed run is \
+            `detect` for Argus and `model([img])` for tools/bench_fasterrcnn_torch.py: resize + normalize + pad, \
+            backbone, FPN, RPN, RoIAlign, box head, postprocess. Without --weights the peer first writes \
+            torchvision's model with the deterministic weights of tools/gen_torchvision_fixtures.py (to \
+            --save-weights or a temporary file) and both engines load that file. Argus's stage medians are \
+            printed after the table (inference = backbone through box NMS; postprocess = rescaling to the image).
+
+            The peer runs with the Python given by --peer-python or $ARGUS_BENCH_PYTHON. Without one, only \
+            Argus is timed (with --arch, --weights is then required).
+            """)
+
+    @Option(help: "Checkpoint to load: yolov5n.pt etc., or with --arch a torchvision state dict (default: generated).")
+    var weights: String?
+
+    @Option(help: ArgumentHelp("A torchvision Faster R-CNN to time: "
+        + FasterRCNNArchitecture.allCases.map(\.rawValue).joined(separator: ", ") + "."))
+    var arch: String?
+
+    @Option(name: .customLong("save-weights"),
+            help: "With --arch and no --weights: keep the generated state dict here (default: a temporary file).")
+    var saveWeights: String?
+
+    @Option(name: .customLong("box-score-thresh"),
+            help: "With --arch: the box score threshold of both engines (default: torchvision's 0.05).")
+    var boxScoreThresh: Float?
 
     @Option(help: "The image to time.")
     var image: String
@@ -27,14 +51,15 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs per measurement (after 3 warm-up runs).")
     var runs: Int = 20
 
-    @Option(help: "Network input size.")
-    var imgsz: Int = 640
+    @Option(help: "Input size: YOLOv5's (default 640); with --arch, torchvision's min_size (default 800, or 320), max_size scaled alike.")
+    var imgsz: Int?
 
-    @Option(name: .customLong("peer-python"), help: "Python with torch and yolov5 for the PyTorch peer.")
+    @Option(name: .customLong("peer-python"), help: "Python with torch (and yolov5 or torchvision) for the PyTorch peer.")
     var peerPython: String?
 
-    @Option(name: .customLong("peer-script"), help: "The peer's script.")
-    var peerScript: String = "tools/bench_yolov5_torch.py"
+    @Option(name: .customLong("peer-script"),
+            help: "The peer's script (default: tools/bench_yolov5_torch.py, or tools/bench_fasterrcnn_torch.py with --arch).")
+    var peerScript: String?
 
     struct Row { let engine: String; let threads: Int; let median: Double; let min: Double; let detections: Int }
 
@@ -45,17 +70,30 @@ struct BenchCommand: ParsableCommand {
             return c
         }
         guard runs >= 1 else { throw failure(nil, CLIError("--runs must be at least 1")) }
-        let model = try failing { try ModelLoader.load(contentsOf: weights) }
         guard let data = FileManager.default.contents(atPath: image) else { throw failure(image, CLIError("cannot read file")) }
-        let bytes = [UInt8](data)
         let python = peerPython ?? ProcessInfo.processInfo.environment["ARGUS_BENCH_PYTHON"]
-        let options = DetectOptions(imageSize: imgsz)
+        if let arch {
+            try benchFasterRCNN(arch: arch, bytes: [UInt8](data), counts: counts, python: python)
+        } else {
+            try benchYOLOv5(bytes: [UInt8](data), counts: counts, python: python)
+        }
+        if python == nil {
+            FileHandle.standardError.write("argus bench: no peer timed (pass --peer-python or set ARGUS_BENCH_PYTHON)\n".data(using: .utf8)!)
+        }
+    }
 
+    /// JPEG bytes in, JSON out, against the official YOLOv5 code.
+    private func benchYOLOv5(bytes: [UInt8], counts: [Int], python: String?) throws {
+        guard let weights else { throw failure(nil, CLIError("--weights is required (or --arch for Faster R-CNN)")) }
+        let model = try failing { try ModelLoader.load(contentsOf: weights) }
+        let imgsz = self.imgsz ?? 640
+        let options = DetectOptions(imageSize: imgsz)
+        let script = peerScript ?? "tools/bench_yolov5_torch.py"
         var rows: [Row] = []
         for t in counts {
             EngineThreads.set(t)
             var detections = 0
-            let once = {
+            let times = try timed {
                 let decoded = try decodeImage(bytes)
                 let out = try model.detect(decoded.image, options: options)
                 var w = JSONWriter()
@@ -64,42 +102,130 @@ struct BenchCommand: ParsableCommand {
                 detections = out.detections.count
                 precondition(!w.output.isEmpty)
             }
-            for _ in 0..<3 { try failing(image) { try once() } }
-            var times: [Double] = []
-            for _ in 0..<runs {
-                let start = DispatchTime.now().uptimeNanoseconds
-                try failing(image) { try once() }
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            }
-            times.sort()
             rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: detections))
-            if let python { rows.append(try peer(python: python, threads: t)) }
+            if let python {
+                rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
+                    "--weights", weights, "--image", image, "--threads", "\(t)", "--runs", "\(runs)", "--imgsz", "\(imgsz)"]))
+            }
         }
         print(table(rows, model: model.info.name))
-        if python == nil {
-            FileHandle.standardError.write("argus bench: no peer timed (pass --peer-python or set ARGUS_BENCH_PYTHON)\n".data(using: .utf8)!)
-        }
     }
 
-    private func peer(python: String, threads t: Int) throws -> Row {
+    /// A decoded image through `detect`, against torchvision's `model([img])` with the same weights.
+    private func benchFasterRCNN(arch: String, bytes: [UInt8], counts: [Int], python: String?) throws {
+        guard FasterRCNNArchitecture(rawValue: arch) != nil else {
+            throw failure("--arch", CLIError("unknown '\(arch)'; known: "
+                + FasterRCNNArchitecture.allCases.map(\.rawValue).joined(separator: ", ")))
+        }
+        let script = peerScript ?? "tools/bench_fasterrcnn_torch.py"
+        var peerOptions: [String] = []
+        if let boxScoreThresh { peerOptions += ["--box-score-thresh", "\(boxScoreThresh)"] }
+
+        // The weights: given, or generated by the peer (torchvision's own module tree and key names).
+        let weightsPath: String
+        var temporary: String?
+        if let weights {
+            weightsPath = weights
+        } else {
+            guard let python else {
+                throw failure(nil, CLIError("--arch without --weights needs the peer's Python (--peer-python or "
+                    + "$ARGUS_BENCH_PYTHON) to generate the weights"))
+            }
+            if let saveWeights {
+                weightsPath = saveWeights
+            } else {
+                weightsPath = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("argus-bench-\(arch)-\(UUID().uuidString).pth").path
+                temporary = weightsPath
+            }
+            _ = try peer(python: python, script: script, arguments: [
+                "--arch", arch, "--image", image, "--threads", "1", "--runs", "0", "--save-weights", weightsPath] + peerOptions)
+        }
+        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+
+        let model = try failing { try ModelLoader.load(contentsOf: weightsPath, name: arch, architecture: arch) }
+        if let imgsz, let config = (model as? FasterRCNN)?.config {
+            // What FasterRCNN does with imgsz: min_size, and max_size scaled by the same factor.
+            let maxSize = Int((Double(config.maxSize) * Double(imgsz) / Double(config.minSize)).rounded(.up))
+            peerOptions += ["--min-size", "\(imgsz)", "--max-size", "\(maxSize)"]
+        }
+        let decoded = try failing(image) { try decodeImage(bytes).image }
+        let options = try failing { try DetectOptions(confidence: boxScoreThresh, imageSize: imgsz).validated() }
+
+        var rows: [Row] = []
+        var stages: [String] = []
+        for t in counts {
+            EngineThreads.set(t)
+            var detections = 0
+            var timings: [StageTimings] = []
+            let times = try timed {
+                let out = try model.detect(decoded, options: options)
+                detections = out.detections.count
+                timings.append(out.timings)
+            }
+            let measured = timings.suffix(runs)  // the timed runs, not the warm-ups
+            func stage(_ key: KeyPath<StageTimings, Double>) -> String {
+                String(format: "%.1f", median(measured.map { $0[keyPath: key] }.sorted()))
+            }
+            stages.append("| \(arch) | \(t) | \(stage(\.preprocess)) | \(stage(\.inference)) | \(stage(\.postprocess)) |")
+            rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: detections))
+            if let python {
+                rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
+                    "--arch", arch, "--image", image, "--threads", "\(t)", "--runs", "\(runs)",
+                    "--weights", weightsPath] + peerOptions))
+            }
+        }
+        print(table(rows, model: model.info.name))
+        print("")
+        print((["| model | threads | argus preprocess ms | inference ms (backbone to box NMS) | postprocess ms |",
+                "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
+    }
+
+    /// 3 warm-up runs, then `runs` timed ones; the times in ms, sorted.
+    private func timed(_ body: () throws -> Void) throws -> [Double] {
+        for _ in 0..<3 { try failing(image) { try body() } }
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try failing(image) { try body() }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return times.sorted()
+    }
+
+    private func peerRow(python: String, script: String, threads t: Int, arguments: [String]) throws -> Row {
+        let json = try peer(python: python, script: script, arguments: arguments)
+        guard let med = json["median_ms"] as? Double, let mn = json["min_ms"] as? Double else {
+            throw failure("peer", CLIError("\(script) printed no median_ms / min_ms"))
+        }
+        return Row(engine: json["engine"] as? String ?? "pytorch", threads: t, median: med, min: mn,
+                   detections: json["detections"] as? Int ?? -1)
+    }
+
+    /// Runs the peer script and parses the JSON object on its last stdout line; on failure shows its stderr's end.
+    private func peer(python: String, script: String, arguments: [String]) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [peerScript, "--weights", weights, "--image", image, "--threads", "\(t)",
-                             "--runs", "\(runs)", "--imgsz", "\(imgsz)"]
+        process.arguments = [script] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        // stderr to a file rather than a second pipe: reading two pipes in turn can deadlock.
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("argus-bench-peer-\(UUID().uuidString).err").path
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        process.standardError = FileHandle(forWritingAtPath: errPath) ?? FileHandle.nullDevice
         try failing("peer") { try process.run() }
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
               let line = String(data: output, encoding: .utf8)?.split(separator: "\n").last,
-              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let med = json["median_ms"] as? Double, let mn = json["min_ms"] as? Double else {
-            throw failure("peer", CLIError("\(python) \(peerScript) failed (status \(process.terminationStatus))"))
+              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            let err = (FileManager.default.contents(atPath: errPath).flatMap { String(data: $0, encoding: .utf8) } ?? "")
+                .split(separator: "\n").suffix(5).joined(separator: "\n")
+            throw failure("peer", CLIError("\(python) \(script) failed (status \(process.terminationStatus))"
+                + (err.isEmpty ? "" : ":\n" + err)))
         }
-        return Row(engine: json["engine"] as? String ?? "pytorch", threads: t, median: med, min: mn,
-                   detections: json["detections"] as? Int ?? -1)
+        return json
     }
 
     private func median(_ sorted: [Double]) -> Double {
