@@ -241,9 +241,13 @@ def write_manifests(out):
         source.update(m["source"])
         source["url"] = f"torchvision/models/detection/faster_rcnn.py: {m['weights_enum']}.url"
         source["class_names"] = f"{m['weights_enum']}.meta['categories'] (torchvision/models/_meta.py: _COCO_CATEGORIES)"
+        config = {"architecture": arch, **m["config"]}
         if m["coco_v1_overwrite_eps"]:
-            source["batch_norm_eps"] += ("; NOTE with the COCO_V1 weights torchvision then sets the backbone's "
-                                         "FrozenBatchNorm2d eps to 0: " + m["coco_v1_overwrite_eps"])
+            # The manifest describes the published weights, which torchvision runs with eps 0.
+            config["batch_norm_eps"] = 0.0
+            source["batch_norm_eps"] = ("0 for these weights: torchvision loads the COCO_V1 checkpoint and then "
+                                        "sets every FrozenBatchNorm2d eps to 0: " + m["coco_v1_overwrite_eps"]
+                                        + " (the builder's own default: " + source["batch_norm_eps"] + ")")
         manifest = {
             "name": arch,
             "architecture": arch,
@@ -260,7 +264,7 @@ def write_manifests(out):
                 "torchvision_enum": m["weights_enum"],
             },
             "class_names": m["categories"],
-            "config": {"architecture": arch, **m["config"]},
+            "config": config,
             "source": source,
         }
         path = os.path.join(models_dir, f"{arch}.json")

@@ -37,8 +37,8 @@ struct ModelSelection: ParsableArguments {
         if let model {
             let entry = try failing { try catalog.entry(named: model) }
             guard let path = weights ?? catalog.installedWeights(for: entry) else {
-                throw CLIError("the weights of '\(model)' (\(entry.manifest.weights.file)) are not downloaded: run "
-                    + "`argus models pull \(model)`, or give --weights PATH")
+                throw failure(nil, CLIError("the weights of '\(model)' (\(entry.manifest.weights.file)) are not downloaded: run "
+                    + "`argus models pull \(model)`, or give --weights PATH"))
             }
             return try failing(path) { try ModelLoader.load(manifest: entry.manifest, weightsPath: path) }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArgusModels
 import ArgusServer
 import ArgusTensor
 import Foundation
@@ -21,6 +22,12 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Add one checkpoint (repeatable); its name is the file's stem.")
     var weights: [String] = []
+
+    @Option(help: "Add a model by manifest name (repeatable; see `argus models list`); its weights must be pulled.")
+    var model: [String] = []
+
+    @Option(name: .customLong("models-dir"), help: "Directory searched first for manifests (NAME.json).")
+    var modelsDir: String?
 
     @Option(help: "Inference worker threads (default: one per core).")
     var workers: Int?
@@ -49,8 +56,27 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Do not log one line per request to stderr.")
     var quiet = false
 
+    /// Checkpoints (a published file gets its manifest's settings), then manifests by name.
+    func loadModels() throws -> ModelRegistry {
+        let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
+        let manifests = catalog.entries().entries.map(\.manifest)
+        let files = try ModelRegistry.load(directory: models, weights: weights) {
+            try ModelLoader.load(contentsOf: $0, manifests: manifests)
+        }
+        let named = try model.map { name -> any Detector in
+            let entry = try failing { try catalog.entry(named: name) }
+            guard let path = catalog.installedWeights(for: entry) else {
+                throw CLIError("the weights of '\(name)' are not downloaded: run `argus models pull \(name)`")
+            }
+            return try failing(path) { try ModelLoader.load(manifest: entry.manifest, weightsPath: path) }
+        }
+        return try failing { try ModelRegistry(files.models + named) }
+    }
+
     func validate() throws {
-        if models == nil && weights.isEmpty { throw ValidationError("give --models DIR or at least one --weights PATH") }
+        if models == nil && weights.isEmpty && model.isEmpty {
+            throw ValidationError("give --models DIR, --weights PATH or --model NAME")
+        }
         if maxBodyMB < 1 || maxEvaluateBodyMB < 1 { throw ValidationError("body limits must be at least 1 MiB") }
         if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
     }
@@ -72,7 +98,7 @@ struct ServeCommand: ParsableCommand {
         // Workers x compute threads never exceed the cores.
         EngineThreads.set(configuration.blasThreadsPerWorker)
 
-        let registry = try ModelRegistry.load(directory: models, weights: weights)
+        let registry = try loadModels()
         let service = try ArgusService(registry: registry, configuration: configuration)
         try service.start()
         let hostText = host.contains(":") ? "[\(host)]" : host

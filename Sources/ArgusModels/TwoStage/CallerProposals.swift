@@ -8,28 +8,23 @@ public enum CallerProposals {
 
     /// Parses a JSON array of [x1, y1, x2, y2] arrays, naming the first problem.
     public static func parse(json data: Data) throws -> [Box] {
-        let value: Any
-        do { value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
-            throw ModelError.invalidOption("proposals: not valid JSON (\(error.localizedDescription))")
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            throw ModelError.invalidOption("proposals: not valid JSON")
         }
-        return try boxes(from: value)
+        // JSONDecoder, not JSONSerialization's NSNumbers: those cannot tell 1 from true on Linux.
+        guard let rows = try? JSONDecoder().decode([[Double]].self, from: data) else {
+            throw ModelError.invalidOption("proposals must be a JSON array of [x1, y1, x2, y2] boxes (numbers)")
+        }
+        return try boxes(rows)
     }
 
-    /// Checks an already decoded JSON value: an array of [x1, y1, x2, y2] arrays.
-    public static func boxes(from value: Any) throws -> [Box] {
-        guard let list = value as? [Any] else {
-            throw ModelError.invalidOption("proposals must be a JSON array of [x1, y1, x2, y2] boxes")
-        }
-        guard list.count <= limit else { throw ModelError.invalidOption("proposals: \(list.count) boxes, the limit is \(limit)") }
-        return try list.enumerated().map { i, item in
-            guard let v = item as? [Any], v.count == 4 else {
-                throw ModelError.invalidOption("proposals[\(i)] must be [x1, y1, x2, y2]")
-            }
-            let n = try v.map { x -> Double in
-                guard let d = (x as? NSNumber)?.doubleValue, !(x is Bool), d.isFinite, abs(d) <= 1e7 else {
-                    throw ModelError.invalidOption("proposals[\(i)] must hold 4 finite numbers")
-                }
-                return d
+    /// Checks rows of numbers: four finite coordinates each, x2 >= x1, y2 >= y1, at most `limit` rows.
+    public static func boxes(_ rows: [[Double]]) throws -> [Box] {
+        guard rows.count <= limit else { throw ModelError.invalidOption("proposals: \(rows.count) boxes, the limit is \(limit)") }
+        return try rows.enumerated().map { i, n in
+            guard n.count == 4 else { throw ModelError.invalidOption("proposals[\(i)] must be [x1, y1, x2, y2]") }
+            guard n.allSatisfy({ $0.isFinite && abs($0) <= 1e7 }) else {
+                throw ModelError.invalidOption("proposals[\(i)] must hold 4 finite numbers of magnitude <= 1e7")
             }
             guard n[2] >= n[0], n[3] >= n[1] else {
                 throw ModelError.invalidOption("proposals[\(i)]: x2 >= x1 and y2 >= y1 are required, got \(n)")
