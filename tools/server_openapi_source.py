@@ -43,11 +43,14 @@ PARAMETER_SCHEMAS = {
     "max_det": ({"type": "integer", "minimum": 1, "maximum": 10000}, "Most detections per image."),
     "classes": ({"type": "string"}, "Keep only these classes: comma-separated names or ids."),
     "agnostic_nms": ({"type": "boolean"}, "Class-agnostic NMS."),
-    "imgsz": ({"type": "integer", "minimum": 32, "maximum": 4096}, "Network input size (long side)."),
+    "imgsz": ({"type": "integer", "minimum": 32, "maximum": 4096}, "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."),
     "box_format": ({"type": "string", "enum": ["xyxy", "xywh", "cxcywh"]}, "Box layout in the argus format."),
     "normalized": ({"type": "boolean"}, "Boxes divided by the image width and height."),
     "format": ({"type": "string", "enum": ["argus", "coco"]}, "Result schema; coco writes COCO results (bbox xywh, category_id)."),
     "render": ({"type": "string", "enum": ["png", "jpeg"]}, "Return the image with boxes and labels drawn instead of JSON (one image)."),
+    "proposals": ({"type": "string"}, "Fast R-CNN mode (Faster R-CNN models only): JSON [[x1, y1, x2, y2], ...] region proposals in "
+                  "original-image pixels (at most 10000), used instead of the RPN's for every image of the request. In a JSON body, give the array itself."),
+    "pooling": ({"type": "string", "enum": ["align", "pool"]}, "With proposals: crop RoI features by RoI Align (default) or RoI Pool (torchvision.ops semantics)."),
 }
 
 
@@ -78,9 +81,11 @@ def detect_request_body():
                  "properties": dict({"image": {"type": "string", "description": "Base64 (or a data: URL) of one JPEG or PNG."},
                                      "images": {"type": "array", "items": {"type": "string"}, "minItems": 1,
                                                 "description": "Base64 of several images."}},
-                                    **{k: v for k, v in form_properties().items() if k != "classes"},
+                                    **{k: v for k, v in form_properties().items() if k not in ("classes", "proposals")},
                                     classes={"description": PARAMETER_SCHEMAS["classes"][1],
-                                             "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": ["string", "integer"]}}]}),
+                                             "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": ["string", "integer"]}}]},
+                                    proposals={"description": PARAMETER_SCHEMAS["proposals"][1], "type": "array", "maxItems": 10000,
+                                               "items": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4}}),
                  "anyOf": [{"required": ["image"]}, {"required": ["images"]}]}
     return {"required": True, "content": {
         "multipart/form-data": {"schema": multipart},

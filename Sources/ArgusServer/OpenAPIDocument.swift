@@ -54,6 +54,12 @@ public enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/render"
+          },
+          {
+            "$ref": "#/components/parameters/proposals"
+          },
+          {
+            "$ref": "#/components/parameters/pooling"
           }
         ],
         "requestBody": {
@@ -192,6 +198,12 @@ public enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/render"
+          },
+          {
+            "$ref": "#/components/parameters/proposals"
+          },
+          {
+            "$ref": "#/components/parameters/pooling"
           }
         ],
         "requestBody": {
@@ -829,7 +841,7 @@ public enum OpenAPIDocument {
         "name": "imgsz",
         "in": "query",
         "required": false,
-        "description": "Network input size (long side).",
+        "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size).",
         "schema": {
           "type": "integer",
           "minimum": 32,
@@ -882,6 +894,28 @@ public enum OpenAPIDocument {
           "enum": [
             "png",
             "jpeg"
+          ]
+        }
+      },
+      "proposals": {
+        "name": "proposals",
+        "in": "query",
+        "required": false,
+        "description": "Fast R-CNN mode (Faster R-CNN models only): JSON [[x1, y1, x2, y2], ...] region proposals in original-image pixels (at most 10000), used instead of the RPN's for every image of the request. In a JSON body, give the array itself.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "pooling": {
+        "name": "pooling",
+        "in": "query",
+        "required": false,
+        "description": "With proposals: crop RoI features by RoI Align (default) or RoI Pool (torchvision.ops semantics).",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "align",
+            "pool"
           ]
         }
       }
@@ -949,7 +983,7 @@ public enum OpenAPIDocument {
                   "type": "integer",
                   "minimum": 32,
                   "maximum": 4096,
-                  "description": "Network input size (long side)."
+                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."
                 },
                 "box_format": {
                   "type": "string",
@@ -979,6 +1013,18 @@ public enum OpenAPIDocument {
                     "jpeg"
                   ],
                   "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                },
+                "proposals": {
+                  "type": "string",
+                  "description": "Fast R-CNN mode (Faster R-CNN models only): JSON [[x1, y1, x2, y2], ...] region proposals in original-image pixels (at most 10000), used instead of the RPN's for every image of the request. In a JSON body, give the array itself."
+                },
+                "pooling": {
+                  "type": "string",
+                  "enum": [
+                    "align",
+                    "pool"
+                  ],
+                  "description": "With proposals: crop RoI features by RoI Align (default) or RoI Pool (torchvision.ops semantics)."
                 }
               }
             }
@@ -1048,7 +1094,7 @@ public enum OpenAPIDocument {
                   "type": "integer",
                   "minimum": 32,
                   "maximum": 4096,
-                  "description": "Network input size (long side)."
+                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."
                 },
                 "box_format": {
                   "type": "string",
@@ -1079,6 +1125,14 @@ public enum OpenAPIDocument {
                   ],
                   "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
                 },
+                "pooling": {
+                  "type": "string",
+                  "enum": [
+                    "align",
+                    "pool"
+                  ],
+                  "description": "With proposals: crop RoI features by RoI Align (default) or RoI Pool (torchvision.ops semantics)."
+                },
                 "classes": {
                   "description": "Keep only these classes: comma-separated names or ids.",
                   "oneOf": [
@@ -1095,6 +1149,19 @@ public enum OpenAPIDocument {
                       }
                     }
                   ]
+                },
+                "proposals": {
+                  "description": "Fast R-CNN mode (Faster R-CNN models only): JSON [[x1, y1, x2, y2], ...] region proposals in original-image pixels (at most 10000), used instead of the RPN's for every image of the request. In a JSON body, give the array itself.",
+                  "type": "array",
+                  "maxItems": 10000,
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "type": "number"
+                    },
+                    "minItems": 4,
+                    "maxItems": 4
+                  }
                 }
               },
               "anyOf": [
