@@ -5,6 +5,7 @@
 #   ARGUS_HOST ARGUS_PORT ARGUS_MODELS ARGUS_WORKERS ARGUS_QUEUE ARGUS_DEADLINE ARGUS_MAX_BODY_MB
 #   ARGUS_MAX_EVALUATE_BODY_MB ARGUS_MAX_MEGAPIXELS ARGUS_MAX_IMAGES ARGUS_MAX_CONNECTIONS
 #   ARGUS_WEIGHTS   one or more checkpoint paths separated by ':' (each becomes --weights PATH)
+#   ARGUS_MODEL     one or more manifest names separated by ':' (each becomes --model NAME; weights pulled)
 #   ARGUS_QUIET     1/true/yes: --quiet
 # An empty variable is left out (the flag's default applies).
 set -eu
@@ -14,19 +15,24 @@ set_args=""
 flag() { [ -n "$2" ] && set_args="$set_args $1 '$(printf '%s' "$2" | sed "s/'/'\\\\''/g")'"; return 0; }
 flag --host "${ARGUS_HOST:-}"
 flag --port "${ARGUS_PORT:-}"
-# A models directory with no checkpoint in it is left out when weights are given.
+# A models directory with no checkpoint in it is left out when weights or manifest models are given.
 has_checkpoint() {
   for f in "$1"/*.pt "$1"/*.pth "$1"/*.safetensors; do [ -e "$f" ] && return 0; done
   return 1
 }
 if [ -n "${ARGUS_MODELS:-}" ]; then
-  if [ -z "${ARGUS_WEIGHTS:-}" ] || has_checkpoint "$ARGUS_MODELS"; then
+  if { [ -z "${ARGUS_WEIGHTS:-}" ] && [ -z "${ARGUS_MODEL:-}" ]; } || has_checkpoint "$ARGUS_MODELS"; then
     flag --models "$ARGUS_MODELS"
   fi
 fi
 if [ -n "${ARGUS_WEIGHTS:-}" ]; then
   old_ifs=$IFS; IFS=:
   for w in $ARGUS_WEIGHTS; do IFS=$old_ifs; flag --weights "$w"; IFS=:; done
+  IFS=$old_ifs
+fi
+if [ -n "${ARGUS_MODEL:-}" ]; then
+  old_ifs=$IFS; IFS=:
+  for m in $ARGUS_MODEL; do IFS=$old_ifs; flag --model "$m"; IFS=:; done
   IFS=$old_ifs
 fi
 flag --workers "${ARGUS_WORKERS:-}"
