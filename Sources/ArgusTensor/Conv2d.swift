@@ -106,6 +106,32 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
                 block(a, scratch, ldb: plane, dst, group: group, rows: r0..<min(m, r0 + height), col0: 0, cols: plane)
             }
         }
+    case .batchedImages(let perBlock):
+        let blocks = (g.batch + perBlock - 1) / perBlock
+        let workers = min(threads, blocks)
+        let cols = perBlock * plane
+        let perWorker = k * cols + m * cols
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: perWorker * max(1, workers))
+        defer { scratch.deallocate() }
+        parallelBlocks(blocks, workers: workers) { worker, bi in
+            let n0 = bi * perBlock, count = min(perBlock, g.batch - n0), width = count * plane
+            let lhs = scratch + worker * perWorker, product = lhs + k * cols
+            // [k, width]: image j's receptive fields in columns j*plane ..< (j+1)*plane.
+            for j in 0..<count {
+                im2col(input: x + (n0 + j) * g.inChannels * g.inPlane, channels: 0..<g.inChannels, g: g,
+                       rows: 0, g.outH, into: lhs + j * plane, rowStride: width)
+            }
+            sgemm(m: m, n: width, k: k, a: w, lda: k, b: lhs, ldb: width, c: product, ldc: width)
+            for j in 0..<count {
+                let dst = out + (n0 + j) * m * plane
+                for r in 0..<m {
+                    (dst + r * plane).update(from: product + r * width + j * plane, count: plane)
+                    if needsEpilogue {
+                        Activation.biasAndActivate(dst + r * plane, count: plane, bias: b?[r] ?? 0, activation: activation)
+                    }
+                }
+            }
+        }
     case .im2colChunks(let perImage):
         // Each worker lays out a chunk of output rows in its own cache-sized scratch and multiplies it.
         let count = images * perImage

@@ -5,11 +5,14 @@
 /// Padding is handled per row segment (a zero run, a copy, a zero run), never per element;
 /// with stride 1 the middle run is a plain memcpy.
 /// Only channels `channels` are written (their rows of `col`), so workers can split the channels.
+/// `rowStride`: distance between the starts of consecutive rows of `col` (default: packed, (oh1 - oh0) * outW),
+/// so several images can sit side by side in one matrix.
 func im2col(input: UnsafePointer<Float>, channels: Range<Int>, g: ConvGeometry,
-            rows oh0: Int, _ oh1: Int, into col: UnsafeMutablePointer<Float>) {
+            rows oh0: Int, _ oh1: Int, into col: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
     let outW = g.outW, inW = g.inW, inH = g.inH
     let sW = g.strideW
-    var dst = col + channels.lowerBound * g.kH * g.kW * (oh1 - oh0) * outW
+    let rowLength = (oh1 - oh0) * outW, stride = rowStride ?? rowLength
+    var dst = col + channels.lowerBound * g.kH * g.kW * stride
     for c in channels {
         let plane = input + c * g.inPlane
         for i in 0..<g.kH {
@@ -47,6 +50,7 @@ func im2col(input: UnsafePointer<Float>, channels: Range<Int>, g: ConvGeometry,
                     }
                     dst += outW
                 }
+                dst += stride - rowLength
             }
         }
     }

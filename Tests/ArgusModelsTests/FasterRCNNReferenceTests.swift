@@ -138,8 +138,12 @@ final class FasterRCNNReferenceTests: XCTestCase {
             let window = trace.proposals.indices.prefix(top.count + 20)
             if let j = window.filter({ !used.contains($0) && abs(Double(trace.proposalScores[$0]) - s) <= 1e-3 })
                 .max(by: { iou(trace.proposals[$0], b) < iou(trace.proposals[$1], b) }),
-               iou(trace.proposals[j], b) >= 0.99 {
+               Self.same(trace.proposals[j], b) {
                 used.insert(j); matched += 1
+            } else {
+                let best = trace.proposals.indices.max { iou(trace.proposals[$0], b) < iou(trace.proposals[$1], b) }
+                print("\(file): unmatched reference proposal \(b) score \(s); closest of ours: "
+                      + (best.map { "#\($0) \(trace.proposals[$0]) score \(trace.proposalScores[$0]) IoU \(iou(trace.proposals[$0], b))" } ?? "none"))
             }
         }
         print("\(file): \(matched)/\(top.count) top proposals matched, \(trace.proposals.count) proposals")
@@ -160,13 +164,19 @@ final class FasterRCNNReferenceTests: XCTestCase {
         for i in boxes.indices {
             let candidates = mine.indices.filter { !used.contains($0) && mine[$0].classId == labels[i] }
             guard let j = candidates.max(by: { iou(mine[$0].box, boxes[i]) < iou(mine[$1].box, boxes[i]) }),
-                  iou(mine[j].box, boxes[i]) >= 0.99, abs(Double(mine[j].score) - scores[i]) <= 1e-3 else { continue }
+                  Self.same(mine[j].box, boxes[i]), abs(Double(mine[j].score) - scores[i]) <= 1e-3 else { continue }
             worstScore = max(worstScore, abs(Double(mine[j].score) - scores[i]))
             used.insert(j); matched += 1
         }
         print("\(file): \(matched)/\(boxes.count) detections matched, worst score difference \(worstScore)")
         XCTAssertGreaterThanOrEqual(Double(matched), 0.99 * Double(boxes.count),
                                     "\(file): \(matched)/\(boxes.count) detections matched (worst score diff \(worstScore))")
+    }
+
+    /// IoU >= 0.99, or corners within 0.01 px: a degenerate box (the RPN keeps boxes down to 1e-3 px) can lose
+    /// IoU 0.99 to a 1e-4 px coordinate difference.
+    static func same(_ a: Box, _ b: Box) -> Bool {
+        iou(a, b) >= 0.99 || max(abs(a.x1 - b.x1), abs(a.y1 - b.y1), abs(a.x2 - b.x2), abs(a.y2 - b.y2)) <= 0.01
     }
 
     // MARK: - Fixture loading

@@ -55,4 +55,28 @@ final class ParallelOpsTests: XCTestCase {
         for dy in -2...2 { for dx in -2...2 { best = max(best, a.storage[center + dy * 96 + dx]) } }
         XCTAssertEqual(one.1.storage[center], best)
     }
+
+    /// Batches of small planes (RoI heads) take the batched-images GEMM: each image must equal its own
+    /// single-image conv (another GEMM shape, so within float rounding), and any thread count the same bits.
+    func testBatchedSmallPlaneConvMatchesPerImageConv() throws {
+        var gen = SplitMix(seed: 9)
+        // 45 images: blocks of 20 (1024 / 49 columns) plus a partial block; 3x3 padded, and 1x1.
+        let x = gen.tensor([45, 16, 7, 7]), w3 = gen.tensor([32, 16, 3, 3]), w1 = gen.tensor([24, 16, 1, 1])
+        let bias = gen.tensor([32])
+        for (weight, padding, b) in [(w3, 1, Optional(bias)), (w1, 0, nil)] {
+            let batched = try withThreads(1) { try conv2d(x, weight: weight, bias: b, padding: padding, activation: .relu) }
+            let cout = weight.shape[0]
+            XCTAssertEqual(batched.shape, [45, cout, 7, 7])
+            for n in [0, 19, 20, 44] {
+                let image = try slice(x, axis: 0, n..<(n + 1))
+                let single = try conv2d(image, weight: weight, bias: b, padding: padding, activation: .relu)
+                let got = Array(batched.storage[(n * cout * 49)..<((n + 1) * cout * 49)])
+                for (u, v) in zip(got, single.storage) { XCTAssertEqual(u, v, accuracy: 1e-4, "image \(n)") }
+            }
+            for threads in [2, 3] {
+                let many = try withThreads(threads) { try conv2d(x, weight: weight, bias: b, padding: padding, activation: .relu) }
+                XCTAssertEqual(many.storage, batched.storage, "threads \(threads)")
+            }
+        }
+    }
 }
