@@ -85,6 +85,7 @@ tar -C "$WORK/binary" -cf "$WORK/binary.tar" argus
 "${PODMAN[@]}" import "$WORK/binary.tar" "localhost/argus-verify-binary:$TAG" >/dev/null 2>&1
 cp docker/entrypoint.sh docker/healthcheck.sh "$WORK/context/docker/"
 cp -r docker/models "$WORK/context/docker/models"
+cp -r models "$WORK/context/models"
 echo "podman build (runtime stage)"
 if timeout 600 "${PODMAN[@]}" build "${LIMITS[@]}" --network host --pull=never --format docker \
      -f docker/Dockerfile --target runtime \
