@@ -95,14 +95,22 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
 
     private func makeRoutes() -> Router {
         var r = Router()
-        r.add("POST", "/detect") { [unowned self] in try self.detect($0, task: .detect) }
-        r.add("POST", "/segment") { [unowned self] in try self.detect($0, task: .segment) }
-        r.add("POST", "/evaluate") { [unowned self] in try self.evaluate($0) }
-        r.add("POST", "/v1/vision/detection") { [unowned self] in self.deepStackDetection($0) }
-        r.add("GET", "/models") { [unowned self] _ in self.listModels() }
+        // Handlers hold the service weakly: a request still in flight while the service is being torn down
+        // (its deinit stops the HTTP server) gets a 503 instead of touching a destroyed object.
+        func bound(_ handler: @escaping (ArgusService, HTTPRequest) throws -> HTTPResponse) -> (HTTPRequest) throws -> HTTPResponse {
+            { [weak self] request in
+                guard let self else { throw APIError(status: 503, code: "shutting_down", "the server is shutting down") }
+                return try handler(self, request)
+            }
+        }
+        r.add("POST", "/detect", bound { try $0.detect($1, task: .detect) })
+        r.add("POST", "/segment", bound { try $0.detect($1, task: .segment) })
+        r.add("POST", "/evaluate", bound { try $0.evaluate($1) })
+        r.add("POST", "/v1/vision/detection", bound { $0.deepStackDetection($1) })
+        r.add("GET", "/models", bound { service, _ in service.listModels() })
         r.add("GET", "/healthz") { _ in .json(200, .object([("status", "ok")])) }
-        r.add("GET", "/readyz") { [unowned self] _ in self.readyz() }
-        r.add("GET", "/metrics") { [unowned self] _ in self.metricsText() }
+        r.add("GET", "/readyz", bound { service, _ in service.readyz() })
+        r.add("GET", "/metrics", bound { service, _ in service.metricsText() })
         r.add("GET", "/openapi.json") { _ in
             HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(OpenAPIDocument.json.utf8))
         }

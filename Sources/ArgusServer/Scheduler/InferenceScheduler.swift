@@ -14,7 +14,6 @@ public final class InferenceScheduler: @unchecked Sendable {
     private var queueHead = 0
     private var running = 0
     private var stopping = false
-    private var threads: [Thread] = []
     /// Exponential moving average of job run time, for `Retry-After`.
     private var averageJobSeconds = 0.5
 
@@ -24,10 +23,11 @@ public final class InferenceScheduler: @unchecked Sendable {
         workerCount = workers
         self.queueCapacity = queueCapacity
         for index in 0..<workers {
-            let thread = Thread { [unowned self] in self.workerLoop() }
+            // The thread keeps the scheduler alive until `shutdown` lets it return: a thread that starts late
+            // (a busy machine) must not find its scheduler already gone.
+            let thread = Thread { self.workerLoop() }
             thread.name = "argus-worker-\(index)"
             thread.stackSize = 8 << 20
-            threads.append(thread)
             thread.start()
         }
     }
