@@ -1,0 +1,84 @@
+import ArgusDetection
+import ArgusImage
+import ArgusModels
+import Foundation
+import XCTest
+
+/// `argus detect` and `argus models list` with a torchvision Faster R-CNN, as the README shows them: the
+/// executable's JSON equals the in-process detector; --arch, --num-classes, --model and --proposals fail
+/// clearly when they don't fit.
+final class DetectCommandRCNNTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let tiny = repo.appendingPathComponent("Tests/ArgusModelsTests/Fixtures/torchvision/fasterrcnn_mnv3_tiny.pt").path
+
+    func image() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("argus-rcnn-\(UUID().uuidString).png").path
+        var pixels = [UInt8](repeating: 0, count: 80 * 60 * 3)
+        for i in 0..<(80 * 60) { pixels[3 * i] = UInt8(i % 251); pixels[3 * i + 1] = UInt8((i / 80) * 4); pixels[3 * i + 2] = 90 }
+        let bytes = try encodePNG(RGBImage(width: 80, height: 60, pixels: pixels))
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    func detections(_ stdout: Data) throws -> [[String: Any]] {
+        let list = try XCTUnwrap(JSONSerialization.jsonObject(with: stdout) as? [[String: Any]])
+        return try XCTUnwrap(list.first?["detections"] as? [[String: Any]])
+    }
+
+    func testDetectMatchesTheInProcessModel() throws {
+        let png = try image()
+        defer { try? FileManager.default.removeItem(atPath: png) }
+        let decoded = try decodeImage([UInt8](Data(contentsOf: URL(fileURLWithPath: png)))).image
+        let model = try ModelLoader.load(contentsOf: Self.tiny)
+        let expected = try model.detect(decoded, options: DetectOptions(confidence: 0.1)).detections
+        XCTAssertFalse(expected.isEmpty)
+
+        let (status, out, err) = try EvalCommandModelTests.run(["detect", "--weights", Self.tiny, "--conf", "0.1", png])
+        XCTAssertEqual(status, 0, err)
+        let got = try detections(out)
+        XCTAssertEqual(got.count, expected.count)
+        for (g, e) in zip(got, expected) {
+            XCTAssertEqual(g["class_id"] as? Int, e.classId)
+            XCTAssertEqual(g["label"] as? String, e.label)
+            XCTAssertEqual((g["score"] as? Double).map(Float.init), e.score)
+        }
+
+        // Fast R-CNN mode from a proposals file, RoI Pool.
+        let proposals = FileManager.default.temporaryDirectory.appendingPathComponent("argus-proposals-\(UUID().uuidString).json").path
+        FileManager.default.createFile(atPath: proposals, contents: Data("[[4, 5, 50, 40], [20, 10, 79, 59]]".utf8))
+        defer { try? FileManager.default.removeItem(atPath: proposals) }
+        let rcnn = try XCTUnwrap(model as? FasterRCNN)
+        let given = try rcnn.detect(decoded, proposals: [Box(x1: 4, y1: 5, x2: 50, y2: 40), Box(x1: 20, y1: 10, x2: 79, y2: 59)],
+                                    pooling: .pool, options: DetectOptions(confidence: 0)).detections
+        let (s2, out2, err2) = try EvalCommandModelTests.run(["detect", "--weights", Self.tiny, "--conf", "0", "--proposals", proposals,
+                                                              "--pooling", "pool", png])
+        XCTAssertEqual(s2, 0, err2)
+        XCTAssertEqual(try detections(out2).count, given.count)
+    }
+
+    func testSelectionErrorsAreClear() throws {
+        let png = try image()
+        defer { try? FileManager.default.removeItem(atPath: png) }
+        let cases: [([String], String)] = [
+            (["detect", "--weights", Self.tiny, "--num-classes", "3", png], "--num-classes 3, but the checkpoint's classifier has 91"),
+            (["detect", "--weights", Self.tiny, "--arch", "fasterrcnn_resnet50_fpn", png], "backbone.body.conv1.weight"),
+            (["detect", "--weights", Self.tiny, "--arch", "nope", png], "unknown --arch 'nope'"),
+            (["detect", "--model", "fasterrcnn_resnet50_fpm", "--models-dir", Self.repo.appendingPathComponent("models").path, png],
+             "fasterrcnn_resnet50_fpn"),
+            (["detect", png], "give --weights PATH or --model NAME"),
+        ]
+        for (arguments, message) in cases {
+            let (status, _, err) = try EvalCommandModelTests.run(arguments)
+            XCTAssertNotEqual(status, 0, arguments.joined(separator: " "))
+            XCTAssert(err.contains(message), "\(arguments.joined(separator: " ")): \(err)")
+        }
+    }
+
+    func testModelsListShowsTheManifests() throws {
+        let (status, out, err) = try EvalCommandModelTests.run(["models", "list", "--models-dir", Self.repo.appendingPathComponent("models").path])
+        XCTAssertEqual(status, 0, err)
+        let text = String(decoding: out, as: UTF8.self)
+        for arch in FasterRCNNArchitecture.allCases { XCTAssert(text.contains(arch.rawValue), text) }
+    }
+}
