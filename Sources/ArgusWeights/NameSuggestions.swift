@@ -1,5 +1,5 @@
 /// Close tensor names for a "missing name" error: smallest edit distance first.
-enum NameSuggestions {
+public enum NameSuggestions {
     static func closest(to name: String, in names: [String], limit: Int = 3) -> [String] {
         let target = Array(name.utf8)
         // Names far longer or shorter than the target cannot be close; skip the O(n*m) work.
@@ -15,8 +15,8 @@ enum NameSuggestions {
             .prefix(limit).map(\.1)
     }
 
-    /// Levenshtein distance over bytes.
-    static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    /// Levenshtein distance over bytes (also used for model-name suggestions).
+    public static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previous = Array(0...b.count)

@@ -34,18 +34,21 @@ struct ModelSelection: ParsableArguments {
     /// Loads the selected model.
     func load() throws -> any Detector {
         let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
-        if let model {
-            let entry = try failing { try catalog.entry(named: model) }
-            guard let path = weights ?? catalog.installedWeights(for: entry) else {
-                throw failure(nil, CLIError("the weights of '\(model)' (\(entry.manifest.weights.file)) are not downloaded: run "
-                    + "`argus models pull \(model)`, or give --weights PATH"))
-            }
-            return try failing(path) { try ModelLoader.load(manifest: entry.manifest, weightsPath: path) }
-        }
+        if let model { return try loadManifestModel(model, catalog: catalog, weights: weights) }
         let path = weights!
         let manifests = catalog.entries().entries.map(\.manifest)
         return try failing(path) {
             try ModelLoader.load(contentsOf: path, architecture: arch, numClasses: numClasses, manifests: manifests)
         }
     }
+}
+
+/// A catalog model by manifest name, its weights from `weights` or where `argus models pull` put them.
+func loadManifestModel(_ name: String, catalog: ModelCatalog, weights: String? = nil) throws -> any Detector {
+    let entry = try failing { try catalog.entry(named: name) }
+    guard let path = weights ?? catalog.installedWeights(for: entry) else {
+        throw failure(nil, CLIError("the weights of '\(name)' (\(entry.manifest.weights.file)) are not downloaded: run "
+            + "`argus models pull \(name)`, or give --weights PATH"))
+    }
+    return try failing(path) { try ModelLoader.load(manifest: entry.manifest, weightsPath: path) }
 }

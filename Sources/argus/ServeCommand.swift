@@ -63,13 +63,7 @@ struct ServeCommand: ParsableCommand {
         let files = try ModelRegistry.load(directory: models, weights: weights) {
             try ModelLoader.load(contentsOf: $0, manifests: manifests)
         }
-        let named = try model.map { name -> any Detector in
-            let entry = try failing { try catalog.entry(named: name) }
-            guard let path = catalog.installedWeights(for: entry) else {
-                throw CLIError("the weights of '\(name)' are not downloaded: run `argus models pull \(name)`")
-            }
-            return try failing(path) { try ModelLoader.load(manifest: entry.manifest, weightsPath: path) }
-        }
+        let named = try model.map { try loadManifestModel($0, catalog: catalog) }
         return try failing { try ModelRegistry(files.models + named) }
     }
 

@@ -1,3 +1,5 @@
+import ArgusWeights
+
 /// Close model names for an "unknown model" error: substring matches and small edit distances first.
 enum ClosestNames {
     static func closest(to name: String, in names: [String], limit: Int = 3) -> [String] {
@@ -6,27 +8,11 @@ enum ClosestNames {
             let c = Array(candidate.lowercased().utf8)
             // "resnet50" should find "fasterrcnn_resnet50_fpn": a contained name counts as close.
             let contained = target.count >= 3 && candidate.lowercased().contains(name.lowercased())
-            return (contained ? 0 : distance(target, c), candidate)
+            return (contained ? 0 : NameSuggestions.distance(target, c), candidate)
         }
         let cutoff = max(2, target.count / 3)
         return scored.filter { $0.0 <= cutoff }
             .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
             .prefix(limit).map(\.1)
-    }
-
-    /// Levenshtein distance over bytes.
-    static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1), previous[j] + 1, current[j - 1] + 1)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }

@@ -18,18 +18,26 @@ public enum CallerProposals {
         return try boxes(rows)
     }
 
-    /// Checks rows of numbers: four finite coordinates each, x2 >= x1, y2 >= y1, at most `limit` rows.
+    /// Checks rows of numbers: four coordinates each, then `validated`.
     public static func boxes(_ rows: [[Double]]) throws -> [Box] {
         guard rows.count <= limit else { throw ModelError.invalidOption("proposals: \(rows.count) boxes, the limit is \(limit)") }
-        return try rows.enumerated().map { i, n in
+        return try validated(rows.enumerated().map { i, n in
             guard n.count == 4 else { throw ModelError.invalidOption("proposals[\(i)] must be [x1, y1, x2, y2]") }
-            guard n.allSatisfy({ $0.isFinite && abs($0) <= 1e7 }) else {
+            return Box(x1: Float(n[0]), y1: Float(n[1]), x2: Float(n[2]), y2: Float(n[3]))
+        })
+    }
+
+    /// At most `limit` boxes, finite coordinates of magnitude <= 1e7, x2 >= x1 and y2 >= y1; names the first bad one.
+    public static func validated(_ boxes: [Box]) throws -> [Box] {
+        guard boxes.count <= limit else { throw ModelError.invalidOption("proposals: \(boxes.count) boxes, the limit is \(limit)") }
+        for (i, b) in boxes.enumerated() {
+            guard [b.x1, b.y1, b.x2, b.y2].allSatisfy({ $0.isFinite && abs($0) <= 1e7 }) else {
                 throw ModelError.invalidOption("proposals[\(i)] must hold 4 finite numbers of magnitude <= 1e7")
             }
-            guard n[2] >= n[0], n[3] >= n[1] else {
-                throw ModelError.invalidOption("proposals[\(i)]: x2 >= x1 and y2 >= y1 are required, got \(n)")
+            guard b.x2 >= b.x1, b.y2 >= b.y1 else {
+                throw ModelError.invalidOption("proposals[\(i)]: x2 >= x1 and y2 >= y1 are required, got \([b.x1, b.y1, b.x2, b.y2])")
             }
-            return Box(x1: Float(n[0]), y1: Float(n[1]), x2: Float(n[2]), y2: Float(n[3]))
         }
+        return boxes
     }
 }

@@ -105,10 +105,7 @@ public struct FasterRCNN: Detector {
     public func detect(_ image: RGBImage, proposals: [Box], pooling: RoIPooling,
                        options: DetectOptions = DetectOptions()) throws -> DetectionOutput {
         let options = try options.validated()
-        guard proposals.count <= CallerProposals.limit,
-              proposals.allSatisfy({ [$0.x1, $0.y1, $0.x2, $0.y2].allSatisfy(\.isFinite) && $0.x2 >= $0.x1 && $0.y2 >= $0.y1 }) else {
-            throw ModelError.invalidOption("proposals must be at most \(CallerProposals.limit) finite boxes with x2 >= x1, y2 >= y1")
-        }
+        let proposals = try CallerProposals.validated(proposals)
         var clock = Stopwatch()
         var timings = StageTimings()
         let input = try transformFor(options)(image)
