@@ -14,7 +14,12 @@ public protocol Detector: Sendable {
 
 /// The task a model performs.
 public enum ModelTask: String, Sendable, Codable {
-    case detect, segment
+    /// Boxes (`Detector`).
+    case detect
+    /// Boxes with instance masks (`Detector` whose detections carry `mask`).
+    case segment
+    /// A class for every pixel (`SemanticSegmenter`).
+    case semantic
 }
 
 /// A model's reference defaults (what the reference implementation uses when nothing is given).

@@ -12,6 +12,25 @@ public enum ModelLoader {
     ///     cannot tell (class names, torchvision's load-time settings such as batch-norm eps 0).
     public static func load(contentsOf path: String, name: String? = nil, architecture: String? = nil,
                             numClasses: Int? = nil, manifests: [ModelManifest] = []) throws -> any Detector {
+        let model = try loadModel(contentsOf: path, name: name, architecture: architecture, numClasses: numClasses,
+                                  manifests: manifests)
+        guard let detector = model.detector else {
+            throw ModelError.unsupportedCheckpoint("\(path) is a semantic segmentation model (\(model.info.family)); "
+                + "it labels pixels and has no boxes: use it for segmentation")
+        }
+        return detector
+    }
+
+    /// Loads any model family: detectors (YOLOv5, Faster/Mask R-CNN) and semantic segmenters.
+    /// Parameters as `load(contentsOf:...)`.
+    public static func loadModel(contentsOf path: String, name: String? = nil, architecture: String? = nil,
+                                 numClasses: Int? = nil, manifests: [ModelManifest] = []) throws -> LoadedModel {
+        .detector(try loadDetector(contentsOf: path, name: name, architecture: architecture, numClasses: numClasses,
+                                   manifests: manifests))
+    }
+
+    static func loadDetector(contentsOf path: String, name: String?, architecture: String?,
+                             numClasses: Int?, manifests: [ModelManifest]) throws -> any Detector {
         let checkpoint = try Checkpoint.load(contentsOf: path)
         let modelName = name ?? fileStem(path)
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
