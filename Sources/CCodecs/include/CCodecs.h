@@ -76,6 +76,10 @@ int cc_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int ki
                   const uint8_t *palette_rgb, int palette_count, int compression_level,
                   uint8_t **out, size_t *out_size, cc_status *status);
 
+/// Encodes one byte per pixel (0 = black, nonzero = white) as a 1-bit grayscale PNG. *out is malloc'ed: free with cc_free.
+int cc_png_encode_gray1(const uint8_t *pixels, uint32_t width, uint32_t height, int compression_level,
+                        uint8_t **out, size_t *out_size, cc_status *status);
+
 /// Frees a buffer returned by an encoder.
 void cc_free(void *pointer);
 
