@@ -71,7 +71,7 @@ private struct PaddedBitmap {
     private static let dx = [1, 0, -1, 0]
     private static let dy = [0, 1, 0, -1]
 
-    /// Labels 8-connected foreground components (union-find over the raster scan).
+    /// Labels 8-connected foreground components (union-find over the raster scan; -1 = background).
     private func componentLabels() -> [Int32] {
         var labels = [Int32](repeating: -1, count: w * h)
         var parent = [Int32]()
@@ -82,50 +82,60 @@ private struct PaddedBitmap {
             while parent[Int(c)] != r { let n = parent[Int(c)]; parent[Int(c)] = r; c = n }
             return r
         }
-        for y in 1..<(h - 1) {
-            for x in 1..<(w - 1) where bits[y * w + x] != 0 {
-                let p = y * w + x
-                var label: Int32 = -1
-                for q in [p - 1, p - w - 1, p - w, p - w + 1] where labels[q] >= 0 {
-                    let r = find(labels[q])
-                    if label < 0 { label = r } else if r != label {
-                        let a = min(r, label), b = max(r, label)
-                        parent[Int(b)] = a
-                        label = a
+        let w = self.w
+        bits.withUnsafeBufferPointer { bits in
+            labels.withUnsafeMutableBufferPointer { labels in
+                for y in 1..<(h - 1) {
+                    for x in 1..<(w - 1) where bits[y * w + x] != 0 {
+                        let p = y * w + x
+                        var label: Int32 = -1
+                        // Neighbours already scanned: west, north-west, north, north-east.
+                        for k in 0..<4 {
+                            let q = k == 0 ? p - 1 : p - w - 2 + k
+                            guard labels[q] >= 0 else { continue }
+                            let r = find(labels[q])
+                            if label < 0 { label = r } else if r != label {
+                                let a = min(r, label), b = max(r, label)
+                                parent[Int(b)] = a
+                                label = a
+                            }
+                        }
+                        if label < 0 { label = Int32(parent.count); parent.append(label) }
+                        labels[p] = label
                     }
                 }
-                if label < 0 { label = Int32(parent.count); parent.append(label) }
-                labels[p] = label
+                for p in 0..<labels.count where labels[p] >= 0 { labels[p] = find(labels[p]) }
             }
         }
-        for p in 0..<labels.count where labels[p] >= 0 { labels[p] = find(labels[p]) }
         return labels
     }
 
     /// Walks every boundary loop, starting each at an unvisited east-going (top) edge in raster order.
+    /// Exteriors and holes are told apart by the sign of their area; holes are given to the part
+    /// that owns the pixel below their start edge (labels are only computed when a hole exists).
     mutating func tracePolygons() -> [MaskPolygon] {
-        let labels = componentLabels()
         var topVisited = [Bool](repeating: false, count: w * h)
-        var partIndex = [Int32: Int]()
         var parts = [MaskPolygon]()
-        var orphanHoles = [(Int32, [Double])]()
+        var partStarts = [Int]()
+        var holes = [(Int, [Double])]()
         for y in 1..<(h - 1) {
             for x in 1..<(w - 1) {
                 let p = y * w + x
                 guard bits[p] != 0, bits[p - w] == 0, !topVisited[p] else { continue }
                 let (ring, area2) = walk(fromX: x, y: y, topVisited: &topVisited)
-                let label = labels[p]
                 if area2 > 0 {
-                    partIndex[label] = parts.count
                     parts.append(MaskPolygon(exterior: ring))
-                } else if let i = partIndex[label] {
-                    parts[i].holes.append(ring)
+                    partStarts.append(p)
                 } else {
-                    orphanHoles.append((label, ring))   // cannot happen in raster order; kept for safety
+                    holes.append((p, ring))
                 }
             }
         }
-        for (label, ring) in orphanHoles { if let i = partIndex[label] { parts[i].holes.append(ring) } }
+        guard !holes.isEmpty else { return parts }
+        let labels = componentLabels()
+        var partOfLabel = [Int32: Int]()
+        for (i, p) in partStarts.enumerated() { partOfLabel[labels[p]] = i }
+        for (p, ring) in holes { if let i = partOfLabel[labels[p]] { parts[i].holes.append(ring) } }
         return parts
     }
 
