@@ -72,9 +72,15 @@ struct StateDictReader {
 
     /// `rpn.head.conv.0.0.weight` -> `rpn.head.conv.weight`;
     /// `backbone.fpn.inner_blocks.3.0.weight` -> `backbone.fpn.inner_blocks.3.weight` (same for layer_blocks).
+    /// `roi_heads.mask_head.2.0.weight` -> `roi_heads.mask_head.mask_fcn3.weight` (MaskRCNNHeads before 0.13).
     static func legacyName(_ name: String) -> String? {
         let rpnConv = "rpn.head.conv.0.0."
         if name.hasPrefix(rpnConv) { return "rpn.head.conv." + name.dropFirst(rpnConv.count) }
+        let maskHead = "roi_heads.mask_head."
+        if name.hasPrefix(maskHead) {
+            let rest = name.dropFirst(maskHead.count).split(separator: ".")
+            if rest.count == 3, let i = Int(rest[0]), rest[1] == "0" { return "\(maskHead)mask_fcn\(i + 1).\(rest[2])" }
+        }
         var parts = name.split(separator: ".", omittingEmptySubsequences: false)
         if let i = parts.firstIndex(where: { $0 == "inner_blocks" || $0 == "layer_blocks" }),
            i + 2 < parts.count, parts[i + 2] == "0" {

@@ -4,7 +4,9 @@ import ArgusTensor
 
 /// Faster R-CNN (Ren et al. 2015) with an FPN, exactly as torchvision builds and runs it:
 /// GeneralizedRCNNTransform -> backbone -> FPN -> RPN -> MultiScaleRoIAlign -> box head -> postprocess ->
-/// boxes rescaled to the original image.
+/// boxes rescaled to the original image. With a mask branch it is Mask R-CNN (He et al. 2017): the final
+/// boxes are pooled again (14x14) through the mask head, and each detection's 28x28 mask of its own class is
+/// pasted into the original image.
 ///
 /// Reference: torchvision 0.28 `models/detection/` (faster_rcnn.py, generalized_rcnn.py, transform.py, rpn.py,
 /// roi_heads.py, anchor_utils.py, _utils.py) and `ops/` (poolers.py, feature_pyramid_network.py, boxes.py).
@@ -17,6 +19,8 @@ public struct FasterRCNN: Detector {
     let rpn: RegionProposalNetwork
     let pooler: MultiScaleRoIAlign
     let boxHead: RoIBoxHead
+    let maskPooler: MultiScaleRoIAlign
+    let maskHead: RoIMaskHead?
 
     enum Backbone {
         case mobilenet(MobileNetV3Backbone)
@@ -52,7 +56,9 @@ public struct FasterRCNN: Detector {
         guard names.count == c.numClasses else {
             throw ModelError.malformedConfig("\(names.count) class names for num_classes \(c.numClasses)")
         }
-        let info = ModelInfo(name: name, family: "faster_rcnn", task: .detect, classNames: names, stride: c.sizeDivisible,
+        let maskHead = try c.maskHeadLayers.map { try RoIMaskHead(w, config: c, layers: $0) }
+        let info = ModelInfo(name: name, family: maskHead == nil ? "faster_rcnn" : "mask_rcnn",
+                             task: maskHead == nil ? .detect : .segment, classNames: names, stride: c.sizeDivisible,
                              defaults: DetectDefaults(confidence: c.boxScoreThresh, iou: c.boxNmsThresh,
                                                       maxDetections: c.boxDetectionsPerImg, imageSize: c.minSize))
         return FasterRCNN(
@@ -61,7 +67,9 @@ public struct FasterRCNN: Detector {
                                      sizeDivisible: c.sizeDivisible),
             backbone: backbone, fpn: fpn, rpn: try RegionProposalNetwork(w, config: c),
             pooler: MultiScaleRoIAlign(outputSize: c.roiOutputSize, samplingRatio: c.samplingRatio),
-            boxHead: try RoIBoxHead(w, config: c))
+            boxHead: try RoIBoxHead(w, config: c),
+            maskPooler: MultiScaleRoIAlign(outputSize: c.maskRoiOutputSize, samplingRatio: c.samplingRatio),
+            maskHead: maskHead)
     }
 
     /// Everything one forward pass computes, for tests and debugging.
@@ -74,6 +82,8 @@ public struct FasterRCNN: Detector {
         /// RPN proposals in the resized image's pixels, best first, and their objectness probabilities.
         public var proposals: [Box]
         public var proposalScores: [Float]
+        /// Mask R-CNN: [detections, 28, 28] mask logits of each detection's own class (before the sigmoid).
+        public var maskLogits: Tensor?
         public var output: DetectionOutput
     }
 
@@ -93,11 +103,14 @@ public struct FasterRCNN: Detector {
         let (proposals, scores) = try rpn(features, paddedSize: paddedSize, imageSize: input.imageSize)
         let candidates = try boxStage(features: features, proposals: proposals, imageSize: input.imageSize,
                                       pooling: .align, options: options)
+        let maskLogits = try maskStage(features: features, candidates: candidates, imageSize: input.imageSize)
         timings.inference = clock.lap()
-        let detections = rescale(candidates, from: input.imageSize, to: (image.height, image.width))
+        var detections = rescale(candidates, from: input.imageSize, to: (image.height, image.width))
+        if let maskLogits { try pasteMasks(maskLogits, into: &detections, imageSize: (image.height, image.width)) }
         timings.postprocess = clock.lap()
         return Trace(input: input.batch, imageSize: input.imageSize, features: features, proposals: proposals,
-                     proposalScores: scores, output: DetectionOutput(detections: detections, timings: timings))
+                     proposalScores: scores, maskLogits: maskLogits,
+                     output: DetectionOutput(detections: detections, timings: timings))
     }
 
     /// Fast R-CNN (Girshick 2015): the caller's proposals (original-image pixels, x1 y1 x2 y2) skip the RPN and
@@ -116,8 +129,10 @@ public struct FasterRCNN: Detector {
         let features = try fpn(backbone(input.batch))
         let candidates = try boxStage(features: features, proposals: scaled, imageSize: input.imageSize,
                                       pooling: pooling, options: options)
+        let maskLogits = try maskStage(features: features, candidates: candidates, imageSize: input.imageSize)
         timings.inference = clock.lap()
-        let detections = rescale(candidates, from: input.imageSize, to: (image.height, image.width))
+        var detections = rescale(candidates, from: input.imageSize, to: (image.height, image.width))
+        if let maskLogits { try pasteMasks(maskLogits, into: &detections, imageSize: (image.height, image.width)) }
         timings.postprocess = clock.lap()
         return DetectionOutput(detections: detections, timings: timings)
     }
@@ -142,6 +157,29 @@ public struct FasterRCNN: Detector {
                                   maxDetections: options.maxDetections ?? config.boxDetectionsPerImg,
                                   classes: options.classes, agnostic: options.agnosticNMS)
         return try post(logits: logits, deltas: deltas, proposals: proposals, imageSize: imageSize)
+    }
+
+    /// Mask R-CNN's mask branch on the final boxes (resized-image pixels): [K, 28, 28] logits of each box's
+    /// class, or nil without a mask head.
+    func maskStage(features: [Tensor], candidates: [BoxPostprocess.Candidate], imageSize: (Int, Int)) throws -> Tensor? {
+        guard let maskHead else { return nil }
+        guard !candidates.isEmpty else { return Tensor(zeros: [0, 2 * maskPooler.outputSize, 2 * maskPooler.outputSize]) }
+        let pooled = try maskPooler(Array(features.dropLast()), boxes: candidates.map(\.box), imageSize: imageSize)
+        return try maskHead(pooled, labels: candidates.map(\.label))
+    }
+
+    /// Sigmoid, paste into the original image under each (rescaled) box, threshold at 0.5 (torchvision's
+    /// maskrcnn_inference + paste_masks_in_image, and the `> 0.5` its users apply).
+    func pasteMasks(_ logits: Tensor, into detections: inout [Detection], imageSize: (Int, Int)) throws {
+        let probabilities = sigmoid(logits)
+        let m = logits.shape.count == 3 ? logits.shape[2] : 0
+        let paste = MaskPaste(imageHeight: imageSize.0, imageWidth: imageSize.1)
+        try probabilities.storage.withUnsafeBufferPointer { p in
+            for i in detections.indices {
+                let map = UnsafeBufferPointer(rebasing: p[(i * m * m)..<((i + 1) * m * m)])
+                detections[i].mask = paste.mask(try paste.paste(map, size: m, box: detections[i].box))
+            }
+        }
     }
 
     /// torchvision's transform.postprocess: scale by original / resized size, per axis, in Float32.

@@ -1,21 +1,29 @@
-/// The Faster R-CNN architectures torchvision builds, by torchvision's builder names.
+/// The two-stage architectures torchvision builds, by torchvision's builder names: Faster R-CNN, and Mask R-CNN
+/// (Faster R-CNN plus a mask branch; torchvision's MaskRCNN class takes any of these backbones, and so does
+/// `FasterRCNNConfig.maskHeadLayers`).
 public enum FasterRCNNArchitecture: String, Sendable, Codable, CaseIterable {
     case mobilenetV3LargeFPN = "fasterrcnn_mobilenet_v3_large_fpn"
     case mobilenetV3Large320FPN = "fasterrcnn_mobilenet_v3_large_320_fpn"
     case resnet50FPN = "fasterrcnn_resnet50_fpn"
     case resnet50FPNv2 = "fasterrcnn_resnet50_fpn_v2"
+    case maskRCNNResNet50FPN = "maskrcnn_resnet50_fpn"
+    case maskRCNNResNet50FPNv2 = "maskrcnn_resnet50_fpn_v2"
 
     /// The backbone family the architecture is built on.
     public var backbone: BackboneKind {
         switch self {
         case .mobilenetV3LargeFPN, .mobilenetV3Large320FPN: return .mobilenetV3Large
-        case .resnet50FPN, .resnet50FPNv2: return .resnet50
+        case .resnet50FPN, .resnet50FPNv2, .maskRCNNResNet50FPN, .maskRCNNResNet50FPNv2: return .resnet50
         }
     }
 
+    /// Mask R-CNN builders (their defaults include the mask branch).
+    public var isMaskRCNN: Bool { self == .maskRCNNResNet50FPN || self == .maskRCNNResNet50FPNv2 }
+
     /// v2 (Li et al., "Benchmarking Detection Transfer Learning with Vision Transformers"): batch norm in the
     /// FPN, a two-conv RPN head and a 4-conv + 1-FC box head.
-    public var isV2: Bool { self == .resnet50FPNv2 }
+    /// v2 Mask R-CNN also puts batch norm in the mask head.
+    public var isV2: Bool { self == .resnet50FPNv2 || self == .maskRCNNResNet50FPNv2 }
 }
 
 /// Backbone CNNs a two-stage detector can be built on.
@@ -65,6 +73,12 @@ public struct FasterRCNNConfig: Sendable, Codable, Equatable {
     /// Batch-norm epsilon of the backbone (FrozenBatchNorm2d and BatchNorm2d both default to 1e-5; torchvision
     /// loads the COCO_V1 fasterrcnn_resnet50_fpn weights with 0).
     public var batchNormEps: Float
+    /// Mask R-CNN's mask branch: the widths of MaskRCNNHeads' 3x3 convs (nil: no mask branch, a Faster R-CNN),
+    /// their dilation, MaskRCNNPredictor's transposed-conv width and the mask RoIAlign output size.
+    public var maskHeadLayers: [Int]?
+    public var maskHeadDilation: Int
+    public var maskPredictorDimReduced: Int
+    public var maskRoiOutputSize: Int
 
     enum CodingKeys: String, CodingKey {
         case architecture, numClasses = "num_classes", minSize = "min_size", maxSize = "max_size"
@@ -77,6 +91,8 @@ public struct FasterRCNNConfig: Sendable, Codable, Equatable {
         case widthMult = "width_mult", fpnOutChannels = "fpn_out_channels", returnedLayers = "returned_layers"
         case boxCoderWeights = "box_coder_weights", rpnBoxCoderWeights = "rpn_box_coder_weights"
         case roiOutputSize = "roi_output_size", samplingRatio = "sampling_ratio", batchNormEps = "batch_norm_eps"
+        case maskHeadLayers = "mask_head_layers", maskHeadDilation = "mask_head_dilation"
+        case maskPredictorDimReduced = "mask_predictor_dim_reduced", maskRoiOutputSize = "mask_roi_output_size"
     }
 
     /// torchvision 0.28's values for `architecture` (models/detection/faster_rcnn.py: FasterRCNN.__init__ defaults,
@@ -97,10 +113,14 @@ public struct FasterRCNNConfig: Sendable, Codable, Equatable {
             boxScoreThresh: 0.05, boxNmsThresh: 0.5, boxDetectionsPerImg: 100, representationSize: 1024,
             widthMult: 1.0, fpnOutChannels: 256, returnedLayers: [1, 2, 3, 4],
             boxCoderWeights: [10, 10, 5, 5], rpnBoxCoderWeights: [1, 1, 1, 1],
-            roiOutputSize: 7, samplingRatio: 2, batchNormEps: 1e-5)
+            roiOutputSize: 7, samplingRatio: 2, batchNormEps: 1e-5,
+            maskHeadLayers: nil, maskHeadDilation: 1, maskPredictorDimReduced: 256, maskRoiOutputSize: 14)
         switch architecture {
         case .resnet50FPN, .resnet50FPNv2:
             break
+        case .maskRCNNResNet50FPN, .maskRCNNResNet50FPNv2:
+            // mask_rcnn.py MaskRCNN.__init__: MaskRCNNHeads(256, (256, 256, 256, 256), 1), MaskRCNNPredictor(256, 256, n).
+            c.maskHeadLayers = [256, 256, 256, 256]
         case .mobilenetV3LargeFPN:
             c.rpnScoreThresh = 0.05
             c.returnedLayers = [4, 5]
@@ -159,6 +179,17 @@ public struct FasterRCNNConfig: Sendable, Codable, Equatable {
         }
         // 0 is legitimate: torchvision sets it for the COCO_V1 ResNet-50 FPN weights (overwrite_eps(model, 0.0)).
         guard batchNormEps >= 0, batchNormEps.isFinite else { throw fail("batch_norm_eps must be >= 0") }
+        if let layers = maskHeadLayers {
+            guard !layers.isEmpty, layers.count <= 16, layers.allSatisfy({ (1...4096).contains($0) }) else {
+                throw fail("mask_head_layers must be 1...16 widths in 1...4096")
+            }
+        } else if architecture.isMaskRCNN {
+            throw fail("a Mask R-CNN needs mask_head_layers")
+        }
+        guard (1...8).contains(maskHeadDilation), (1...4096).contains(maskPredictorDimReduced),
+              (1...64).contains(maskRoiOutputSize) else {
+            throw fail("mask_head_dilation must be in 1...8, mask_predictor_dim_reduced in 1...4096, mask_roi_output_size in 1...64")
+        }
         return self
     }
 }
@@ -189,6 +220,10 @@ extension FasterRCNNConfig {
         try read(.returnedLayers, \.returnedLayers); try read(.boxCoderWeights, \.boxCoderWeights)
         try read(.rpnBoxCoderWeights, \.rpnBoxCoderWeights); try read(.roiOutputSize, \.roiOutputSize)
         try read(.samplingRatio, \.samplingRatio); try read(.batchNormEps, \.batchNormEps)
+        if keys.contains(.maskHeadLayers) { c.maskHeadLayers = try keys.decodeNil(forKey: .maskHeadLayers) ? nil
+                                                : keys.decode([Int].self, forKey: .maskHeadLayers) }
+        try read(.maskHeadDilation, \.maskHeadDilation); try read(.maskPredictorDimReduced, \.maskPredictorDimReduced)
+        try read(.maskRoiOutputSize, \.maskRoiOutputSize)
         self = c
     }
 }

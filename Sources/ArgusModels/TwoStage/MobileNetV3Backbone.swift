@@ -1,13 +1,19 @@
 import ArgusTensor
 
 /// MobileNetV3-Large's `features` (Howard et al. 2019, Table 1) as torchvision builds it, returning the
-/// outputs of the stages the FPN asks for. Stages end at the stride-2 blocks, as torchvision's
-/// `_mobilenet_extractor` counts them.
+/// outputs of the stages asked for. Stages end at the stride-2 blocks, as torchvision's
+/// `_mobilenet_extractor` counts them. `dilated` (the segmentation models) is `_mobilenet_v3_conf(dilated=True)`:
+/// the last three blocks (C4) get dilation 2 and the first of them loses its stride.
 struct MobileNetV3Backbone {
     /// One row of torchvision's `_mobilenet_v3_conf` table for mobilenet_v3_large.
     struct BlockSpec {
         let inChannels: Int, kernel: Int, expanded: Int, outChannels: Int
-        let squeezeExcite: Bool, hardswish: Bool, stride: Int
+        let squeezeExcite: Bool, hardswish: Bool
+        /// The table's stride: it decides the stage boundaries and the residual even when dilation removes it.
+        let stride: Int
+        var dilation: Int = 1
+        /// What the depthwise conv runs with (InvertedResidual: stride 1 when dilated).
+        var effectiveStride: Int { dilation > 1 ? 1 : stride }
     }
 
     static let largeTable: [(Int, Int, Int, Int, Bool, Bool, Int)] = [
@@ -26,11 +32,12 @@ struct MobileNetV3Backbone {
         return v
     }
 
-    static func specs(widthMult: Double) -> [BlockSpec] {
-        largeTable.map { row in
+    static func specs(widthMult: Double, dilated: Bool = false) -> [BlockSpec] {
+        largeTable.enumerated().map { i, row in
             let adjust = { (c: Int) in makeDivisible(Double(c) * widthMult) }
             return BlockSpec(inChannels: adjust(row.0), kernel: row.1, expanded: adjust(row.2), outChannels: adjust(row.3),
-                             squeezeExcite: row.4, hardswish: row.5, stride: row.6)
+                             squeezeExcite: row.4, hardswish: row.5, stride: row.6,
+                             dilation: dilated && i >= largeTable.count - 3 ? 2 : 1)
         }
     }
 
@@ -51,8 +58,8 @@ struct MobileNetV3Backbone {
         [0] + specs.indices.filter { specs[$0].stride > 1 }.map { $0 + 1 } + [specs.count + 1]
     }
 
-    init(_ w: StateDictReader, prefix: String, widthMult: Double, returnedLayers: [Int]) throws {
-        let specs = Self.specs(widthMult: widthMult)
+    init(_ w: StateDictReader, prefix: String, widthMult: Double, returnedLayers: [Int], dilated: Bool = false) throws {
+        let specs = Self.specs(widthMult: widthMult, dilated: dilated)
         let stages = Self.stageIndices(specs)
         guard returnedLayers.allSatisfy({ $0 >= 0 && $0 < stages.count }) else {
             throw ModelError.malformedConfig("mobilenet_v3_large has stages 0...\(stages.count - 1), returned_layers \(returnedLayers)")
@@ -113,8 +120,8 @@ struct InvertedResidual {
             expand = nil
         }
         depthwise = try ConvNormActivation(w, conv: "\(prefix).\(j).0", norm: "\(prefix).\(j).1", inChannels: spec.expanded,
-                                           outChannels: spec.expanded, kernel: spec.kernel, stride: spec.stride,
-                                           groups: spec.expanded, activation: act)
+                                           outChannels: spec.expanded, kernel: spec.kernel, stride: spec.effectiveStride,
+                                           dilation: spec.dilation, groups: spec.expanded, activation: act)
         j += 1
         if spec.squeezeExcite {
             squeeze = try SqueezeExcitation(w, prefix: "\(prefix).\(j)", channels: spec.expanded,

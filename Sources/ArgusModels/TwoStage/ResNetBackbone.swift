@@ -1,7 +1,8 @@
 import ArgusTensor
 
 /// ResNet-50 (He et al. 2016, "ResNet v1.5": the stride sits on the 3x3 conv) as torchvision builds it,
-/// returning the outputs of the layers the FPN asks for (1-4).
+/// returning the outputs of the layers asked for (1-4): the FPN's, or layer4 of the segmentation models,
+/// which replace the strides of layers 2-4 by dilation (torchvision's `replace_stride_with_dilation`).
 struct ResNetBackbone {
     let stem: ConvNormActivation
     /// layer1 ... layerN (N = the deepest returned layer).
@@ -12,18 +13,27 @@ struct ResNetBackbone {
 
     static let blocksPerLayer = [3, 4, 6, 3]
 
-    init(_ w: StateDictReader, prefix: String, returnedLayers: [Int]) throws {
+    /// `dilate[i]` is torchvision's replace_stride_with_dilation[i] for layer i + 2: that layer keeps stride 1
+    /// and multiplies the running dilation by 2 instead (its first block still uses the previous dilation).
+    init(_ w: StateDictReader, prefix: String, returnedLayers: [Int], dilate: [Bool] = [false, false, false]) throws {
         stem = try ConvNormActivation(w, conv: "\(prefix).conv1", norm: "\(prefix).bn1", inChannels: 3, outChannels: 64,
                                       kernel: 7, stride: 2, padding: 3, activation: .relu)
         var layers: [[ResNetBottleneck]] = []
         var inChannels = 64
+        var dilation = 1
         for l in 0..<(returnedLayers.max() ?? 4) {
             let width = 64 << l
+            var stride = l > 0 ? 2 : 1
+            let previousDilation = dilation
+            if l > 0, dilate.indices.contains(l - 1), dilate[l - 1] {
+                dilation *= stride
+                stride = 1
+            }
             var blocks: [ResNetBottleneck] = []
             for b in 0..<Self.blocksPerLayer[l] {
-                let stride = (b == 0 && l > 0) ? 2 : 1
                 blocks.append(try ResNetBottleneck(w, prefix: "\(prefix).layer\(l + 1).\(b)", inChannels: inChannels,
-                                             width: width, stride: stride, downsample: b == 0))
+                                                   width: width, stride: b == 0 ? stride : 1,
+                                                   dilation: b == 0 ? previousDilation : dilation, downsample: b == 0))
                 inChannels = width * 4
             }
             layers.append(blocks)
@@ -51,11 +61,13 @@ struct ResNetBottleneck {
     let conv3: ConvNormActivation
     let downsample: ConvNormActivation?
 
-    init(_ w: StateDictReader, prefix: String, inChannels: Int, width: Int, stride: Int, downsample: Bool) throws {
+    init(_ w: StateDictReader, prefix: String, inChannels: Int, width: Int, stride: Int, dilation: Int = 1,
+         downsample: Bool) throws {
         conv1 = try ConvNormActivation(w, conv: "\(prefix).conv1", norm: "\(prefix).bn1", inChannels: inChannels,
                                        outChannels: width, kernel: 1, activation: .relu)
         conv2 = try ConvNormActivation(w, conv: "\(prefix).conv2", norm: "\(prefix).bn2", inChannels: width,
-                                       outChannels: width, kernel: 3, stride: stride, activation: .relu)
+                                       outChannels: width, kernel: 3, stride: stride, dilation: dilation,
+                                       activation: .relu)
         conv3 = try ConvNormActivation(w, conv: "\(prefix).conv3", norm: "\(prefix).bn3", inChannels: width,
                                        outChannels: width * 4, kernel: 1, activation: nil)
         self.downsample = downsample

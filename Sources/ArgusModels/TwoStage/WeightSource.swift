@@ -6,9 +6,13 @@ public protocol WeightSource {
     /// The tensor stored under `name`, which must have `shape`.
     func tensor(_ name: String, shape: [Int]) throws -> Tensor
     func contains(_ name: String) -> Bool
+    /// The shape stored under `name` (without reading the data), or nil when absent.
+    func shape(_ name: String) -> [Int]?
 }
 
-extension Checkpoint: WeightSource {}
+extension Checkpoint: WeightSource {
+    public func shape(_ name: String) -> [Int]? { info(name)?.shape }
+}
 
 /// Tensors held in memory (weights made in code, e.g. by tests).
 public struct TensorDictionary: WeightSource {
@@ -24,4 +28,6 @@ public struct TensorDictionary: WeightSource {
     }
 
     public func contains(_ name: String) -> Bool { tensors[name] != nil }
+
+    public func shape(_ name: String) -> [Int]? { tensors[name]?.shape }
 }

@@ -1,0 +1,205 @@
+import ArgusDetection
+import ArgusImage
+import ArgusMask
+import ArgusTensor
+import ArgusWeights
+import Foundation
+import XCTest
+@testable import ArgusModels
+
+/// Mask R-CNN against torchvision 0.28 (tools/gen_segmentation_fixtures.py): everything the Faster R-CNN
+/// comparison checks, plus each detection's 28x28 mask logits, the bilinear paste into the original image
+/// (float values, before the threshold) and the final binary masks (COCO RLE, mask IoU >= 0.99).
+final class MaskRCNNReferenceTests: XCTestCase {
+    /// MaskRCNN on the tiny MobileNetV3 FPN of the Faster R-CNN fixtures: any backbone carries the mask head.
+    func testTinyMobileNetMaskRCNN() throws {
+        try compare(fixture: "maskrcnn_mnv3_tiny", architecture: .mobilenetV3LargeFPN)
+    }
+
+    func testFullSizeMaskRCNNResNet50FPN() throws {
+        try compare(fixture: "maskrcnn_resnet50_fpn", architecture: .maskRCNNResNet50FPN)
+    }
+
+    func testFullSizeMaskRCNNResNet50FPNv2() throws {
+        guard ProcessInfo.processInfo.environment["ARGUS_FULL_SIZE"] == "1" else {
+            throw XCTSkip("maskrcnn_resnet50_fpn_v2 full-size comparison: set ARGUS_FULL_SIZE=1 (about 40 s in release)")
+        }
+        try compare(fixture: "maskrcnn_resnet50_fpn_v2", architecture: .maskRCNNResNet50FPNv2)
+    }
+
+    /// Mask R-CNN checkpoints are recognised from their tensors, and the mask head's widths read off them.
+    func testCheckpointRecognition() throws {
+        let ref = try Self.fixture("maskrcnn_mnv3_tiny")
+        let weights = try Self.tinyWeights(ref)
+        let arch = try TorchvisionCheckpoint.architecture(weights, fileName: "x")
+        XCTAssertEqual(arch, .mobilenetV3LargeFPN)
+        let config = try TorchvisionCheckpoint.fitted(.defaults(for: arch), to: weights)
+        XCTAssertEqual(config.maskHeadLayers, [16, 16, 16, 16])
+        XCTAssertEqual(config.maskPredictorDimReduced, 16)
+        XCTAssertEqual(config.fpnOutChannels, 32)
+        let listing = try XCTUnwrap(ref["state_dict"] as? [String: Any])
+        let full = RuleWeights.stateDict(listing, gain: (3, 3))
+        XCTAssertEqual(try TorchvisionCheckpoint.architecture(full, fileName: "x"), .mobilenetV3LargeFPN)
+        let r50 = try XCTUnwrap(Self.fixture("maskrcnn_resnet50_fpn")["state_dict"] as? [String: Any])
+        XCTAssertEqual(try TorchvisionCheckpoint.architecture(RuleWeights.stateDict(r50, gain: (3, 3)), fileName: "x"),
+                       .maskRCNNResNet50FPN)
+        let v2 = try XCTUnwrap(Self.fixture("maskrcnn_resnet50_fpn_v2")["state_dict"] as? [String: Any])
+        XCTAssertEqual(try TorchvisionCheckpoint.architecture(RuleWeights.stateDict(v2, gain: (3, 3)), fileName: "x"),
+                       .maskRCNNResNet50FPNv2)
+    }
+
+    /// paste_masks_in_image by hand: a 2x2 map of ones under the box (2, 1, 5, 3) in a 6x8 image. Padding to
+    /// 4x4 and scaling the box by 4/2 about its centre (3.5, 2) gives (0.5, 0, 6.5, 4) -> int (0, 0, 6, 4):
+    /// [0 0 0 0; 0 1 1 0; 0 1 1 0; 0 0 0 0] resized to 5 rows x 7 columns, pasted at rows 0..4, columns 0..6.
+    func testPasteByHand() throws {
+        let paste = MaskPaste(imageHeight: 6, imageWidth: 8)
+        let ones: [Float] = [1, 1, 1, 1]
+        let p = try ones.withUnsafeBufferPointer { try paste.paste($0, size: 2, box: Box(x1: 2, y1: 1, x2: 5, y2: 3)) }
+        XCTAssertEqual([p.x0, p.y0, p.x1, p.y1], [0, 0, 7, 5])
+        // Bilinear 4 -> n (align_corners=False): source = (i + 0.5) * 4/n - 0.5, clamped at 0.
+        func axis(_ i: Int, _ n: Int) -> Float {
+            let src = max(0, (Float(i) + 0.5) * 4 / Float(n) - 0.5)
+            let i0 = Int(src), l1 = src - Float(i0)
+            let v: [Float] = [0, 1, 1, 0]
+            return v[i0] * (1 - l1) + v[min(i0 + 1, 3)] * l1
+        }
+        guard p.values.count == 35 else { return XCTFail("pasted \(p.values.count) values") }
+        for y in 0..<5 { for x in 0..<7 {
+            XCTAssertEqual(p.values[y * 7 + x], axis(y, 5) * axis(x, 7), accuracy: 1e-6, "pasted (\(x), \(y))")
+        } }
+        let dense = paste.mask(p).decodeRowMajor()
+        for y in 0..<6 { for x in 0..<8 {
+            let expected: UInt8 = x < 7 && y < 5 && axis(y, 5) * axis(x, 7) > 0.5 ? 1 : 0
+            XCTAssertEqual(dense[y * 8 + x], expected, "mask (\(x), \(y))")
+        } }
+    }
+
+    func testRegionRLEEqualsDenseEncoding() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let h = Int.random(in: 1...12, using: &rng), w = Int.random(in: 1...12, using: &rng)
+            let x0 = Int.random(in: 0..<w, using: &rng), y0 = Int.random(in: 0..<h, using: &rng)
+            let rw = Int.random(in: 0...(w - x0), using: &rng), rh = Int.random(in: 0...(h - y0), using: &rng)
+            let region = (0..<(rw * rh)).map { _ in UInt8.random(in: 0...1, using: &rng) }
+            var dense = [UInt8](repeating: 0, count: h * w)
+            for x in 0..<rw { for y in 0..<rh { dense[(x0 + x) * h + y0 + y] = region[x * rh + y] } }
+            XCTAssertEqual(RLE(region: region, x0: x0, y0: y0, regionWidth: rw, regionHeight: rh, height: h, width: w),
+                           RLE(columnMajor: dense, height: h, width: w))
+        }
+    }
+
+    // MARK: - Comparison
+
+    func compare(fixture name: String, architecture: FasterRCNNArchitecture) throws {
+        let ref = try Self.fixture(name)
+        var config = try FasterRCNNReferenceTests.config(ref, architecture: architecture)
+        let c = try XCTUnwrap(ref["config"] as? [String: Any])
+        if let layers = c["mask_head_layers"] as? [Int] { config.maskHeadLayers = layers }
+        if let d = c["mask_predictor_dim_reduced"] as? Int { config.maskPredictorDimReduced = d }
+        XCTAssertNotNil(config.maskHeadLayers, "\(name): a Mask R-CNN config")
+        let weights: WeightSource
+        if ref["weights_file"] is [String] {
+            weights = try Self.tinyWeights(ref)
+        } else {
+            let gains = try XCTUnwrap(ref["weight_gain"] as? [Double])
+            weights = RuleWeights.stateDict(try XCTUnwrap(ref["state_dict"] as? [String: Any]), gain: (gains[0], gains[1]))
+        }
+        let model = try FasterRCNN.load(weights, config: config, name: name)
+        XCTAssertEqual(model.info.task, .segment)
+        let boxTests = FasterRCNNReferenceTests(name: "shared checks", testClosure: { _ in })
+        for case let image as [String: Any] in try XCTUnwrap(ref["images"] as? [Any]) {
+            let file = try XCTUnwrap(image["file"] as? String)
+            let decoded = try decodeImage(try SharedData.bytes("datasets/coco128/images/train2017/\(file)")).image
+            let trace = try model.trace(decoded)
+            try boxTests.checkInput(trace, image["transformed"] as? [String: Any], file)
+            try boxTests.checkDetections(trace.output.detections, image["detections"] as? [String: Any], file)
+            try checkMasks(trace, model: model, image: image, size: (decoded.height, decoded.width), file)
+        }
+    }
+
+    /// Pairs each reference detection with ours (same class, box IoU >= 0.99, score within 1e-3), then compares
+    /// the mask logits' statistics, the pasted float maps and the binary masks (IoU >= 0.99 for every pair; the
+    /// pairs must cover >= 99% of the reference).
+    func checkMasks(_ trace: FasterRCNN.Trace, model: FasterRCNN, image: [String: Any], size: (Int, Int), _ file: String) throws {
+        let det = try XCTUnwrap(image["detections"] as? [String: Any])
+        let boxes = try XCTUnwrap(det["boxes"] as? [[Double]]).map(FasterRCNNReferenceTests.box)
+        let scores = try XCTUnwrap(det["scores"] as? [Double]), labels = try XCTUnwrap(det["labels"] as? [Int])
+        let refMasks = try XCTUnwrap(image["masks"] as? [[String: Any]])
+        let refLogits = try XCTUnwrap(image["mask_logits"] as? [[String: Any]])
+        let mine = trace.output.detections
+        let logits = try XCTUnwrap(trace.maskLogits)
+        XCTAssertEqual(logits.shape, [mine.count, 28, 28])
+        var pairs: [Int: Int] = [:]
+        var used = Set<Int>()
+        for i in boxes.indices {
+            let candidates = mine.indices.filter { !used.contains($0) && mine[$0].classId == labels[i]
+                && abs(Double(mine[$0].score) - scores[i]) <= 1e-3 }
+            guard let j = candidates.max(by: { iou(mine[$0].box, boxes[i]) < iou(mine[$1].box, boxes[i]) }),
+                  FasterRCNNReferenceTests.same(mine[j].box, boxes[i]) else { continue }
+            used.insert(j); pairs[i] = j
+        }
+        XCTAssertGreaterThanOrEqual(Double(pairs.count), 0.99 * Double(boxes.count), "\(file): detections paired")
+        var worstIoU = 1.0, worstLogit = 0.0
+        for (i, j) in pairs {
+            // Logits: mean, spread and samples of the 28x28 map.
+            let r = refLogits[i]
+            let map = Array(logits.storage[(j * 784)..<((j + 1) * 784)])
+            let mean = map.reduce(0.0) { $0 + Double($1) } / 784
+            let std = try XCTUnwrap(r["std"] as? Double)
+            let tol = 2e-3 * max(std, 1e-2)
+            XCTAssertEqual(mean, try XCTUnwrap(r["mean"] as? Double), accuracy: tol, "\(file) #\(i): logit mean")
+            for case let s as [Double] in try XCTUnwrap(r["samples"] as? [Any]) {
+                let d = abs(Double(map[Int(s[0]) * 28 + Int(s[1])]) - s[2])
+                worstLogit = max(worstLogit, d)
+                XCTAssertLessThanOrEqual(d, tol * 10, "\(file) #\(i): logit at \(s[0]),\(s[1])")
+            }
+            // Binary mask in original pixels.
+            let m = refMasks[i]
+            let counts = try XCTUnwrap(m["counts"] as? String)
+            let expected = try RLE(compressed: counts, height: size.0, width: size.1)
+            let got = try XCTUnwrap(mine[j].mask, "\(file) #\(i): no mask")
+            XCTAssertEqual(got.height, size.0); XCTAssertEqual(got.width, size.1)
+            let (inter, union) = RLE.intersectionAndUnion(got, expected)
+            let maskIoU = union == 0 ? 1 : Double(inter) / Double(union)
+            worstIoU = min(worstIoU, maskIoU)
+            XCTAssertGreaterThanOrEqual(maskIoU, 0.99, "\(file) #\(i): mask IoU \(maskIoU) (areas \(got.area) vs \(expected.area))")
+        }
+        print("\(file): \(pairs.count)/\(boxes.count) masks compared, worst mask IoU \(worstIoU), worst logit difference \(worstLogit)")
+        // The pasted float map (before the threshold) for the fixture's chosen detections.
+        let paste = MaskPaste(imageHeight: size.0, imageWidth: size.1)
+        for case let p as [String: Any] in try XCTUnwrap(image["pasted"] as? [Any]) {
+            let i = try XCTUnwrap(p["index"] as? Int)
+            guard let j = pairs[i] else { XCTFail("\(file): pasted detection #\(i) unpaired"); continue }
+            let probs = sigmoid(Tensor(shape: [784], storage: Array(logits.storage[(j * 784)..<((j + 1) * 784)])))
+            let pasted = try probs.storage.withUnsafeBufferPointer { try paste.paste($0, size: 28, box: mine[j].box) }
+            let sum = pasted.values.reduce(0.0) { $0 + Double($1) }
+            let refSum = try XCTUnwrap(p["sum"] as? Double)
+            XCTAssertEqual(sum, refSum, accuracy: 2e-3 * max(1, refSum), "\(file) #\(i): pasted sum")
+            for case let s as [Double] in try XCTUnwrap(p["box_samples"] as? [Any]) {
+                let (y, x) = (Int(s[0]), Int(s[1]))
+                let inside = x >= pasted.x0 && x < pasted.x1 && y >= pasted.y0 && y < pasted.y1
+                let v = inside ? Double(pasted.values[(y - pasted.y0) * pasted.width + x - pasted.x0]) : 0
+                XCTAssertEqual(v, s[2], accuracy: 2e-3, "\(file) #\(i): pasted value at y \(y) x \(x)")
+            }
+        }
+    }
+
+    // MARK: - Fixtures
+
+    static func fixture(_ name: String) throws -> [String: Any] {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/torchvision_seg/\(name)", withExtension: "json"),
+                                "missing fixture \(name).json")
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    /// The tiny model's two committed files (the Faster R-CNN weights and the mask branch) as one state dict.
+    static func tinyWeights(_ ref: [String: Any]) throws -> TensorDictionary {
+        var tensors: [String: Tensor] = [:]
+        for file in try XCTUnwrap(ref["weights_file"] as? [String]) {
+            let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/torchvision_seg/\(file)", withExtension: nil))
+            let checkpoint = try Checkpoint.load(contentsOf: url.standardizedFileURL.path)
+            for key in checkpoint.names { tensors[key] = try checkpoint.tensor(key) }
+        }
+        return TensorDictionary(tensors)
+    }
+}
