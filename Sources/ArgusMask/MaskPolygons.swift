@@ -27,9 +27,12 @@ public enum MaskPolygons {
     /// rasteriser (pixel centres at `x + 0.5`) pixel-edge rings reproduce the mask exactly.
     public static func trace(_ mask: RLE) -> [MaskPolygon] {
         guard mask.height > 0, mask.width > 0, mask.counts.count > 1 else { return [] }
+        // Clamped to the image: runs of a malformed RLE may reach past its last pixel.
         let box = mask.boundingBox
-        guard box.width > 0, box.height > 0 else { return [] }
-        var grid = PaddedBitmap(mask: mask, x0: Int(box.x), y0: Int(box.y), width: Int(box.width), height: Int(box.height))
+        let x0 = min(Int(box.x), mask.width), y0 = min(Int(box.y), mask.height)
+        let x1 = min(Int(box.x + box.width), mask.width), y1 = min(Int(box.y + box.height), mask.height)
+        guard x1 > x0, y1 > y0 else { return [] }
+        let grid = PaddedBitmap(mask: mask, x0: x0, y0: y0, width: x1 - x0, height: y1 - y0)
         return grid.tracePolygons()
     }
 }
@@ -113,7 +116,7 @@ private struct PaddedBitmap {
     /// Walks every boundary loop, starting each at an unvisited east-going (top) edge in raster order.
     /// Exteriors and holes are told apart by the sign of their area; holes are given to the part
     /// that owns the pixel below their start edge (labels are only computed when a hole exists).
-    mutating func tracePolygons() -> [MaskPolygon] {
+    func tracePolygons() -> [MaskPolygon] {
         var topVisited = [Bool](repeating: false, count: w * h)
         var parts = [MaskPolygon]()
         var partStarts = [Int]()

@@ -105,10 +105,9 @@ public enum PanopticMerge {
         for i in order {
             let inst = instances[i]
             if Double(inst.score) < options.instanceScoreThreshold { break }
-            let area = inst.mask.area
+            var area = 0, taken = 0
+            forEachSetPixel(inst.mask) { p in area += 1; if ids[p] != 0 { taken += 1 } }
             if area == 0 { continue }
-            var taken = 0
-            forEachSetPixel(inst.mask) { p in if ids[p] != 0 { taken += 1 } }
             if Double(taken) / Double(area) > options.overlapThreshold { continue }
             let id = UInt32(segments.count + 1)
             var box = BoxAccumulator()

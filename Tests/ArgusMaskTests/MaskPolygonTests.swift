@@ -71,6 +71,14 @@ final class MaskPolygonTests: XCTestCase {
         XCTAssertThrowsError(try RLE(polygons: [MaskPolygon(exterior: [0, 0, 2, 0, 2, 2])], height: -1, width: 4))
     }
 
+    func testMalformedRunsDoNotReachPastTheImage() throws {
+        // Unvalidated RLEs whose runs overshoot or fall short of the image are clipped to it.
+        let over = RLE(height: 10, width: 10, counts: [0, UInt32.max])
+        XCTAssertEqual(MaskPolygons.trace(over), [MaskPolygon(exterior: [0, 0, 10, 0, 10, 10, 0, 10])])
+        let short = RLE(height: 10, width: 10, counts: [5, 3])
+        XCTAssertEqual(MaskPolygons.trace(short), [MaskPolygon(exterior: [0, 5, 1, 5, 1, 8, 0, 8])])
+    }
+
     func testRandomBlobsRoundTripExactly() throws {
         var rng = LCG(seed: 7)
         var checked = 0

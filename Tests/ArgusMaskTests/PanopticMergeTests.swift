@@ -70,6 +70,14 @@ final class PanopticMergeTests: XCTestCase {
         XCTAssertEqual(stuff.segmentIds, (0..<24).map { $0 % 6 < 3 ? 0 : 1 })
     }
 
+    func testOvershootingRunsAreClippedToTheImage() throws {
+        // A malformed (unvalidated) RLE covering "more" than the image is treated as the full image.
+        let all = PanopticInstance(mask: RLE(height: 4, width: 6, counts: [0, 1000]), score: 0.9, categoryId: 3)
+        let r = try PanopticMerge.merge(instances: [all], semantic: semantic)
+        XCTAssertEqual(r.segments.map(\.area), [24])
+        XCTAssertEqual(r.segmentIds, [UInt32](repeating: 1, count: 24))
+    }
+
     func testSizeMismatchThrows() {
         let wrong = PanopticInstance(mask: RLE(height: 6, width: 4, counts: [24]), score: 0.9, categoryId: 1)
         XCTAssertThrowsError(try PanopticMerge.merge(instances: [wrong], semantic: semantic)) { error in
