@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""torchvision's Faster R-CNN hyper-parameters, read off the built modules: the reference the model
+"""torchvision's Faster R-CNN and Mask R-CNN hyper-parameters, read off the built modules: the reference the model
 manifests in models/ are compared with (Tests/ArgusModelsTests/CatalogTests.swift).
 
 Run from the repository root:
@@ -29,7 +29,7 @@ import sys
 import torch
 import torchvision
 from torchvision.models import mobilenetv3
-from torchvision.models.detection import backbone_utils, faster_rcnn, roi_heads, rpn, transform
+from torchvision.models.detection import backbone_utils, faster_rcnn, mask_rcnn, roi_heads, rpn, transform
 from torchvision.models.detection import _utils as det_utils
 from torchvision.ops import misc as misc_ops
 
@@ -45,6 +45,8 @@ BUILDERS = {
     "fasterrcnn_resnet50_fpn": (faster_rcnn.fasterrcnn_resnet50_fpn, faster_rcnn.FasterRCNN_ResNet50_FPN_Weights),
     "fasterrcnn_resnet50_fpn_v2": (faster_rcnn.fasterrcnn_resnet50_fpn_v2,
                                    faster_rcnn.FasterRCNN_ResNet50_FPN_V2_Weights),
+    "maskrcnn_resnet50_fpn": (mask_rcnn.maskrcnn_resnet50_fpn, mask_rcnn.MaskRCNN_ResNet50_FPN_Weights),
+    "maskrcnn_resnet50_fpn_v2": (mask_rcnn.maskrcnn_resnet50_fpn_v2, mask_rcnn.MaskRCNN_ResNet50_FPN_V2_Weights),
 }
 
 # Full sha256 of the official COCO_V1 files (torchvision's file names carry only the first 8 hex digits).
@@ -61,6 +63,8 @@ FULL_SHA256 = {
     "fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth":
         ("dd69338a24b8d7381807e247652bdc356325bcbaf1cd3e092e00e0a1a58706bf", 175221657),
 }
+# Files whose full sha256 we have no independent record of: their manifests carry only torchvision's 8-hex
+# prefix (what torch.hub's check_hash verifies too), and `argus models pull` checks that prefix.
 SHA256_SOURCE = ("published by independent projects that downloaded the official file (e.g. LibreYOLO's "
                  "Faster R-CNN notes, github.com/LibreYOLO/libreyolo, which also give the size); not recomputed "
                  "here (no network). Its first 8 hex digits equal the prefix in torchvision's file name, which "
@@ -96,7 +100,7 @@ def read_model(arch, model):
     assert len(t.min_size) == 1, t.min_size
     box_head_linears = [m for m in h.box_head.modules() if isinstance(m, torch.nn.Linear)]
     body = model.backbone.body
-    if arch.startswith("fasterrcnn_resnet50"):
+    if "resnet50" in arch:
         returned = sorted(int(k.removeprefix("layer")) for k in body.return_layers)
         width_mult = 1.0  # not a ResNet parameter; FasterRCNNConfig ignores it there
         first_conv = None
@@ -110,6 +114,16 @@ def read_model(arch, model):
     assert len(eps) == 1, eps
     pool = h.box_roi_pool
     assert len(set(pool.output_size)) == 1, pool.output_size
+    if h.has_mask():
+        convs = [m for m in h.mask_head.modules() if isinstance(m, torch.nn.Conv2d)]
+        assert len({c.dilation for c in convs}) == 1, [c.dilation for c in convs]
+        mask = {"mask_head_layers": [c.out_channels for c in convs], "mask_head_dilation": convs[0].dilation[0],
+                "mask_predictor_dim_reduced": h.mask_predictor.conv5_mask.out_channels,
+                "mask_roi_output_size": h.mask_roi_pool.output_size[0]}
+    else:
+        # No mask branch; MaskRCNN.__init__'s defaults for the other keys (unused without mask_head_layers).
+        mask = {"mask_head_layers": None, "mask_head_dilation": 1, "mask_predictor_dim_reduced": 256,
+                "mask_roi_output_size": 14}
     return {
         "num_classes": h.box_predictor.cls_score.out_features,
         "min_size": t.min_size[0],
@@ -135,6 +149,7 @@ def read_model(arch, model):
         "roi_output_size": pool.output_size[0],
         "sampling_ratio": pool.sampling_ratio,
         "batch_norm_eps": eps.pop(),
+        **mask,
     }, {
         # Values the manifests do not configure but the Swift model must match; recorded for reference.
         "bbox_xform_clip": h.box_coder.bbox_xform_clip,
@@ -148,6 +163,7 @@ def read_model(arch, model):
 def sources(arch, builder):
     """Where each default is set in torchvision's code."""
     init = faster_rcnn.FasterRCNN.__init__
+    masked = arch.startswith("maskrcnn")
     mobile = arch.startswith("fasterrcnn_mobilenet")
     is320 = arch == "fasterrcnn_mobilenet_v3_large_320_fpn"
     inner = faster_rcnn._fasterrcnn_mobilenet_v3_large_fpn if mobile else builder
@@ -180,6 +196,14 @@ def sources(arch, builder):
         "batch_norm_eps": (where(torch.nn.BatchNorm2d.__init__, "eps") + " (weights=None builds nn.BatchNorm2d; "
                            + where(misc_ops.FrozenBatchNorm2d.__init__, "eps: float") + ")"),
     }
+    minit = mask_rcnn.MaskRCNN.__init__
+    unused = " (MaskRCNN's default; unused: no mask branch)"
+    src["mask_head_layers"] = ((where(builder, "mask_head = MaskRCNNHeads(") if arch.endswith("_v2")
+                                else where(minit, "mask_layers = (")) if masked
+                               else "null: FasterRCNN has no mask branch")
+    src["mask_head_dilation"] = where(minit, "mask_dilation = 1") + ("" if masked else unused)
+    src["mask_predictor_dim_reduced"] = where(minit, "mask_dim_reduced = 256") + ("" if masked else unused)
+    src["mask_roi_output_size"] = where(minit, "output_size=14") + ("" if masked else unused)
     if mobile:
         src["anchor_sizes"] = where(inner, "anchor_sizes = (") + " ((32, 64, 128, 256, 512),) * 3"
         src["aspect_ratios"] = where(inner, "aspect_ratios = (")
@@ -234,12 +258,13 @@ def write_manifests(out):
     models_dir = os.path.join(REPO, "models")
     os.makedirs(models_dir, exist_ok=True)
     for arch, m in out["models"].items():
-        sha, size = FULL_SHA256[m["file"]]
-        assert sha.startswith(m["sha256_prefix"]), (sha, m["sha256_prefix"])
+        sha, size = FULL_SHA256.get(m["file"], (None, None))
+        assert sha is None or sha.startswith(m["sha256_prefix"]), (sha, m["sha256_prefix"])
         source = {"read_by": (f"torchvision {out['torchvision']}: {m['builder']}(weights=None, weights_backbone=None); "
                         "values read off the built module by tools/gen_torchvision_defaults.py")}
         source.update(m["source"])
-        source["url"] = f"torchvision/models/detection/faster_rcnn.py: {m['weights_enum']}.url"
+        masked = arch.startswith("maskrcnn")
+        source["url"] = f"torchvision/models/detection/{'mask_rcnn' if masked else 'faster_rcnn'}.py: {m['weights_enum']}.url"
         source["class_names"] = f"{m['weights_enum']}.meta['categories'] (torchvision/models/_meta.py: _COCO_CATEGORIES)"
         config = {"architecture": arch, **m["config"]}
         if m["coco_v1_overwrite_eps"]:
@@ -251,8 +276,8 @@ def write_manifests(out):
         manifest = {
             "name": arch,
             "architecture": arch,
-            "task": "detect",
-            "family": "faster_rcnn",
+            "task": "segment" if masked else "detect",
+            "family": "mask_rcnn" if masked else "faster_rcnn",
             "reference": m["builder"],
             "weights": {
                 "url": m["url"],
@@ -260,7 +285,8 @@ def write_manifests(out):
                 "sha256": sha,
                 "size": size,
                 "sha256_prefix": m["sha256_prefix"],
-                "sha256_source": SHA256_SOURCE,
+                "sha256_source": (SHA256_SOURCE if sha else "no independent record of the full digest: only the "
+                                  "8-hex prefix in torchvision's file name, which torch.hub's check_hash verifies too"),
                 "torchvision_enum": m["weights_enum"],
             },
             "class_names": m["categories"],

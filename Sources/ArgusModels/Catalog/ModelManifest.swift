@@ -50,7 +50,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         weights = try c.decode(ManifestWeights.self, forKey: .weights)
         classNames = try c.decode([String].self, forKey: .classNames)
         switch family {
-        case .fasterRCNN: config = .fasterRCNN(try c.decode(FasterRCNNConfig.self, forKey: .config))
+        case .fasterRCNN, .maskRCNN: config = .fasterRCNN(try c.decode(FasterRCNNConfig.self, forKey: .config))
         }
         source = try c.decodeIfPresent([String: String].self, forKey: .source)
     }
@@ -111,7 +111,14 @@ public struct ModelManifest: Sendable, Codable, Equatable {
             guard architecture == c.architecture.rawValue else {
                 throw fail("architecture '\(architecture)' differs from config.architecture '\(c.architecture.rawValue)'")
             }
-            guard task == .detect else { throw fail("family faster_rcnn has task 'detect', not '\(task.rawValue)'") }
+            let masked = c.maskHeadLayers != nil
+            guard family == (masked ? .maskRCNN : .fasterRCNN) else {
+                throw fail("family \(family.rawValue) does not fit the config (mask_head_layers \(masked ? "set" : "null"))")
+            }
+            let expected: ModelTask = masked ? .segment : .detect
+            guard task == expected else {
+                throw fail("family \(family.rawValue) has task '\(expected.rawValue)', not '\(task.rawValue)'")
+            }
             guard classNames.count == c.numClasses else {
                 throw fail("\(classNames.count) class_names for num_classes \(c.numClasses) (background included)")
             }
@@ -140,6 +147,8 @@ public struct ModelManifest: Sendable, Codable, Equatable {
 /// The model families a manifest can describe.
 public enum ModelFamily: String, Sendable, Codable, CaseIterable {
     case fasterRCNN = "faster_rcnn"
+    /// Faster R-CNN with a mask branch (its config sets mask_head_layers).
+    case maskRCNN = "mask_rcnn"
 }
 
 /// A family's hyper-parameters.
