@@ -1,0 +1,88 @@
+import ArgusImage
+import ArgusTensor
+
+/// The resize of torchvision's SemanticSegmentation preset on an image tensor: F.resize(img, [short],
+/// bilinear, antialias=True), i.e. the 8-bit image cast to float32, torch's separable antialiased bilinear
+/// filter (`_upsample_bilinear2d_aa`: horizontal pass, then vertical), rounded half to even back to 8 bits.
+enum SemanticResize {
+    /// torchvision's `_compute_resized_output_size(size=[short])`: the short side becomes `shortSide`, the long
+    /// side int(shortSide * long / short) (Python floats).
+    static func resizedSize(height: Int, width: Int, shortSide: Int) -> (Int, Int) {
+        let long = Int((Double(shortSide) * Double(max(height, width)) / Double(min(height, width))).rounded(.towardZero))
+        return width <= height ? (max(long, 1), shortSide) : (shortSide, max(long, 1))
+    }
+
+    /// Per output index along one axis: the first input index, and the normalized filter weights.
+    struct Taps {
+        let start: [Int]
+        let weights: [[Float]]
+
+        /// torch's `_compute_weights_aa` with the triangle filter: support 1 (x scale when shrinking), weights
+        /// filter((j + xmin - center + 0.5) / scale) normalized to sum 1.
+        init(input: Int, output: Int) {
+            let scale = Float(input) / Float(output)
+            let support: Float = scale >= 1 ? scale : 1
+            let invScale: Float = scale >= 1 ? 1 / scale : 1
+            var start: [Int] = [], weights: [[Float]] = []
+            for i in 0..<output {
+                let center = Float(Double(scale) * (Double(i) + 0.5))
+                let xmin = max(Int(Double(center - support) + 0.5), 0)
+                let xmax = min(Int(Double(center + support) + 0.5), input)
+                var w: [Float] = []
+                var total: Float = 0
+                for j in 0..<max(xmax - xmin, 0) {
+                    let x = Float((Double(Float(j + xmin) - center) + 0.5) * Double(invScale))
+                    let v = max(0, 1 - abs(x))
+                    w.append(v); total += v
+                }
+                if total != 0 { w = w.map { $0 / total } }
+                start.append(xmin); weights.append(w)
+            }
+            self.start = start; self.weights = weights
+        }
+    }
+
+    static func antialiasedBilinear(_ image: RGBImage, to size: (Int, Int)) throws -> RGBImage {
+        let (outH, outW) = size
+        let (h, w) = (image.height, image.width)
+        let tx = Taps(input: w, output: outW), ty = Taps(input: h, output: outH)
+        // Horizontal pass into float rows [h, outW, 3], then the vertical pass, rounded once at the end.
+        var rows = [Float](repeating: 0, count: h * outW * 3)
+        image.pixels.withUnsafeBufferPointer { src in
+            rows.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<h {
+                    let s = src.baseAddress! + y * w * 3, d = dst.baseAddress! + y * outW * 3
+                    for x in 0..<outW {
+                        let x0 = tx.start[x]
+                        let taps = tx.weights[x]
+                        for c in 0..<3 {
+                            var acc: Float = 0
+                            for (j, wt) in taps.enumerated() { acc = fusedMultiplyAdd(Float(s[(x0 + j) * 3 + c]), wt, acc) }
+                            d[x * 3 + c] = acc
+                        }
+                    }
+                }
+            }
+        }
+        var pixels = [UInt8](repeating: 0, count: outH * outW * 3)
+        rows.withUnsafeBufferPointer { src in
+            pixels.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<outH {
+                    let y0 = ty.start[y]
+                    let taps = ty.weights[y]
+                    let d = dst.baseAddress! + y * outW * 3
+                    for i in 0..<(outW * 3) {
+                        var acc: Float = 0
+                        for (j, wt) in taps.enumerated() { acc = fusedMultiplyAdd(src[(y0 + j) * outW * 3 + i], wt, acc) }
+                        d[i] = UInt8(min(max(acc.rounded(.toNearestOrEven), 0), 255))
+                    }
+                }
+            }
+        }
+        return try RGBImage(width: outW, height: outH, pixels: pixels)
+    }
+
+    /// a * b + c rounded once (torch's kernels are FMA-contracted in its AVX2 builds).
+    @inline(__always)
+    static func fusedMultiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float { c.addingProduct(a, b) }
+}
