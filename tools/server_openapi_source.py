@@ -54,15 +54,33 @@ PARAMETER_SCHEMAS = {
 }
 
 
+SEGMENT_PARAMETER_SCHEMAS = {
+    "mask_format": ({"type": "string", "enum": ["rle", "polygon", "png"]},
+                    "How masks are written: rle (COCO compressed RLE {size: [h, w], counts}, as pycocotools; the default for instances), "
+                    "polygon (parts with exterior and holes, pixel-edge coordinates), png (a 1-bit PNG of the mask's tight box with its x, y). "
+                    "Semantic classes and panoptic segments carry a mask only when this is given."),
+    "semantic_model": ({"type": "string", "minLength": 1},
+                       "Panoptic output: a semantic model merged with the instance model (model). Thing category ids are the instance "
+                       "model's COCO ids, stuff ids the semantic model's class indexes."),
+    "scores": ({"type": "boolean"}, "Semantic models: per-class probability maps as 8-bit PNGs (value = round(255 p))."),
+    "overlap_threshold": ({"type": "number", "minimum": 0, "maximum": 1},
+                          "Panoptic: drop an instance when this fraction of its pixels is already taken (default 0.5)."),
+    "min_stuff_area": ({"type": "integer", "minimum": 0, "maximum": 2147483647},
+                       "Panoptic: smallest stuff region kept, in pixels (default 4096)."),
+}
+
+ALL_PARAMETER_SCHEMAS = dict(PARAMETER_SCHEMAS, **SEGMENT_PARAMETER_SCHEMAS)
+
+
 def parameter_components():
-    """Each detection parameter once, under components.parameters; operations refer to them."""
+    """Each detection and segmentation parameter once, under components.parameters; operations refer to them."""
     return {name: {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-            for name, (schema, description) in PARAMETER_SCHEMAS.items()}
+            for name, (schema, description) in ALL_PARAMETER_SCHEMAS.items()}
 
 
-def form_properties():
+def form_properties(schemas=PARAMETER_SCHEMAS):
     props = {}
-    for name, (schema, description) in PARAMETER_SCHEMAS.items():
+    for name, (schema, description) in schemas.items():
         if name == "classes":
             props[name] = {"type": "string", "description": description}
         else:
@@ -70,18 +88,18 @@ def form_properties():
     return props
 
 
-def detect_request_body():
-    """The body /detect and /segment share: multipart, raw image bytes, or JSON with base64."""
+def detect_request_body(schemas=PARAMETER_SCHEMAS):
+    """The body /detect and /segment share: multipart, raw image bytes, or JSON with base64 (with each route's parameters)."""
     multipart = {"type": "object", "required": ["image"],
                  "properties": dict({"image": {"description": "One or more image files (repeat the field).",
                                                "oneOf": [{"type": "string", "contentMediaType": "application/octet-stream"},
                                                          {"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"}, "minItems": 1}]}},
-                                    **form_properties())}
+                                    **form_properties(schemas))}
     json_body = {"type": "object",
                  "properties": dict({"image": {"type": "string", "description": "Base64 (or a data: URL) of one JPEG or PNG."},
                                      "images": {"type": "array", "items": {"type": "string"}, "minItems": 1,
                                                 "description": "Base64 of several images."}},
-                                    **{k: v for k, v in form_properties().items() if k not in ("classes", "proposals")},
+                                    **{k: v for k, v in form_properties(schemas).items() if k not in ("classes", "proposals")},
                                     classes={"description": PARAMETER_SCHEMAS["classes"][1],
                                              "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": ["string", "integer"]}}]},
                                     proposals={"description": PARAMETER_SCHEMAS["proposals"][1], "type": "array", "maxItems": 10000,
@@ -108,7 +126,95 @@ def detect_operation(summary, description, op_id):
         "summary": summary, "description": description, "operationId": op_id,
         "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in PARAMETER_SCHEMAS],
         "requestBody": {"$ref": "#/components/requestBodies/DetectRequest"},
-        "responses": dict({"200": {"$ref": "#/components/responses/DetectResult"}}, **DETECT_ERRORS),
+        "responses": dict({"200": {"$ref": "#/components/responses/DetectResult"}},
+                          **dict(DETECT_ERRORS, **{"400": error_response(
+                              "A bad parameter or a malformed body (multipart, JSON, base64); a semantic segmentation model (model_cannot_detect).")})),
+    }
+
+
+SEGMENT_DESCRIPTION = (
+    "The chosen model decides the output. An instance segmentation model (Mask R-CNN; task segment in GET /models) gives "
+    "detections with `area` and `mask` in mask_format (format=coco: COCO results with `segmentation` RLE, which /evaluate with "
+    "iou_type=segm reads unchanged). A semantic model (task semantic) gives `label_map`, the class of every pixel as a base64 "
+    "indexed PNG in the PASCAL VOC palette (pixel value = class index), `classes` present with their pixel counts, and with "
+    "scores=true `scores`, one 8-bit PNG of each class's probability; format=coco gives `results`, one COCO entry per class present. "
+    "model plus semantic_model gives panoptic output: `panoptic`, a COCO panoptic PNG (segment id = R + 256 G + 256^2 B, 0 = void) and "
+    "`segments_info` (id, category_id, isthing, area, bbox [x, y, w, h], label, score for things); things are the instance model's "
+    "detections (category_id: its COCO ids) placed by score, stuff the semantic classes left (category_id: the semantic model's class "
+    "index, background never), regions under min_stuff_area dropped. Without model, the first model that segments is used. "
+    "render=png|jpeg returns the image with the masks drawn translucently in their class colours, with labelled boxes (instances) "
+    "or a legend (semantic classes).")
+
+SEGMENT_ERRORS = dict(DETECT_ERRORS, **{
+    "400": error_response("A bad parameter or a malformed body; a model without masks (model_cannot_segment); semantic_model naming a "
+                          "model that is not semantic (model_not_semantic); a semantic model given as model together with semantic_model; "
+                          "parameters that do not apply to the chosen model (e.g. conf for a semantic model, scores for an instance model)."),
+    "404": error_response("Unknown model or semantic_model."),
+    "413": error_response("Body over the byte limit, image over the pixel limit, too many images, or scores=true maps over the score limit (scores_too_large)."),
+})
+
+
+def segment_operation():
+    return {
+        "summary": "Segment: instance masks, semantic label maps, panoptic", "description": SEGMENT_DESCRIPTION, "operationId": "segment",
+        "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in ALL_PARAMETER_SCHEMAS],
+        "requestBody": {"$ref": "#/components/requestBodies/SegmentRequest"},
+        "responses": dict({"200": {"description": "Segmentation per image (or the rendered image with render=png|jpeg).",
+                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SegmentResponse"}},
+                                               "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+                                               "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}}}},
+                          **SEGMENT_ERRORS),
+    }
+
+
+def segment_schemas():
+    number = {"type": "number"}
+    integer = {"type": "integer"}
+    ring = {"type": "array", "items": number, "description": "Flat [x0, y0, x1, y1, ...], pixel-edge coordinates (pixel x covers [x, x+1])."}
+    return {
+        "RLEMask": {"type": "object", "required": ["size", "counts"], "properties": {
+            "size": {"type": "array", "items": integer, "minItems": 2, "maxItems": 2, "description": "[height, width]"},
+            "counts": {"type": "string", "description": "pycocotools' compressed column-major run lengths."}}},
+        "PolygonPart": {"type": "object", "required": ["exterior", "holes"], "properties": {
+            "exterior": ring, "holes": {"type": "array", "items": ring}}},
+        "PNGMask": {"type": "object", "required": ["x", "y", "width", "height", "png"], "properties": {
+            "x": integer, "y": integer, "width": integer, "height": integer,
+            "png": {"type": ["string", "null"], "description": "Base64 1-bit PNG of the mask's tight box (white = mask); null for an empty mask."}}},
+        "Mask": {"oneOf": [{"$ref": "#/components/schemas/RLEMask"},
+                           {"type": "array", "items": {"$ref": "#/components/schemas/PolygonPart"}},
+                           {"$ref": "#/components/schemas/PNGMask"}, {"type": "null"}]},
+        "InstanceDetection": {"type": "object", "required": ["box", "score", "class_id", "label", "area", "mask"], "properties": {
+            "box": {"type": "array", "items": number, "minItems": 4, "maxItems": 4}, "score": number, "class_id": integer,
+            "label": {"type": "string"}, "area": {"type": ["integer", "null"], "description": "Mask pixels."},
+            "mask": {"$ref": "#/components/schemas/Mask"}}},
+        "COCOSegmentResult": {"type": "object", "required": ["image_id", "category_id", "segmentation"], "properties": {
+            "image_id": integer, "category_id": integer, "bbox": {"type": "array", "items": number}, "score": number,
+            "segmentation": {"oneOf": [{"$ref": "#/components/schemas/RLEMask"}, {"type": "null"}]}}},
+        "SemanticClass": {"type": "object", "required": ["class_id", "label", "pixels"], "properties": {
+            "class_id": integer, "label": {"type": "string"}, "pixels": integer, "mask": {"$ref": "#/components/schemas/Mask"}}},
+        "ScoreMap": {"type": "object", "required": ["class_id", "label", "png"], "properties": {
+            "class_id": integer, "label": {"type": "string"}, "png": {"type": "string", "description": "Base64 8-bit gray PNG, round(255 p)."}}},
+        "PanopticSegment": {"type": "object", "required": ["id", "category_id", "isthing", "area", "bbox", "label"], "properties": {
+            "id": integer, "category_id": integer, "isthing": {"type": "boolean"}, "area": integer,
+            "bbox": {"type": "array", "items": number, "minItems": 4, "maxItems": 4}, "label": {"type": "string"}, "score": number,
+            "mask": {"$ref": "#/components/schemas/Mask"}}},
+        "SegmentImage": {"type": "object", "required": ["width", "height", "orientation_applied"], "properties": {
+            "width": integer, "height": integer, "orientation_applied": {"type": "integer", "minimum": 1, "maximum": 8},
+            "detections": {"type": "array", "description": "Instance output.", "items": {"oneOf": [
+                {"$ref": "#/components/schemas/InstanceDetection"}, {"$ref": "#/components/schemas/COCOSegmentResult"}]}},
+            "label_map": {"type": "string", "description": "Semantic output: base64 indexed PNG, pixel value = class index, VOC palette."},
+            "classes": {"type": "array", "items": {"$ref": "#/components/schemas/SemanticClass"}},
+            "scores": {"type": "array", "items": {"$ref": "#/components/schemas/ScoreMap"}},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/COCOSegmentResult"},
+                        "description": "Semantic output with format=coco: one entry per class present."},
+            "panoptic": {"type": "string", "description": "Panoptic output: base64 RGB PNG, id = R + 256 G + 256^2 B."},
+            "segments_info": {"type": "array", "items": {"$ref": "#/components/schemas/PanopticSegment"}}}},
+        "SegmentResponse": {"type": "object", "required": ["model", "task", "images", "timing_ms"], "properties": {
+            "model": {"type": "string"}, "semantic_model": {"type": "string"},
+            "task": {"type": "string", "enum": ["instance", "semantic", "panoptic"]},
+            "images": {"type": "array", "items": {"$ref": "#/components/schemas/SegmentImage"}},
+            "timing_ms": {"type": "object", "required": ["decode", "preprocess", "inference", "postprocess", "total"],
+                          "properties": {k: number for k in ["decode", "preprocess", "inference", "postprocess", "total"]}}}},
     }
 
 
@@ -121,9 +227,7 @@ def document():
         "servers": [{"url": "http://127.0.0.1:8080"}],
         "paths": {
             "/detect": {"post": detect_operation("Detect objects", "Boxes from any detection model, for one or several images.", "detect")},
-            "/segment": {"post": detect_operation("Segment objects",
-                                                  "Masks from a model that produces them. Answers 400 (model_cannot_segment), naming the "
-                                                  "models that can, when the chosen or loaded models cannot.", "segment")},
+            "/segment": {"post": segment_operation()},
             "/evaluate": {"post": {
                 "summary": "Batch COCO evaluation (mAP)", "operationId": "evaluate",
                 "description": "COCO ground truth and results in; pycocotools' 12 stats, per-category AP and PASCAL VOC AP@0.5 out. "
@@ -199,9 +303,10 @@ def document():
         },
         "components": {
           "parameters": parameter_components(),
-          "requestBodies": {"DetectRequest": detect_request_body()},
+          "requestBodies": {"DetectRequest": detect_request_body(),
+                            "SegmentRequest": detect_request_body(ALL_PARAMETER_SCHEMAS)},
           "responses": {"DetectResult": detect_result_response()},
-          "schemas": {
+          "schemas": dict(segment_schemas(), **{
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"],
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
@@ -253,12 +358,12 @@ def document():
             "ModelList": {"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {
                 "type": "object", "required": ["name", "family", "task", "default", "classes", "input_size", "stride", "defaults"],
                 "properties": {
-                    "name": {"type": "string"}, "family": {"type": "string"}, "task": {"type": "string", "enum": ["detect", "segment"]},
+                    "name": {"type": "string"}, "family": {"type": "string"}, "task": {"type": "string", "enum": ["detect", "segment", "semantic"]},
                     "default": {"type": "boolean"}, "classes": {"type": "array", "items": {"type": "string"}},
                     "input_size": {"type": "integer"}, "stride": {"type": "integer"},
                     "defaults": {"type": "object", "required": ["conf", "iou", "max_det", "imgsz"], "properties": {
                         "conf": {"type": "number"}, "iou": {"type": "number"}, "max_det": {"type": "integer"}, "imgsz": {"type": "integer"}}}}}}}},
-        }},
+        })},
     }
 
 

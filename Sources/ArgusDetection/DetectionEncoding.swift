@@ -27,7 +27,8 @@ public enum DetectionEncoding {
         w.raw("}")
     }
 
-    /// The COCO results entry `{"image_id", "category_id", "bbox": [x, y, w, h], "score"}`.
+    /// The COCO results entry `{"image_id", "category_id", "bbox": [x, y, w, h], "score"}`, plus
+    /// `"segmentation": {"size": [h, w], "counts": "..."}` (pycocotools' compressed RLE) when the detection has a mask.
     /// `categoryIds` maps the model's class index to the dataset's category id (nil: the index itself).
     public static func cocoResult(_ d: Detection, imageId: Int, categoryIds: [Int]?, into w: inout JSONWriter) {
         let category = categoryIds.map { $0[d.classId] } ?? d.classId
@@ -37,6 +38,10 @@ public enum DetectionEncoding {
         w.number(d.box.x1); w.raw(", "); w.number(d.box.y1); w.raw(", ")
         w.number(d.box.x2 - d.box.x1); w.raw(", "); w.number(d.box.y2 - d.box.y1)
         w.raw("], \"score\": "); w.number(d.score)
+        if let mask = d.mask {
+            w.raw(", \"segmentation\": {\"size\": ["); w.number(mask.height); w.raw(", "); w.number(mask.width)
+            w.raw("], \"counts\": "); w.string(mask.compressedCounts); w.raw("}")
+        }
         w.raw("}")
     }
 

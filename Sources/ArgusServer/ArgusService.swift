@@ -4,7 +4,7 @@ import Foundation
 
 /// The Argus HTTP service: routes, limits, the inference scheduler and metrics over `HTTPServer`.
 ///
-/// Every model family plugs in through `Detector`; nothing here knows a model's internals.
+/// Every model family plugs in through `Detector` or `SemanticSegmenter`; nothing here knows a model's internals.
 public final class ArgusService: HTTPApplication, @unchecked Sendable {
     public let configuration: ServerConfiguration
     public let registry: ModelRegistry
@@ -78,8 +78,11 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         var failure: String?
         for model in registry.models {
             do {
-                _ = try scheduler.run(deadline: MonotonicClock.now() + 600_000_000_000) {
-                    try model.detect(image, options: DetectOptions())
+                _ = try scheduler.run(deadline: MonotonicClock.now() + 600_000_000_000) { () -> Void in
+                    switch model {
+                    case .detector(let detector): _ = try detector.detect(image, options: DetectOptions())
+                    case .semantic(let segmenter): _ = try segmenter.segment(image, options: SegmentOptions())
+                    }
                 }
             } catch {
                 failure = "warm-up of model '\(model.info.name)' failed: \(error)"
@@ -104,7 +107,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
             }
         }
         r.add("POST", "/detect", bound { try $0.detect($1, task: .detect) })
-        r.add("POST", "/segment", bound { try $0.detect($1, task: .segment) })
+        r.add("POST", "/segment", bound { try $0.segment($1) })
         r.add("POST", "/evaluate", bound { try $0.evaluate($1) })
         r.add("POST", "/v1/vision/detection", bound { $0.deepStackDetection($1) })
         r.add("GET", "/models", bound { service, _ in service.listModels() })

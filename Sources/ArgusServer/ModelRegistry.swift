@@ -5,10 +5,10 @@ import Foundation
 ///
 /// Models are immutable after loading and shared by every worker.
 public struct ModelRegistry: Sendable {
-    public let models: [any Detector]
+    public let models: [LoadedModel]
 
-    /// Wraps loaded models; names must be unique.
-    public init(_ models: [any Detector]) throws {
+    /// Wraps loaded models (detectors and semantic segmenters); names must be unique.
+    public init(_ models: [LoadedModel]) throws {
         var seen = Set<String>()
         for model in models where !seen.insert(model.info.name).inserted {
             throw ModelRegistryError(description: "two models are named '\(model.info.name)'")
@@ -16,13 +16,23 @@ public struct ModelRegistry: Sendable {
         self.models = models
     }
 
+    /// Wraps detectors only.
+    public init(_ detectors: [any Detector]) throws {
+        try self.init(detectors.map { LoadedModel.detector($0) })
+    }
+
     /// The model used when a request names none.
-    public var defaultModel: (any Detector)? { models.first }
+    public var defaultModel: LoadedModel? { models.first }
 
     public var names: [String] { models.map(\.info.name) }
 
-    public func model(named name: String) -> (any Detector)? {
+    public func model(named name: String) -> LoadedModel? {
         models.first { $0.info.name == name }
+    }
+
+    /// The names of the models that perform `task`.
+    public func names(for task: ModelTask) -> [String] {
+        models.filter { $0.info.task == task }.map(\.info.name)
     }
 
     /// Checkpoint file extensions `--models DIR` picks up.
@@ -30,7 +40,7 @@ public struct ModelRegistry: Sendable {
 
     /// Loads every checkpoint in `directory` (sorted by file name), then each of `weights`, in order.
     public static func load(directory: String?, weights: [String],
-                            loader: (String) throws -> any Detector = { try ModelLoader.load(contentsOf: $0) }) throws -> ModelRegistry {
+                            loader: (String) throws -> LoadedModel = { try ModelLoader.loadModel(contentsOf: $0) }) throws -> ModelRegistry {
         var paths: [String] = []
         if let directory {
             let files: [String]
@@ -45,7 +55,7 @@ public struct ModelRegistry: Sendable {
             }
         }
         paths += weights
-        var models: [any Detector] = []
+        var models: [LoadedModel] = []
         for path in paths {
             do { models.append(try loader(path)) } catch {
                 throw ModelRegistryError(description: "cannot load '\(path)': \(error)")

@@ -70,7 +70,7 @@ public enum OpenAPIDocument {
             "$ref": "#/components/responses/DetectResult"
           },
           "400": {
-            "description": "A bad parameter or a malformed body (multipart, JSON, base64); also /segment with no model that produces masks.",
+            "description": "A bad parameter or a malformed body (multipart, JSON, base64); a semantic segmentation model (model_cannot_detect).",
             "content": {
               "application/json": {
                 "schema": {
@@ -162,8 +162,8 @@ public enum OpenAPIDocument {
     },
     "/segment": {
       "post": {
-        "summary": "Segment objects",
-        "description": "Masks from a model that produces them. Answers 400 (model_cannot_segment), naming the models that can, when the chosen or loaded models cannot.",
+        "summary": "Segment: instance masks, semantic label maps, panoptic",
+        "description": "The chosen model decides the output. An instance segmentation model (Mask R-CNN; task segment in GET /models) gives detections with `area` and `mask` in mask_format (format=coco: COCO results with `segmentation` RLE, which /evaluate with iou_type=segm reads unchanged). A semantic model (task semantic) gives `label_map`, the class of every pixel as a base64 indexed PNG in the PASCAL VOC palette (pixel value = class index), `classes` present with their pixel counts, and with scores=true `scores`, one 8-bit PNG of each class's probability; format=coco gives `results`, one COCO entry per class present. model plus semantic_model gives panoptic output: `panoptic`, a COCO panoptic PNG (segment id = R + 256 G + 256^2 B, 0 = void) and `segments_info` (id, category_id, isthing, area, bbox [x, y, w, h], label, score for things); things are the instance model's detections (category_id: its COCO ids) placed by score, stuff the semantic classes left (category_id: the semantic model's class index, background never), regions under min_stuff_area dropped. Without model, the first model that segments is used. render=png|jpeg returns the image with the masks drawn translucently in their class colours, with labelled boxes (instances) or a legend (semantic classes).",
         "operationId": "segment",
         "parameters": [
           {
@@ -204,17 +204,51 @@ public enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/pooling"
+          },
+          {
+            "$ref": "#/components/parameters/mask_format"
+          },
+          {
+            "$ref": "#/components/parameters/semantic_model"
+          },
+          {
+            "$ref": "#/components/parameters/scores"
+          },
+          {
+            "$ref": "#/components/parameters/overlap_threshold"
+          },
+          {
+            "$ref": "#/components/parameters/min_stuff_area"
           }
         ],
         "requestBody": {
-          "$ref": "#/components/requestBodies/DetectRequest"
+          "$ref": "#/components/requestBodies/SegmentRequest"
         },
         "responses": {
           "200": {
-            "$ref": "#/components/responses/DetectResult"
+            "description": "Segmentation per image (or the rendered image with render=png|jpeg).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SegmentResponse"
+                }
+              },
+              "image/png": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/png"
+                }
+              },
+              "image/jpeg": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/jpeg"
+                }
+              }
+            }
           },
           "400": {
-            "description": "A bad parameter or a malformed body (multipart, JSON, base64); also /segment with no model that produces masks.",
+            "description": "A bad parameter or a malformed body; a model without masks (model_cannot_segment); semantic_model naming a model that is not semantic (model_not_semantic); a semantic model given as model together with semantic_model; parameters that do not apply to the chosen model (e.g. conf for a semantic model, scores for an instance model).",
             "content": {
               "application/json": {
                 "schema": {
@@ -224,7 +258,7 @@ public enum OpenAPIDocument {
             }
           },
           "404": {
-            "description": "Unknown model.",
+            "description": "Unknown model or semantic_model.",
             "content": {
               "application/json": {
                 "schema": {
@@ -244,7 +278,7 @@ public enum OpenAPIDocument {
             }
           },
           "413": {
-            "description": "Body over the byte limit, image over the pixel limit (read from its header), or too many images.",
+            "description": "Body over the byte limit, image over the pixel limit, too many images, or scores=true maps over the score limit (scores_too_large).",
             "content": {
               "application/json": {
                 "schema": {
@@ -918,6 +952,61 @@ public enum OpenAPIDocument {
             "pool"
           ]
         }
+      },
+      "mask_format": {
+        "name": "mask_format",
+        "in": "query",
+        "required": false,
+        "description": "How masks are written: rle (COCO compressed RLE {size: [h, w], counts}, as pycocotools; the default for instances), polygon (parts with exterior and holes, pixel-edge coordinates), png (a 1-bit PNG of the mask's tight box with its x, y). Semantic classes and panoptic segments carry a mask only when this is given.",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "rle",
+            "polygon",
+            "png"
+          ]
+        }
+      },
+      "semantic_model": {
+        "name": "semantic_model",
+        "in": "query",
+        "required": false,
+        "description": "Panoptic output: a semantic model merged with the instance model (model). Thing category ids are the instance model's COCO ids, stuff ids the semantic model's class indexes.",
+        "schema": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "scores": {
+        "name": "scores",
+        "in": "query",
+        "required": false,
+        "description": "Semantic models: per-class probability maps as 8-bit PNGs (value = round(255 p)).",
+        "schema": {
+          "type": "boolean"
+        }
+      },
+      "overlap_threshold": {
+        "name": "overlap_threshold",
+        "in": "query",
+        "required": false,
+        "description": "Panoptic: drop an instance when this fraction of its pixels is already taken (default 0.5).",
+        "schema": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        }
+      },
+      "min_stuff_area": {
+        "name": "min_stuff_area",
+        "in": "query",
+        "required": false,
+        "description": "Panoptic: smallest stuff region kept, in pixels (default 4096).",
+        "schema": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 2147483647
+        }
       }
     },
     "requestBodies": {
@@ -1179,6 +1268,325 @@ public enum OpenAPIDocument {
             }
           }
         }
+      },
+      "SegmentRequest": {
+        "required": true,
+        "content": {
+          "multipart/form-data": {
+            "schema": {
+              "type": "object",
+              "required": [
+                "image"
+              ],
+              "properties": {
+                "image": {
+                  "description": "One or more image files (repeat the field).",
+                  "oneOf": [
+                    {
+                      "type": "string",
+                      "contentMediaType": "application/octet-stream"
+                    },
+                    {
+                      "type": "array",
+                      "items": {
+                        "type": "string",
+                        "contentMediaType": "application/octet-stream"
+                      },
+                      "minItems": 1
+                    }
+                  ]
+                },
+                "model": {
+                  "type": "string",
+                  "minLength": 1,
+                  "description": "Model name (GET /models); the first loaded model by default."
+                },
+                "conf": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "Minimum score. Default: the model's reference default."
+                },
+                "iou": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "NMS IoU threshold. Default: the model's reference default."
+                },
+                "max_det": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 10000,
+                  "description": "Most detections per image."
+                },
+                "classes": {
+                  "type": "string",
+                  "description": "Keep only these classes: comma-separated names or ids."
+                },
+                "agnostic_nms": {
+                  "type": "boolean",
+                  "description": "Class-agnostic NMS."
+                },
+                "imgsz": {
+                  "type": "integer",
+                  "minimum": 32,
+                  "maximum": 4096,
+                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."
+                },
+                "box_format": {
+                  "type": "string",
+                  "enum": [
+                    "xyxy",
+                    "xywh",
+                    "cxcywh"
+                  ],
+                  "description": "Box layout in the argus format."
+                },
+                "normalized": {
+                  "type": "boolean",
+                  "description": "Boxes divided by the image width and height."
+                },
+                "format": {
+                  "type": "string",
+                  "enum": [
+                    "argus",
+                    "coco"
+                  ],
+                  "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
+                },
+                "render": {
+                  "type": "string",
+                  "enum": [
+                    "png",
+                    "jpeg"
+                  ],
+                  "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                },
+                "proposals": {
+                  "type": "string",
+                  "description": "Fast R-CNN mode (Faster R-CNN models only): JSON [[x1, y1, x2, y2], ...] region proposals in original-image pixels (at most 10000), used instead of the RPN's for every image of the request. In a JSON body, give the array itself."
+                },
+                "pooling": {
+                  "type": "string",
+                  "enum": [
+                    "align",
+                    "pool"
+                  ],
+                  "description": "With proposals: crop RoI features by RoI Align (default) or RoI Pool (torchvision.ops semantics)."
+                },
+                "mask_format": {
+                  "type": "string",
+                  "enum": [
+                    "rle",
+                    "polygon",
+                    "png"
+                  ],
+                  "description": "How masks are written: rle (COCO compressed RLE {size: [h, w], counts}, as pycocotools; the default for instances), polygon (parts with exterior and holes, pixel-edge coordinates), png (a 1-bit PNG of the mask's tight box with its x, y). Semantic classes and panoptic segments carry a mask only when this is given."
+                },
+                "semantic_model": {
+                  "type": "string",
+                  "minLength": 1,
+                  "description": "Panoptic output: a semantic model merged with the instance model (model). Thing category ids are the instance model's COCO ids, stuff ids the semantic model's class indexes."
+                },
+                "scores": {
+                  "type": "boolean",
+                  "description": "Semantic models: per-class probability maps as 8-bit PNGs (value = round(255 p))."
+                },
+                "overlap_threshold": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "Panoptic: drop an instance when this fraction of its pixels is already taken (default 0.5)."
+                },
+                "min_stuff_area": {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 2147483647,
+                  "description": "Panoptic: smallest stuff region kept, in pixels (default 4096)."
+                }
+              }
+            }
+          },
+          "image/jpeg": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "image/jpeg"
+            }
+          },
+          "image/png": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "image/png"
+            }
+          },
+          "application/octet-stream": {
+            "schema": {
+              "type": "string",
+              "contentMediaType": "application/octet-stream"
+            }
+          },
+          "application/json": {
+            "schema": {
+              "type": "object",
+              "properties": {
+                "image": {
+                  "type": "string",
+                  "description": "Base64 (or a data: URL) of one JPEG or PNG."
+                },
+                "images": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  },
+                  "minItems": 1,
+                  "description": "Base64 of several images."
+                },
+                "model": {
+                  "type": "string",
+                  "minLength": 1,
+                  "description": "Model name (GET /models); the first loaded model by default."
+                },
+                "conf": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "Minimum score. Default: the model's reference default."
+                },
+                "iou": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "NMS IoU threshold. Default: the model's reference default."
+                },
+                "max_det": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 10000,
+                  "description": "Most detections per image."
+                },
+                "agnostic_nms": {
+                  "type": "boolean",
+                  "description": "Class-agnostic NMS."
+                },
+                "imgsz": {
+                  "type": "integer",
+                  "minimum": 32,
+                  "maximum": 4096,
+                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."
+                },
+                "box_format": {
+                  "type": "string",
+                  "enum": [
+                    "xyxy",
+                    "xywh",
+                    "cxcywh"
+                  ],
+                  "description": "Box layout in the argus format."
+                },
+                "normalized": {
+                  "type": "boolean",
+                  "description": "Boxes divided by the image width and height."
+                },
+                "format": {
+                  "type": "string",
+                  "enum": [
+                    "argus",
+                    "coco"
+                  ],
+                  "description": "Result schema; coco writes COCO results (bbox xywh, category_id)."
+                },
+                "render": {
+                  "type": "string",
+                  "enum": [
+                    "png",
+                    "jpeg"
+                  ],
+                  "description": "Return the image with boxes and labels drawn instead of JSON (one image)."
+                },
+                "pooling": {
+                  "type": "string",
+                  "enum": [
+                    "align",
+                    "pool"
+                  ],
+                  "description": "With proposals: crop RoI features by RoI Align (default) or RoI Pool (torchvision.ops semantics)."
+                },
+                "mask_format": {
+                  "type": "string",
+                  "enum": [
+                    "rle",
+                    "polygon",
+                    "png"
+                  ],
+                  "description": "How masks are written: rle (COCO compressed RLE {size: [h, w], counts}, as pycocotools; the default for instances), polygon (parts with exterior and holes, pixel-edge coordinates), png (a 1-bit PNG of the mask's tight box with its x, y). Semantic classes and panoptic segments carry a mask only when this is given."
+                },
+                "semantic_model": {
+                  "type": "string",
+                  "minLength": 1,
+                  "description": "Panoptic output: a semantic model merged with the instance model (model). Thing category ids are the instance model's COCO ids, stuff ids the semantic model's class indexes."
+                },
+                "scores": {
+                  "type": "boolean",
+                  "description": "Semantic models: per-class probability maps as 8-bit PNGs (value = round(255 p))."
+                },
+                "overlap_threshold": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1,
+                  "description": "Panoptic: drop an instance when this fraction of its pixels is already taken (default 0.5)."
+                },
+                "min_stuff_area": {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 2147483647,
+                  "description": "Panoptic: smallest stuff region kept, in pixels (default 4096)."
+                },
+                "classes": {
+                  "description": "Keep only these classes: comma-separated names or ids.",
+                  "oneOf": [
+                    {
+                      "type": "string"
+                    },
+                    {
+                      "type": "array",
+                      "items": {
+                        "type": [
+                          "string",
+                          "integer"
+                        ]
+                      }
+                    }
+                  ]
+                },
+                "proposals": {
+                  "description": "Fast R-CNN mode (Faster R-CNN models only): JSON [[x1, y1, x2, y2], ...] region proposals in original-image pixels (at most 10000), used instead of the RPN's for every image of the request. In a JSON body, give the array itself.",
+                  "type": "array",
+                  "maxItems": 10000,
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "type": "number"
+                    },
+                    "minItems": 4,
+                    "maxItems": 4
+                  }
+                }
+              },
+              "anyOf": [
+                {
+                  "required": [
+                    "image"
+                  ]
+                },
+                {
+                  "required": [
+                    "images"
+                  ]
+                }
+              ]
+            }
+          }
+        }
       }
     },
     "responses": {
@@ -1206,6 +1614,389 @@ public enum OpenAPIDocument {
       }
     },
     "schemas": {
+      "RLEMask": {
+        "type": "object",
+        "required": [
+          "size",
+          "counts"
+        ],
+        "properties": {
+          "size": {
+            "type": "array",
+            "items": {
+              "type": "integer"
+            },
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "[height, width]"
+          },
+          "counts": {
+            "type": "string",
+            "description": "pycocotools' compressed column-major run lengths."
+          }
+        }
+      },
+      "PolygonPart": {
+        "type": "object",
+        "required": [
+          "exterior",
+          "holes"
+        ],
+        "properties": {
+          "exterior": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "description": "Flat [x0, y0, x1, y1, ...], pixel-edge coordinates (pixel x covers [x, x+1])."
+          },
+          "holes": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              },
+              "description": "Flat [x0, y0, x1, y1, ...], pixel-edge coordinates (pixel x covers [x, x+1])."
+            }
+          }
+        }
+      },
+      "PNGMask": {
+        "type": "object",
+        "required": [
+          "x",
+          "y",
+          "width",
+          "height",
+          "png"
+        ],
+        "properties": {
+          "x": {
+            "type": "integer"
+          },
+          "y": {
+            "type": "integer"
+          },
+          "width": {
+            "type": "integer"
+          },
+          "height": {
+            "type": "integer"
+          },
+          "png": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Base64 1-bit PNG of the mask's tight box (white = mask); null for an empty mask."
+          }
+        }
+      },
+      "Mask": {
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/RLEMask"
+          },
+          {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PolygonPart"
+            }
+          },
+          {
+            "$ref": "#/components/schemas/PNGMask"
+          },
+          {
+            "type": "null"
+          }
+        ]
+      },
+      "InstanceDetection": {
+        "type": "object",
+        "required": [
+          "box",
+          "score",
+          "class_id",
+          "label",
+          "area",
+          "mask"
+        ],
+        "properties": {
+          "box": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 4,
+            "maxItems": 4
+          },
+          "score": {
+            "type": "number"
+          },
+          "class_id": {
+            "type": "integer"
+          },
+          "label": {
+            "type": "string"
+          },
+          "area": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Mask pixels."
+          },
+          "mask": {
+            "$ref": "#/components/schemas/Mask"
+          }
+        }
+      },
+      "COCOSegmentResult": {
+        "type": "object",
+        "required": [
+          "image_id",
+          "category_id",
+          "segmentation"
+        ],
+        "properties": {
+          "image_id": {
+            "type": "integer"
+          },
+          "category_id": {
+            "type": "integer"
+          },
+          "bbox": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            }
+          },
+          "score": {
+            "type": "number"
+          },
+          "segmentation": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/RLEMask"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "SemanticClass": {
+        "type": "object",
+        "required": [
+          "class_id",
+          "label",
+          "pixels"
+        ],
+        "properties": {
+          "class_id": {
+            "type": "integer"
+          },
+          "label": {
+            "type": "string"
+          },
+          "pixels": {
+            "type": "integer"
+          },
+          "mask": {
+            "$ref": "#/components/schemas/Mask"
+          }
+        }
+      },
+      "ScoreMap": {
+        "type": "object",
+        "required": [
+          "class_id",
+          "label",
+          "png"
+        ],
+        "properties": {
+          "class_id": {
+            "type": "integer"
+          },
+          "label": {
+            "type": "string"
+          },
+          "png": {
+            "type": "string",
+            "description": "Base64 8-bit gray PNG, round(255 p)."
+          }
+        }
+      },
+      "PanopticSegment": {
+        "type": "object",
+        "required": [
+          "id",
+          "category_id",
+          "isthing",
+          "area",
+          "bbox",
+          "label"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer"
+          },
+          "category_id": {
+            "type": "integer"
+          },
+          "isthing": {
+            "type": "boolean"
+          },
+          "area": {
+            "type": "integer"
+          },
+          "bbox": {
+            "type": "array",
+            "items": {
+              "type": "number"
+            },
+            "minItems": 4,
+            "maxItems": 4
+          },
+          "label": {
+            "type": "string"
+          },
+          "score": {
+            "type": "number"
+          },
+          "mask": {
+            "$ref": "#/components/schemas/Mask"
+          }
+        }
+      },
+      "SegmentImage": {
+        "type": "object",
+        "required": [
+          "width",
+          "height",
+          "orientation_applied"
+        ],
+        "properties": {
+          "width": {
+            "type": "integer"
+          },
+          "height": {
+            "type": "integer"
+          },
+          "orientation_applied": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 8
+          },
+          "detections": {
+            "type": "array",
+            "description": "Instance output.",
+            "items": {
+              "oneOf": [
+                {
+                  "$ref": "#/components/schemas/InstanceDetection"
+                },
+                {
+                  "$ref": "#/components/schemas/COCOSegmentResult"
+                }
+              ]
+            }
+          },
+          "label_map": {
+            "type": "string",
+            "description": "Semantic output: base64 indexed PNG, pixel value = class index, VOC palette."
+          },
+          "classes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/SemanticClass"
+            }
+          },
+          "scores": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ScoreMap"
+            }
+          },
+          "results": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/COCOSegmentResult"
+            },
+            "description": "Semantic output with format=coco: one entry per class present."
+          },
+          "panoptic": {
+            "type": "string",
+            "description": "Panoptic output: base64 RGB PNG, id = R + 256 G + 256^2 B."
+          },
+          "segments_info": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PanopticSegment"
+            }
+          }
+        }
+      },
+      "SegmentResponse": {
+        "type": "object",
+        "required": [
+          "model",
+          "task",
+          "images",
+          "timing_ms"
+        ],
+        "properties": {
+          "model": {
+            "type": "string"
+          },
+          "semantic_model": {
+            "type": "string"
+          },
+          "task": {
+            "type": "string",
+            "enum": [
+              "instance",
+              "semantic",
+              "panoptic"
+            ]
+          },
+          "images": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/SegmentImage"
+            }
+          },
+          "timing_ms": {
+            "type": "object",
+            "required": [
+              "decode",
+              "preprocess",
+              "inference",
+              "postprocess",
+              "total"
+            ],
+            "properties": {
+              "decode": {
+                "type": "number"
+              },
+              "preprocess": {
+                "type": "number"
+              },
+              "inference": {
+                "type": "number"
+              },
+              "postprocess": {
+                "type": "number"
+              },
+              "total": {
+                "type": "number"
+              }
+            }
+          }
+        }
+      },
       "Error": {
         "type": "object",
         "required": [
@@ -1584,7 +2375,8 @@ public enum OpenAPIDocument {
                   "type": "string",
                   "enum": [
                     "detect",
-                    "segment"
+                    "segment",
+                    "semantic"
                   ]
                 },
                 "default": {

@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var maxPixels = 40_000_000
     /// Most images in one request.
     public var maxImagesPerRequest = 16
+    /// /segment with scores=true: most bytes of per-class probability maps (classes x pixels, summed over the request).
+    public var maxScoreMapBytes = 64 << 20
     /// Concurrent HTTP connections (each has its own thread).
     public var connectionLimit = 256
     /// Seconds an idle connection is kept open.
@@ -48,6 +50,7 @@ public struct ServerConfiguration: Sendable {
         try check(maxBodyBytes > 0 && maxEvaluateBodyBytes > 0, "body limits must be positive")
         try check(maxPixels > 0, "the pixel limit must be positive")
         try check(maxImagesPerRequest >= 1, "images per request must be >= 1")
+        try check(maxScoreMapBytes > 0, "the score map limit must be positive")
         try check(connectionLimit >= 1, "the connection limit must be >= 1")
         return self
     }

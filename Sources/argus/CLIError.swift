@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArgusServer
 import Foundation
 
 /// A user-facing command-line failure: printed as one line on stderr, exit code 1.
@@ -13,7 +14,8 @@ func failing<T>(_ context: String? = nil, _ body: () throws -> T) throws -> T {
 }
 
 func failure(_ context: String?, _ error: Error) -> Error {
-    let message = "\(error)"  // an error's `description` when it has one
+    // An error's `description` when it has one; an HTTP-layer error (shared validation) by its message alone.
+    let message = (error as? APIError)?.message ?? "\(error)"
     let line = "argus: " + (context.map { "\($0): " } ?? "") + message + "\n"
     FileHandle.standardError.write(line.data(using: .utf8)!)
     return ExitCode.failure

@@ -5,7 +5,7 @@ import Foundation
 /// How a command picks its model: a checkpoint file (`--weights`, optionally `--arch` / `--num-classes`) or a
 /// manifest by name (`--model`, weights from the cache or `--weights`).
 struct ModelSelection: ParsableArguments {
-    @Option(help: "Checkpoint to load: a YOLOv5 .pt or a torchvision Faster R-CNN state dict (.pth).")
+    @Option(help: "Checkpoint to load: a YOLOv5 .pt, or a torchvision Faster/Mask R-CNN or semantic segmentation state dict (.pth).")
     var weights: String?
 
     @Option(help: "A model manifest by name (see `argus models list`); its weights come from `argus models pull`.")
@@ -31,24 +31,34 @@ struct ModelSelection: ParsableArguments {
         }
     }
 
-    /// Loads the selected model.
-    func load() throws -> any Detector {
+    /// Loads the selected model, of any family (detectors and semantic segmenters).
+    func loadModel() throws -> LoadedModel {
         let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
         if let model { return try loadManifestModel(model, catalog: catalog, weights: weights) }
         let path = weights!
         let manifests = catalog.entries().entries.map(\.manifest)
         return try failing(path) {
-            try ModelLoader.load(contentsOf: path, architecture: arch, numClasses: numClasses, manifests: manifests)
+            try ModelLoader.loadModel(contentsOf: path, architecture: arch, numClasses: numClasses, manifests: manifests)
         }
+    }
+
+    /// Loads the selected model for a box command; a semantic model fails naming `argus segment`.
+    func load() throws -> any Detector {
+        let loaded = try loadModel()
+        guard let detector = loaded.detector else {
+            throw failure(weights ?? model, CLIError("'\(loaded.info.name)' is a semantic segmentation model (\(loaded.info.family)): "
+                + "it labels pixels and has no boxes; run it with `argus segment`"))
+        }
+        return detector
     }
 }
 
 /// A catalog model by manifest name, its weights from `weights` or where `argus models pull` put them.
-func loadManifestModel(_ name: String, catalog: ModelCatalog, weights: String? = nil) throws -> any Detector {
+func loadManifestModel(_ name: String, catalog: ModelCatalog, weights: String? = nil) throws -> LoadedModel {
     let entry = try failing { try catalog.entry(named: name) }
     guard let path = weights ?? catalog.installedWeights(for: entry) else {
         throw failure(nil, CLIError("the weights of '\(name)' (\(entry.manifest.weights.file)) are not downloaded: run "
             + "`argus models pull \(name)`, or give --weights PATH"))
     }
-    return try failing(path) { try ModelLoader.load(manifest: entry.manifest, weightsPath: path) }
+    return try failing(path) { LoadedModel.detector(try ModelLoader.load(manifest: entry.manifest, weightsPath: path)) }
 }

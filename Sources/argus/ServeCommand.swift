@@ -9,7 +9,8 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the models over HTTP (libmicrohttpd).",
-        discussion: "The first model loaded is the default. Stop with Ctrl-C (SIGINT) or SIGTERM.")
+        discussion: "The first model loaded is the default (for /detect, the first detector). Detectors and semantic "
+            + "segmentation models load alike; /segment serves instance, semantic and panoptic output. Stop with Ctrl-C (SIGINT) or SIGTERM.")
 
     @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
     var host = "127.0.0.1"
@@ -50,6 +51,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-images"), help: "Most images in one request.")
     var maxImages = 16
 
+    @Option(name: .customLong("max-score-mb"), help: "/segment scores=true: largest total of per-class probability maps (classes x pixels), in MiB.")
+    var maxScoreMB = 64
+
     @Option(name: .customLong("max-connections"), help: "Concurrent HTTP connections.")
     var maxConnections = 256
 
@@ -61,7 +65,7 @@ struct ServeCommand: ParsableCommand {
         let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
         let manifests = catalog.entries().entries.map(\.manifest)
         let files = try ModelRegistry.load(directory: models, weights: weights) {
-            try ModelLoader.load(contentsOf: $0, manifests: manifests)
+            try ModelLoader.loadModel(contentsOf: $0, manifests: manifests)
         }
         let named = try model.map { try loadManifestModel($0, catalog: catalog) }
         return try failing { try ModelRegistry(files.models + named) }
@@ -71,7 +75,7 @@ struct ServeCommand: ParsableCommand {
         if models == nil && weights.isEmpty && model.isEmpty {
             throw ValidationError("give --models DIR, --weights PATH or --model NAME")
         }
-        if maxBodyMB < 1 || maxEvaluateBodyMB < 1 { throw ValidationError("body limits must be at least 1 MiB") }
+        if maxBodyMB < 1 || maxEvaluateBodyMB < 1 || maxScoreMB < 1 { throw ValidationError("body and score limits must be at least 1 MiB") }
         if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
     }
 
@@ -87,6 +91,7 @@ struct ServeCommand: ParsableCommand {
         configuration.maxPixels = Int(maxMegapixels * 1_000_000)
         configuration.maxImagesPerRequest = maxImages
         configuration.connectionLimit = maxConnections
+        configuration.maxScoreMapBytes = maxScoreMB << 20
         configuration.accessLog = !quiet
         do { configuration = try configuration.validated() } catch { throw ValidationError("\(error)") }
         // Workers x compute threads never exceed the cores.

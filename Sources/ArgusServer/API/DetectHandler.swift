@@ -3,7 +3,7 @@ import ArgusImage
 import ArgusModels
 
 extension ArgusService {
-    /// POST /detect and /segment: parse, pick the model, run on the scheduler, encode (JSON or a rendered image).
+    /// POST /detect: parse, pick the model, run on the scheduler, encode (JSON or a rendered image).
     func detect(_ request: HTTPRequest, task: ModelTask) throws -> HTTPResponse {
         let body = try ImageRequestBody(request, maxImages: configuration.maxImagesPerRequest)
         let parameters = try DetectParameters(body.parameters)
@@ -58,24 +58,38 @@ extension ArgusService {
         ]))
     }
 
-    /// The named model (404 if unknown) or the default one; for /segment, only models that produce masks.
+    /// The detector a box route uses: the named model (404 if unknown) or the first detector loaded.
+    /// A semantic model is a 400 naming the route that serves it; with `task == .segment`, a detector without
+    /// masks is a 400 naming the models that have them.
     func chooseModel(_ name: String?, task: ModelTask) throws -> any Detector {
-        let model: any Detector
+        let chosen: LoadedModel
         if let name {
             guard let named = registry.model(named: name) else { throw APIError.modelNotFound(name, available: registry.names) }
-            model = named
+            chosen = named
         } else if task == .segment, let segmenter = registry.models.first(where: { $0.info.task == .segment }) {
-            model = segmenter
+            chosen = segmenter
+        } else if let detector = registry.models.first(where: { $0.detector != nil }) {
+            chosen = detector
         } else {
-            model = registry.defaultModel!
+            throw APIError(status: 400, code: "model_cannot_detect",
+                           "none of the loaded models detects boxes (loaded: \(registry.names.joined(separator: ", "))); "
+                           + "semantic segmentation models are served by POST /segment")
+        }
+        guard let model = chosen.detector else {
+            throw APIError(status: 400, code: "model_cannot_detect",
+                           "model '\(chosen.info.name)' is a semantic segmentation model (\(chosen.info.family)): it labels pixels "
+                           + "and has no boxes; use POST /segment, or one of the detectors: \(detectorNames)")
         }
         if task == .segment && model.info.task != .segment {
-            let able = registry.models.filter { $0.info.task == .segment }.map(\.info.name)
-            let list = able.isEmpty ? "none of the loaded models can (loaded: \(registry.names.joined(separator: ", ")))"
-                                    : "models that can: \(able.joined(separator: ", "))"
-            throw APIError(status: 400, code: "model_cannot_segment", "model '\(model.info.name)' does not produce masks; \(list)")
+            throw registry.cannotSegment(model.info.name)
         }
         return model
+    }
+
+    /// The loaded detectors' names, for messages.
+    var detectorNames: String {
+        let names = registry.models.filter { $0.detector != nil }.map(\.info.name)
+        return names.isEmpty ? "none loaded" : names.joined(separator: ", ")
     }
 }
 

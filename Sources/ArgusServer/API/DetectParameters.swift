@@ -47,8 +47,9 @@ public struct DetectParameters: Sendable {
     /// How proposals are cropped from the features (RoI Align or RoI Pool).
     public var pooling: RoIPooling
 
-    public init(_ p: Parameters) throws {
-        try p.requireKnown(Self.names)
+    /// Parses and range-checks; a name outside `allowed` is a 400 (/segment allows more names).
+    public init(_ p: Parameters, allowed: Set<String> = DetectParameters.names) throws {
+        try p.requireKnown(allowed)
         model = p["model"].map { $0.trimmingSpaces() }
         if let m = model, m.isEmpty { throw APIError.invalidParameter("model must not be empty") }
         options = DetectOptions(

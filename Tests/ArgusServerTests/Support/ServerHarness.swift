@@ -7,7 +7,12 @@ final class ServerHarness {
     let service: ArgusService
     var port: Int { service.port }
 
-    init(models: [any Detector] = [FakeDetector()], configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    convenience init(models: [any Detector] = [FakeDetector()], configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        try self.init(loaded: models.map { LoadedModel.detector($0) }, configure: configure)
+    }
+
+    /// Serves detectors and semantic segmenters alike.
+    init(loaded models: [LoadedModel], configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.workers = 2

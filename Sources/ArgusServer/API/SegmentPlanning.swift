@@ -1,0 +1,76 @@
+import ArgusDetection
+import ArgusMask
+import ArgusModels
+
+extension ModelRegistry {
+    /// Picks the models and options: `model` alone (instance or semantic by what it is), or `model` + `semantic_model`
+    /// (panoptic). Without `model`, the first model that segments (or, with `semantic_model`, the first instance model).
+    public func segmentPlan(_ parameters: SegmentParameters) throws -> SegmentPlan {
+        let semanticPartner: (any SemanticSegmenter)? = try parameters.semanticModel.map { name in
+            guard let named = model(named: name) else { throw APIError.modelNotFound(name, available: names) }
+            guard let segmenter = named.semantic else {
+                throw APIError(status: 400, code: "model_not_semantic",
+                               "semantic_model '\(name)' is not a semantic segmentation model (it is \(named.info.family), task "
+                               + "\(named.info.task.rawValue)); semantic models loaded: \(listed(names(for: .semantic)))")
+            }
+            return segmenter
+        }
+        let chosen: LoadedModel
+        if let name = parameters.detect.model {
+            guard let named = model(named: name) else { throw APIError.modelNotFound(name, available: names) }
+            chosen = named
+        } else if semanticPartner != nil {
+            guard let first = models.first(where: { $0.info.task == .segment }) else {
+                throw APIError(status: 400, code: "model_cannot_segment",
+                               "panoptic output needs an instance segmentation model next to semantic_model; none is loaded "
+                               + "(loaded: \(names.joined(separator: ", ")))")
+            }
+            chosen = first
+        } else if let first = models.first(where: { $0.info.task == .segment || $0.info.task == .semantic }) {
+            chosen = first
+        } else {
+            throw cannotSegment(defaultModel!.info.name)
+        }
+
+        switch chosen {
+        case .semantic(let segmenter):
+            if parameters.semanticModel != nil {
+                throw APIError.invalidParameter("model '\(segmenter.info.name)' is a semantic model; for panoptic output give it as "
+                    + "semantic_model and an instance segmentation model as model (\(listed(names(for: .segment))))")
+            }
+            try parameters.checkSemantic(modelName: segmenter.info.name)
+            let options = SegmentOptions(imageSize: parameters.detect.options.imageSize, includeScores: parameters.scores)
+            return .semantic(segmenter, options)
+        case .detector(let detector):
+            if detector.info.task != .segment { throw cannotSegment(detector.info.name) }
+            if parameters.scores && semanticPartner == nil {
+                throw APIError.invalidParameter("scores gives per-class probability maps of a semantic model; '\(detector.info.name)' is an instance model")
+            }
+            if parameters.detect.proposals != nil, !(detector is FasterRCNN) {
+                throw APIError.invalidParameter("proposals need a two-stage model (Faster R-CNN); '\(detector.info.name)' is \(detector.info.family)")
+            }
+            var options = parameters.detect.options
+            options.classes = try DetectParameters.resolveClasses(parameters.detect.classesText, classNames: detector.info.classNames)
+            options = try options.validated()
+            guard let segmenter = semanticPartner else {
+                try parameters.checkNotPanoptic()
+                return .instance(detector, options)
+            }
+            try parameters.checkPanoptic()
+            if parameters.detect.proposals != nil {
+                throw APIError.invalidParameter("proposals apply to instance output, not to panoptic output")
+            }
+            return .panoptic(detector, options, segmenter, SegmentOptions(), parameters.panoptic)
+        }
+    }
+
+    /// The 400 for a model without masks on /segment, naming the models that have them.
+    public func cannotSegment(_ name: String) -> APIError {
+        let able = models.filter { $0.info.task == .segment || $0.info.task == .semantic }.map(\.info.name)
+        let list = able.isEmpty ? "none of the loaded models can (loaded: \(names.joined(separator: ", ")))"
+                                : "models that can: \(able.joined(separator: ", "))"
+        return APIError(status: 400, code: "model_cannot_segment", "model '\(name)' does not produce masks; \(list)")
+    }
+
+    private func listed(_ names: [String]) -> String { names.isEmpty ? "none loaded" : names.joined(separator: ", ") }
+}

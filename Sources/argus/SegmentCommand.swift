@@ -1,0 +1,190 @@
+import ArgumentParser
+import ArgusDetection
+import ArgusImage
+import ArgusModels
+import ArgusServer
+import ArgusTensor
+import Foundation
+
+/// `argus segment`: instance masks, semantic label maps or panoptic segmentation of image files, as JSON
+/// (the same encoding as POST /segment) and optionally rendered previews.
+struct SegmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segment",
+        abstract: "Segment images (instance masks, semantic label maps, panoptic) and print JSON.",
+        discussion: "The model decides the output: an instance segmentation model (Mask R-CNN) gives detections with "
+            + "masks (--mask-format rle, polygon or png); a semantic model (FCN, DeepLabV3, LRASPP) gives a label map as a "
+            + "base64 indexed PNG in the VOC palette with per-class pixel counts (--scores adds per-class probability maps); "
+            + "an instance model plus --semantic-weights/--semantic-model gives a COCO panoptic PNG and segments_info. "
+            + "--format argus prints a JSON array with one {file, width, height, ...} object per image, the fields of "
+            + "POST /segment; --format coco prints one COCO results list (instance: segmentation as COCO RLE, image_id from "
+            + "the file's numeric name, so `argus eval --iou-type segm` reads it unchanged).")
+
+    @OptionGroup var selection: ModelSelection
+
+    @Option(name: .customLong("semantic-weights"), help: "Panoptic: a semantic model checkpoint to merge with the instance model.")
+    var semanticWeights: String?
+
+    @Option(name: .customLong("semantic-model"), help: "Panoptic: a semantic model manifest by name.")
+    var semanticModel: String?
+
+    @Option(help: "Minimum score of instances, in [0, 1] (default: the model's; panoptic: also the score a thing needs, 0.5).")
+    var conf: Float?
+
+    @Option(help: "NMS IoU threshold of instances, in [0, 1].")
+    var iou: Double?
+
+    @Option(help: "Network input size (instance models as argus detect; semantic models: the short side, default the image's own).")
+    var imgsz: Int?
+
+    @Option(name: .customLong("max-det"), help: "Most instances per image.")
+    var maxDet: Int?
+
+    @Option(help: "Keep only these instance classes: comma-separated names or indices.")
+    var classes: String?
+
+    @Flag(name: .customLong("agnostic-nms"), help: "Suppress overlapping boxes across classes.")
+    var agnosticNMS = false
+
+    @Option(name: .customLong("mask-format"), help: "Masks as rle (COCO compressed), polygon (parts with holes) or png (1-bit, cropped).")
+    var maskFormat: String?
+
+    @Option(help: "Output format: argus or coco.")
+    var format: String = "argus"
+
+    @Flag(help: "Semantic models: add per-class probability maps (8-bit PNGs, 255 = 1).")
+    var scores = false
+
+    @Option(name: .customLong("overlap-threshold"), help: "Panoptic: drop an instance whose pixels are taken above this fraction (0.5).")
+    var overlapThreshold: Double?
+
+    @Option(name: .customLong("min-stuff-area"), help: "Panoptic: smallest stuff region kept, in pixels (4096).")
+    var minStuffArea: Int?
+
+    @Option(help: ArgumentHelp("Also write each image with its masks drawn to DIR/<name>.png.", valueName: "dir"))
+    var render: String?
+
+    @Option(help: ArgumentHelp("Write the JSON here instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @Option(help: "Compute threads (default: all cores).")
+    var threads: Int?
+
+    @Argument(help: "JPEG or PNG files, or directories of them.")
+    var images: [String]
+
+    func validate() throws {
+        if semanticWeights != nil && semanticModel != nil { throw ValidationError("give --semantic-weights or --semantic-model, not both") }
+    }
+
+    func run() throws {
+        if let threads { EngineThreads.set(max(1, threads)) }
+        let files = try failing { try imageFiles(images) }
+        let primary = try selection.loadModel()
+        var models = [primary]
+        var semanticName: String?
+        if semanticWeights != nil || semanticModel != nil {
+            let partner = try loadSemanticPartner()
+            guard partner.info.name != primary.info.name else {
+                throw failure(nil, CLIError("the instance and semantic models are both named '\(primary.info.name)'"))
+            }
+            models.append(partner)
+            semanticName = partner.info.name
+        }
+        let registry = try failing { try ModelRegistry(models) }
+        let parameters = try failing { try SegmentParameters(Parameters(requestParameters(model: primary.info.name, semantic: semanticName))) }
+        let plan = try failing { try registry.segmentPlan(parameters) }
+        if let render { try failing(render) { try FileManager.default.createDirectory(atPath: render, withIntermediateDirectories: true) } }
+
+        var entries: [String] = []
+        for path in files {
+            let decoded = try failing(path) {
+                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read file") }
+                return try decodeImage([UInt8](data))
+            }
+            let (outcome, _) = try failing(path) { try SegmentPipeline.run(decoded.image, plan: plan) }
+            if let render {
+                var image = decoded.image
+                let target = (render as NSString).appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".png")
+                try failing(target) {
+                    try SegmentationRenderer.draw(outcome, plan: plan, on: &image)
+                    guard FileManager.default.createFile(atPath: target, contents: Data(try encodePNG(image, compressionLevel: 3))) else {
+                        throw CLIError("cannot write file")
+                    }
+                }
+            }
+            let coco = parameters.detect.format == .coco
+            var imageId = 0
+            if coco {
+                guard let id = DetectionEncoding.cocoImageId(fileName: path) else {
+                    throw failure(path, CLIError("--format coco needs numeric file names (the COCO image id)"))
+                }
+                imageId = id
+            }
+            let fields = try failing(path) {
+                try SegmentationJSON.fields(outcome, plan: plan, width: decoded.image.width, height: decoded.image.height,
+                                            imageId: imageId, parameters: parameters)
+            }
+            if coco {
+                // One flat COCO results list over all images.
+                for (_, value) in fields { for item in value.arrayValue ?? [] { entries.append(item.serialized()) } }
+            } else {
+                entries.append(JSONValue.object([("file", .string(path)), ("width", .number(Double(decoded.image.width))),
+                                                 ("height", .number(Double(decoded.image.height)))] + fields).serialized())
+            }
+        }
+        let text = entries.isEmpty ? "[]\n" : "[\n" + entries.joined(separator: ",\n") + "\n]\n"
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+                throw failure(output, CLIError("cannot write file"))
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    /// The options as /segment parameters, so both validate and mean the same.
+    private func requestParameters(model: String, semantic: String?) -> [(name: String, value: String)] {
+        var p: [(name: String, value: String)] = [("model", model), ("format", format)]
+        if let semantic { p.append(("semantic_model", semantic)) }
+        if let conf { p.append(("conf", "\(conf)")) }
+        if let iou { p.append(("iou", "\(iou)")) }
+        if let imgsz { p.append(("imgsz", "\(imgsz)")) }
+        if let maxDet { p.append(("max_det", "\(maxDet)")) }
+        if let classes { p.append(("classes", classes)) }
+        if agnosticNMS { p.append(("agnostic_nms", "true")) }
+        if let maskFormat { p.append(("mask_format", maskFormat)) }
+        if scores { p.append(("scores", "true")) }
+        if let overlapThreshold { p.append(("overlap_threshold", "\(overlapThreshold)")) }
+        if let minStuffArea { p.append(("min_stuff_area", "\(minStuffArea)")) }
+        return p
+    }
+
+    /// The panoptic partner: a semantic checkpoint or manifest.
+    private func loadSemanticPartner() throws -> LoadedModel {
+        let catalog = try failing { try ModelCatalog(modelsDirectory: selection.modelsDir) }
+        if let semanticModel { return try loadManifestModel(semanticModel, catalog: catalog) }
+        let path = semanticWeights!
+        return try failing(path) {
+            try ModelLoader.loadModel(contentsOf: path, manifests: catalog.entries().entries.map(\.manifest))
+        }
+    }
+}
+
+/// The image files among `paths`: files as given, directories expanded to their JPEG/PNG files sorted by name.
+func imageFiles(_ paths: [String]) throws -> [String] {
+    var out: [String] = []
+    for path in paths {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CLIError("\(path): no such file") }
+        if isDirectory.boolValue {
+            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            out += names.filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }
+                .map { (path as NSString).appendingPathComponent($0) }
+        } else {
+            out.append(path)
+        }
+    }
+    if out.isEmpty { throw CLIError("no JPEG or PNG images in \(paths.joined(separator: ", "))") }
+    return out
+}
