@@ -22,12 +22,15 @@ struct ModelSelection: ParsableArguments {
     @Option(name: .customLong("models-dir"), help: "Directory searched first for manifests (NAME.json).")
     var modelsDir: String?
 
+    /// The torchvision builders a state dict can be loaded as.
+    static let architectures = FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)
+
     func validate() throws {
         if weights == nil && model == nil { throw ValidationError("give --weights PATH or --model NAME") }
         if model != nil && arch != nil { throw ValidationError("--arch goes with --weights; a --model manifest names its architecture") }
         if let n = numClasses, n < 1 { throw ValidationError("--num-classes must be >= 1") }
-        if let arch, FasterRCNNArchitecture(rawValue: arch) == nil {
-            throw ValidationError("unknown --arch '\(arch)'; known: " + FasterRCNNArchitecture.allCases.map(\.rawValue).joined(separator: ", "))
+        if let arch, !Self.architectures.contains(arch) {
+            throw ValidationError("unknown --arch '\(arch)'; known: " + Self.architectures.joined(separator: ", "))
         }
     }
 
