@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch peer for `argus bench --arch NAME`: a torchvision Faster R-CNN end to end, timed.
+"""The PyTorch peer for `argus bench --arch NAME`: a torchvision Faster R-CNN or Mask R-CNN end to end, timed.
 
 The model is torchvision's own builder (`weights=None, weights_backbone=None`, eval mode). Its weights are
 either a state dict (--weights) or the deterministic rule of tools/gen_torchvision_fixtures.py with that
@@ -38,8 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_torchvision_fixtures import MNV3_GAIN, fill_weights  # noqa: E402
 
 ARCHS = ["fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_mobilenet_v3_large_320_fpn",
-         "fasterrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_v2"]
-RESNET_GAIN = (3.0, 3.0)  # what gen_torchvision_fixtures.py uses for both ResNet-50 builders
+         "fasterrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_v2",
+         "maskrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn_v2"]  # Mask R-CNN: its output includes the pasted masks
+RESNET_GAIN = (3.0, 3.0)  # what gen_torchvision_fixtures.py (and gen_segmentation_fixtures.py) use for ResNet-50
 
 
 def build(a):
