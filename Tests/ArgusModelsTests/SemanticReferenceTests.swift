@@ -63,13 +63,13 @@ final class SemanticReferenceTests: XCTestCase {
                 let std = (r?["std"] as? Double) ?? 1
                 try SemanticFixtures.checkStats(tensor, r, tolerance: 1e-3 * max(std, 1e-3), "\(name) \(file) \(key)")
             }
-            try checkLabels(trace.output.labels, image, "\(name) \(file)")
+            try Self.checkLabels(trace.output.labels, image, "\(name) \(file)")
         }
     }
 
     /// >= 99.9% of pixels agree, and every disagreement is at a pixel whose top-2 reference scores are within
     /// 1e-4 (the fixture's `ambiguous` list).
-    func checkLabels(_ mine: LabelMap, _ image: [String: Any], _ what: String) throws {
+    static func checkLabels(_ mine: LabelMap, _ image: [String: Any], _ what: String) throws {
         let ref = try SemanticFixtures.labelMap(try XCTUnwrap(image["label_map"] as? String))
         XCTAssertEqual([mine.height, mine.width], [ref.height, ref.width], "\(what): label map size")
         guard mine.labels.count == ref.labels.count else { return }

@@ -1,0 +1,73 @@
+import ArgusImage
+import ArgusMask
+@testable import ArgusModels
+import ArgusTensor
+import Foundation
+import XCTest
+
+/// The `imageSize` path against tools/gen_semantic_resize_fixtures.py: torchvision's preset resize (antialiased
+/// bilinear on the 8-bit image) and the tiny LRASPP run on the resized image, upsampled back to the image size.
+final class SemanticResizeTests: XCTestCase {
+    func testResizedSizeIsTorchvisionShortSideRule() {
+        XCTAssertTrue(SemanticResize.resizedSize(height: 426, width: 640, shortSide: 520) == (520, 781))
+        XCTAssertTrue(SemanticResize.resizedSize(height: 640, width: 481, shortSide: 200) == (266, 200))
+        XCTAssertTrue(SemanticResize.resizedSize(height: 10, width: 10, shortSide: 3) == (3, 3))
+    }
+
+    func testAntialiasedBilinearMatchesTorchvision() throws {
+        let ref = try SemanticFixtures.fixture("semantic_resize")
+        for case let entry as [String: Any] in try XCTUnwrap(ref["resizes"] as? [Any]) {
+            let file = try XCTUnwrap(entry["file"] as? String), short = try XCTUnwrap(entry["short"] as? Int)
+            let image = try decodeImage(try SharedData.bytes("datasets/coco128/images/train2017/\(file)")).image
+            let size = SemanticResize.resizedSize(height: image.height, width: image.width, shortSide: short)
+            XCTAssertEqual([size.0, size.1], entry["size"] as? [Int], "\(file) -> \(short): size")
+            let resized = try SemanticResize.antialiasedBilinear(image, to: size)
+            let sum = resized.pixels.reduce(0) { $0 + Int($1) }
+            // At most one byte rounds the other way (000000000036.jpg at 160: torch gets 200.50002, we 200.5).
+            XCTAssertEqual(Double(sum), Double(try XCTUnwrap(entry["sum"] as? Int)), accuracy: 1, "\(file) -> \(short): sum of all bytes")
+            for case let s as [Int] in try XCTUnwrap(entry["samples"] as? [Any]) {
+                XCTAssertEqual(Int(resized.pixels[(s[1] * resized.width + s[2]) * 3 + s[0]]), s[3],
+                               "\(file) -> \(short): pixel c \(s[0]) y \(s[1]) x \(s[2])")
+            }
+        }
+    }
+
+    func testTinyLRASPPWithImageSize() throws {
+        let ref = try SemanticFixtures.fixture("semantic_resize")
+        let weights = try SemanticFixtures.weights(try SemanticFixtures.fixture("lraspp_mnv3_tiny"))
+        let model = try TorchvisionSegmenter.load(weights, architecture: .lrasppMobileNetV3Large, name: "lraspp_mnv3_tiny")
+        for case let entry as [String: Any] in try XCTUnwrap(ref["lraspp"] as? [Any]) {
+            let file = try XCTUnwrap(entry["file"] as? String), short = try XCTUnwrap(entry["short"] as? Int)
+            let image = try decodeImage(try SharedData.bytes("datasets/coco128/images/train2017/\(file)")).image
+            let trace = try model.trace(image, options: SegmentOptions(imageSize: short, includeScores: true))
+            try SemanticFixtures.checkStats(trace.input, entry["input"] as? [String: Any], tolerance: 1e-5, "\(file) input")
+            let out = entry["out"] as? [String: Any]
+            try SemanticFixtures.checkStats(trace.out, out, tolerance: 1e-3 * ((out?["std"] as? Double) ?? 1), "\(file) out")
+            let labels = trace.output.labels
+            XCTAssertEqual([labels.height, labels.width], [image.height, image.width])
+            try SemanticReferenceTests.checkLabels(labels, entry, "\(file) at imageSize \(short)")
+            // Softmax probabilities at the image's size.
+            let scores = try XCTUnwrap(trace.output.scores)
+            XCTAssertEqual(scores.shape, [21, image.height, image.width])
+            let r = try XCTUnwrap(entry["scores"] as? [String: Any])
+            let n = Double(scores.count)
+            let mean = scores.storage.reduce(0.0) { $0 + Double($1) } / n
+            XCTAssertEqual(mean, try XCTUnwrap(r["mean"] as? Double), accuracy: 1e-6)
+            for case let s as [Double] in try XCTUnwrap(r["samples"] as? [Any]) {
+                let (c, y, x) = (Int(s[0]), Int(s[1]), Int(s[2]))
+                XCTAssertEqual(Double(scores.storage[(c * image.height + y) * image.width + x]), s[3], accuracy: 1e-4,
+                               "\(file): probability at \(c),\(y),\(x)")
+            }
+        }
+    }
+
+    func testBadImageSizeIsATypedError() throws {
+        let weights = try SemanticFixtures.weights(try SemanticFixtures.fixture("lraspp_mnv3_tiny"))
+        let model = try TorchvisionSegmenter.load(weights, architecture: .lrasppMobileNetV3Large, name: "tiny")
+        let image = try RGBImage(width: 5, height: 3, pixels: [UInt8](repeating: 100, count: 45))
+        XCTAssertThrowsError(try model.segment(image, options: SegmentOptions(imageSize: 0)))
+        // A tiny image still runs (every feature map is at least 1x1) and keeps its size.
+        let out = try model.segment(image, options: SegmentOptions())
+        XCTAssertEqual([out.labels.width, out.labels.height], [5, 3])
+    }
+}
