@@ -235,7 +235,8 @@ def document():
                                "Instead of results, multipart `image` files (one part each, its filename matched to the ground truth's "
                                "file_name, else to a numeric image id) and a `model` run the model first, at YOLOv5 val.py thresholds "
                                "(conf 0.001, iou 0.6, max_det 300) unless conf/iou/max_det/imgsz are given; ground-truth images "
-                               "without a file are left out and reported in `inference.warnings`. The images-per-request and pixel limits apply.",
+                               "without a file are left out and reported in `inference.warnings`. The images-per-request and pixel limits apply. "
+                               "With an instance segmentation model (task segment), iou_type=segm scores its masks.",
                 "parameters": [
                     {"name": "iou_type", "in": "query", "required": False, "schema": {"type": "string", "enum": ["bbox", "segm"], "default": "bbox"}},
                     {"name": "policy", "in": "query", "required": False, "description": "strict: likely mistakes (unknown ids, empty results) are 400; pycocotools: they only warn.",

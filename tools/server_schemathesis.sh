@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks the live server against openapi.json with schemathesis (PyPI), bounded in examples and time.
 #
-#   bash tools/server_schemathesis.sh [ARGUS_BINARY] [WEIGHTS]
+#   bash tools/server_schemathesis.sh [ARGUS_BINARY] [WEIGHTS] [SEGMENTATION_WEIGHTS...]
 #
-# Defaults: .build/release/argus and ../shared/weights/ultralytics/yolov5n.pt. Creates the venv
+# Defaults: .build/release/argus, ../shared/weights/ultralytics/yolov5n.pt, and the committed tiny segmentation
+# checkpoints (the LRASPP/DeepLabV3 MobileNetV3 state dict; a Mask R-CNN one when present), so /segment is exercised
+# with real models; a segmentation checkpoint this argus cannot load is skipped with a note. Creates the venv
 # .venv-schemathesis (git-ignored) on first use. Starts `argus serve` on a free loopback port, waits for
 # /readyz, runs schemathesis, stops the server, and fails if schemathesis failed or the server died.
 # Environment: ST_MAX_EXAMPLES (20), ST_MAX_TIME seconds (120), SCHEMATHESIS_VERSION (4.32.5).
@@ -11,6 +13,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 ARGUS="${1:-$ROOT/.build/release/argus}"
 WEIGHTS="${2:-$ROOT/../shared/weights/ultralytics/yolov5n.pt}"
+shift $(( $# > 2 ? 2 : $# ))
+SEGMENT_CANDIDATES=("$@")
+if [ ${#SEGMENT_CANDIDATES[@]} -eq 0 ]; then
+  for f in "$ROOT/Tests/ArgusModelsTests/Fixtures/torchvision_seg/semantic_mnv3_tiny.pt" \
+           "$ROOT/Tests/ArgusModelsTests/Fixtures/torchvision_seg/maskrcnn_mnv3_tiny.pt"; do
+    [ -f "$f" ] && SEGMENT_CANDIDATES+=("$f")
+  done
+fi
 VENV="$ROOT/.venv-schemathesis"
 [ -x "$ARGUS" ] || { echo "no argus binary at $ARGUS (swift build -c release)"; exit 2; }
 [ -f "$WEIGHTS" ] || { echo "no weights at $WEIGHTS"; exit 2; }
@@ -29,8 +39,20 @@ if [ ! -x "$VENV/bin/st" ]; then
   "$VENV/bin/pip" install -q "schemathesis==${SCHEMATHESIS_VERSION:-4.32.5}"
 fi
 
+# Segmentation checkpoints this argus loads (one small image through `argus segment` each).
+PROBE="$ROOT/Tests/ArgusImageTests/Fixtures/segmentation/voc_indexed_pil.png"
+SERVE_WEIGHTS=(--weights "$WEIGHTS")
+for f in "${SEGMENT_CANDIDATES[@]}"; do
+  if "$ARGUS" segment --weights "$f" --output /dev/null "$PROBE" 2>/dev/null; then
+    SERVE_WEIGHTS+=(--weights "$f")
+  else
+    echo "note: /segment runs without $(basename "$f"): argus cannot load it ($("$ARGUS" segment --weights "$f" --output /dev/null "$PROBE" 2>&1 | head -1))"
+  fi
+done
+echo "serving: ${SERVE_WEIGHTS[*]}"
+
 LOG="$(mktemp)"
-"$ARGUS" serve --weights "$WEIGHTS" --host 127.0.0.1 --port 0 --workers 2 --deadline 20 2>"$LOG" &
+"$ARGUS" serve "${SERVE_WEIGHTS[@]}" --host 127.0.0.1 --port 0 --workers 2 --deadline 20 2>"$LOG" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
 PORT=""

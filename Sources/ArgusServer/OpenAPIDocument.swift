@@ -342,7 +342,7 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "Batch COCO evaluation (mAP)",
         "operationId": "evaluate",
-        "description": "COCO ground truth and results in; pycocotools' 12 stats, per-category AP and PASCAL VOC AP@0.5 out. Runs on an inference worker (queue and deadline apply); its body limit is separate (larger) from /detect's. Instead of results, multipart `image` files (one part each, its filename matched to the ground truth's file_name, else to a numeric image id) and a `model` run the model first, at YOLOv5 val.py thresholds (conf 0.001, iou 0.6, max_det 300) unless conf/iou/max_det/imgsz are given; ground-truth images without a file are left out and reported in `inference.warnings`. The images-per-request and pixel limits apply.",
+        "description": "COCO ground truth and results in; pycocotools' 12 stats, per-category AP and PASCAL VOC AP@0.5 out. Runs on an inference worker (queue and deadline apply); its body limit is separate (larger) from /detect's. Instead of results, multipart `image` files (one part each, its filename matched to the ground truth's file_name, else to a numeric image id) and a `model` run the model first, at YOLOv5 val.py thresholds (conf 0.001, iou 0.6, max_det 300) unless conf/iou/max_det/imgsz are given; ground-truth images without a file are left out and reported in `inference.warnings`. The images-per-request and pixel limits apply. With an instance segmentation model (task segment), iou_type=segm scores its masks.",
         "parameters": [
           {
             "name": "iou_type",

@@ -111,7 +111,6 @@ struct EvalCommand: ParsableCommand {
         if images == nil && (checkpoint != nil || conf != nil || iou != nil || maxDet != nil || imgsz != nil || saveResults != nil) {
             throw ValidationError("--weights/--model, --conf, --iou, --max-det, --imgsz and --save-results go with --images")
         }
-        if images != nil && iouType != "bbox" { throw ValidationError("--images evaluates boxes: --iou-type must be bbox") }
         if IoUType(rawValue: iouType) == nil { throw ValidationError("--iou-type must be bbox or segm") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -166,6 +165,10 @@ struct EvalCommand: ParsableCommand {
         do { detector = try ModelLoader.load(contentsOf: checkpoint) } catch {
             throw CocoInputError(message: "cannot load the model \(checkpoint): \(error)")
         }
+        let iouKind = IoUType(rawValue: iouType)!
+        if iouKind == .segm && detector.info.task != .segment {
+            throw CocoInputError(message: "--iou-type segm needs masks; \(detector.info.name) gives boxes only (use an instance segmentation model, or --iou-type bbox)")
+        }
         let defaults = DatasetEvaluation.evalOptions
         let options: DetectOptions
         do {
@@ -186,7 +189,7 @@ struct EvalCommand: ParsableCommand {
         var err = ""
         for w in run.warnings { err += "argus eval: warning: \(w.message) [\(w.code)]\n" }
         FileHandle.standardError.write(Data(err.utf8))
-        let report = try Evaluation.run(gt: dataset, dt: run.results, iouType: .bbox, params: runParams,
+        let report = try Evaluation.run(gt: dataset, dt: run.results, iouType: iouKind, params: runParams,
                                         policy: lenient ? .pycocotools : .strict, voc: !noVOC, threads: threads)
         err = ""
         for w in report.warnings { err += "argus eval: warning: \(w.message) [\(w.code)]\n" }

@@ -122,13 +122,15 @@ public enum DatasetEvaluation {
                          message: "\(dropped.count) model class(es) have no category in the ground truth; their detections are dropped: \(shortList(dropped))")
     }
 
-    /// One image's detections as COCO results (`bbox` as x, y, w, h), skipping unmapped classes.
+    /// One image's detections as COCO results (`bbox` as x, y, w, h, and `segmentation` when the detection has a
+    /// mask), skipping unmapped classes.
     public static func results(_ detections: [Detection], imageId: Int, categoryIds: [Int?]) -> [COCOResult] {
         detections.compactMap { d in
             guard categoryIds.indices.contains(d.classId), let category = categoryIds[d.classId] else { return nil }
             let b = d.box
             return COCOResult(imageId: imageId, categoryId: category, score: Double(d.score),
-                              bbox: BoxXYWH(x: Double(b.x1), y: Double(b.y1), width: Double(b.x2 - b.x1), height: Double(b.y2 - b.y1)))
+                              bbox: BoxXYWH(x: Double(b.x1), y: Double(b.y1), width: Double(b.x2 - b.x1), height: Double(b.y2 - b.y1)),
+                              segmentation: d.mask.map { .rle($0) })
         }
     }
 
@@ -204,6 +206,10 @@ public enum DatasetEvaluation {
                 w.raw("]")
             }
             w.raw(", \"score\": "); w.number(r.score)
+            if case .rle(let mask)? = r.segmentation {
+                w.raw(", \"segmentation\": {\"size\": ["); w.number(mask.height); w.raw(", "); w.number(mask.width)
+                w.raw("], \"counts\": "); w.string(mask.compressedCounts); w.raw("}")
+            }
             w.raw("}")
         }
         w.raw("\n]\n")

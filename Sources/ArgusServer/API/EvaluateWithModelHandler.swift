@@ -21,13 +21,15 @@ extension ArgusService {
         if documents["results"] != nil {
             throw APIError.badRequest("send either 'results' or 'image' files to run a model on, not both")
         }
-        if (try parameters.choice("iou_type", EvaluateSettings.IoUKind.self)) == .segm {
-            throw APIError.invalidParameter("iou_type=segm needs mask results; a model run here gives boxes (use iou_type=bbox)")
-        }
+        let segm = (try parameters.choice("iou_type", EvaluateSettings.IoUKind.self)) == .segm
         let policy: ValidationPolicy = (try parameters.choice("policy", EvaluateSettings.Policy.self) ?? .strict) == .strict ? .strict : .pycocotools
         let voc = try parameters.bool("voc") ?? true
         let curves = try parameters.bool("curves") ?? false
         let model = try chooseModel(parameters["model"].map { $0.trimmingSpaces() }, task: .detect)
+        if segm && model.info.task != .segment {
+            throw APIError.invalidParameter("iou_type=segm needs masks; '\(model.info.name)' gives boxes only (use iou_type=bbox, or an "
+                + "instance segmentation model: \(registry.names(for: .segment).joined(separator: ", ")))")
+        }
         let defaults = DatasetEvaluation.evalOptions
         let options = try DetectOptions(
             confidence: try parameters.double("conf", in: 0...1).map(Float.init) ?? defaults.confidence,
@@ -81,7 +83,7 @@ extension ArgusService {
                 let run = DatasetRun(results: results, imageIds: ids,
                                      warnings: match.warnings + [DatasetEvaluation.droppedClassesWarning(mapping.dropped)].compactMap { $0 })
                 // One thread: the evaluation runs on an inference worker, which owns one core.
-                let report = try Evaluation.run(gt: gt, dt: results, iouType: .bbox, params: params, policy: policy, voc: voc, threads: 1)
+                let report = try Evaluation.run(gt: gt, dt: results, iouType: segm ? .segm : .bbox, params: params, policy: policy, voc: voc, threads: 1)
                 return run.reportJSON(report, model: model.info.name, curves: curves)
             } catch let error as EvalError {
                 throw APIError(status: 400, code: "invalid_evaluation_input", error.description)
