@@ -28,7 +28,7 @@ import sys
 
 import torch
 import torchvision
-from torchvision.models import mobilenetv3
+from torchvision.models import mobilenetv3, segmentation
 from torchvision.models.detection import backbone_utils, faster_rcnn, mask_rcnn, roi_heads, rpn, transform
 from torchvision.models.detection import _utils as det_utils
 from torchvision.ops import misc as misc_ops
@@ -252,6 +252,7 @@ def main():
     print(f"wrote {os.path.relpath(OUT, REPO)}")
     if args.write_manifests:
         write_manifests(out)
+        write_semantic_manifests()
 
 
 def write_manifests(out):
@@ -294,6 +295,88 @@ def write_manifests(out):
             "source": source,
         }
         path = os.path.join(models_dir, f"{arch}.json")
+        with open(path, "w") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+        print(f"wrote {os.path.relpath(path, REPO)}")
+
+
+SEMANTIC = {
+    "fcn_resnet50": (segmentation.fcn_resnet50, segmentation.FCN_ResNet50_Weights),
+    "deeplabv3_resnet50": (segmentation.deeplabv3_resnet50, segmentation.DeepLabV3_ResNet50_Weights),
+    "deeplabv3_mobilenet_v3_large": (segmentation.deeplabv3_mobilenet_v3_large,
+                                     segmentation.DeepLabV3_MobileNet_V3_Large_Weights),
+    "lraspp_mobilenet_v3_large": (segmentation.lraspp_mobilenet_v3_large, segmentation.LRASPP_MobileNet_V3_Large_Weights),
+}
+
+
+def write_semantic_manifests():
+    """models/<builder>.json for torchvision's semantic segmentation models (SemanticConfig's keys), read off the
+    modules the builders make for the published COCO_WITH_VOC_LABELS_V1 weights (aux_loss as those weights have it)."""
+    from torchvision.transforms import _presets
+    for arch, (builder, weights_enum) in SEMANTIC.items():
+        weights = weights_enum.COCO_WITH_VOC_LABELS_V1
+        # The published FCN / DeepLabV3 files carry aux_classifier tensors (the builders set aux_loss for them).
+        kwargs = {} if arch.startswith("lraspp") else {"aux_loss": True}
+        model = builder(weights=None, weights_backbone=None, **kwargs).eval()
+        backbone_eps = {float(m.eps) for m in model.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)}
+        head_eps = {float(m.eps) for m in model.classifier.modules() if isinstance(m, torch.nn.BatchNorm2d)}
+        assert len(backbone_eps) == 1 and len(head_eps) == 1, (backbone_eps, head_eps)
+        rates = []
+        if arch.startswith("deeplabv3"):
+            aspp = model.classifier[0]
+            rates = [int(branch[0].dilation[0]) for branch in list(aspp.convs)[1:-1]]
+        preset = weights.transforms()
+        classifier = model.classifier.low_classifier if arch.startswith("lraspp") else model.classifier[-1]
+        config = {
+            "architecture": arch,
+            "num_classes": classifier.out_channels,
+            "image_mean": floats(preset.mean),
+            "image_std": floats(preset.std),
+            "atrous_rates": rates or [12, 24, 36],
+            "width_mult": 1.0,
+            "batch_norm_eps": head_eps.pop(),
+            "backbone_batch_norm_eps": backbone_eps.pop(),
+        }
+        file = weights.url.rsplit("/", 1)[1]
+        prefix = file.rsplit("-", 1)[1].split(".")[0]
+        source = {
+            "read_by": (f"torchvision {torchvision.__version__}: torchvision.models.segmentation.{arch}(weights=None, "
+                        "weights_backbone=None); values read off the built module by tools/gen_torchvision_defaults.py"),
+            "num_classes": f"{weights_enum.__name__}.COCO_WITH_VOC_LABELS_V1.meta['categories'] (21 VOC labels)",
+            "image_mean": where(_presets.SemanticSegmentation.__init__, "mean: tuple"),
+            "image_std": where(_presets.SemanticSegmentation.__init__, "std: tuple"),
+            "atrous_rates": (where(segmentation.deeplabv3.DeepLabHead.__init__, "ASPP(") if rates
+                             else "not used by this head (SemanticConfig's default)"),
+            "width_mult": where(mobilenetv3._mobilenet_v3_conf, "width_mult: float"),
+            "batch_norm_eps": where(torch.nn.BatchNorm2d.__init__, "eps"),
+            "backbone_batch_norm_eps": (where(mobilenetv3.MobileNetV3.__init__, "eps=0.001") if "mobilenet" in arch
+                                        else where(torch.nn.BatchNorm2d.__init__, "eps")),
+            "url": f"{weights_enum.__name__}.COCO_WITH_VOC_LABELS_V1.url",
+            "class_names": f"{weights_enum.__name__}.COCO_WITH_VOC_LABELS_V1.meta['categories'] (_VOC_CATEGORIES)",
+            "input_size": f"the weights' preset resizes the shorter side to {preset.resize_size} (SegmentOptions.imageSize)",
+        }
+        manifest = {
+            "name": arch,
+            "architecture": arch,
+            "task": "semantic",
+            "family": "semantic_segmentation",
+            "reference": f"torchvision.models.segmentation.{arch}",
+            "weights": {
+                "url": weights.url,
+                "file": file,
+                "sha256": None,
+                "size": None,
+                "sha256_prefix": prefix,
+                "sha256_source": ("no independent record of the full digest: only the 8-hex prefix in torchvision's "
+                                  "file name, which torch.hub's check_hash verifies too"),
+                "torchvision_enum": f"{weights_enum.__name__}.COCO_WITH_VOC_LABELS_V1",
+            },
+            "class_names": list(weights.meta["categories"]),
+            "config": config,
+            "source": source,
+        }
+        path = os.path.join(REPO, "models", f"{arch}.json")
         with open(path, "w") as f:
             json.dump(manifest, f, indent=2)
             f.write("\n")

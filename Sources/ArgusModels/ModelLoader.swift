@@ -21,31 +21,32 @@ public enum ModelLoader {
         return detector
     }
 
-    /// Loads any model family: detectors (YOLOv5, Faster/Mask R-CNN) and semantic segmenters.
-    /// Parameters as `load(contentsOf:...)`.
+    /// Loads any model family: detectors (YOLOv5, Faster/Mask R-CNN) and semantic segmenters (torchvision's
+    /// FCN, DeepLabV3, LRASPP). Parameters as `load(contentsOf:...)`; `architecture` may also name a
+    /// semantic builder (e.g. `deeplabv3_mobilenet_v3_large`).
     public static func loadModel(contentsOf path: String, name: String? = nil, architecture: String? = nil,
                                  numClasses: Int? = nil, manifests: [ModelManifest] = []) throws -> LoadedModel {
-        .detector(try loadDetector(contentsOf: path, name: name, architecture: architecture, numClasses: numClasses,
-                                   manifests: manifests))
-    }
-
-    static func loadDetector(contentsOf path: String, name: String?, architecture: String?,
-                             numClasses: Int?, manifests: [ModelManifest]) throws -> any Detector {
         let checkpoint = try Checkpoint.load(contentsOf: path)
         let modelName = name ?? fileStem(path)
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         if let manifest = manifests.first(where: { $0.weights.file == fileName }),
            architecture == nil || architecture == manifest.architecture {
-            let model = try load(manifest: manifest, checkpoint: checkpoint, name: modelName)
+            let model = try loadModel(manifest: manifest, checkpoint: checkpoint, name: modelName)
             try check(numClasses, model.info.classNames.count)
             return model
+        }
+        let semanticArch = architecture.flatMap(SemanticArchitecture.init(rawValue:))
+        if semanticArch != nil || (architecture == nil && SemanticCheckpoint.recognizes(checkpoint)) {
+            let model = try TorchvisionSegmenter.load(checkpoint, architecture: semanticArch, name: modelName)
+            try check(numClasses, model.info.classNames.count)
+            return .semantic(model)
         }
         if TorchvisionCheckpoint.isFasterRCNN(checkpoint) {
             let arch: FasterRCNNArchitecture
             if let architecture {
                 guard let a = FasterRCNNArchitecture(rawValue: architecture) else {
                     throw ModelError.unsupportedCheckpoint("unknown architecture '\(architecture)'; known: "
-                        + FasterRCNNArchitecture.allCases.map(\.rawValue).joined(separator: ", "))
+                        + knownArchitectures.joined(separator: ", "))
                 }
                 arch = a
             } else {
@@ -53,27 +54,45 @@ public enum ModelLoader {
             }
             let config = try TorchvisionCheckpoint.fitted(.defaults(for: arch), to: checkpoint)
             try check(numClasses, config.numClasses)
-            return try FasterRCNN.load(checkpoint, config: config, name: modelName)
+            return .detector(try FasterRCNN.load(checkpoint, config: config, name: modelName))
         }
         if let architecture {
-            throw ModelError.unsupportedCheckpoint("--arch \(architecture) needs a torchvision Faster R-CNN state dict; "
-                + "\(path) has no rpn.head / roi_heads tensors")
+            throw ModelError.unsupportedCheckpoint("--arch \(architecture) needs a torchvision state dict of that builder; "
+                + "\(path) has neither rpn.head / roi_heads nor segmentation classifier tensors")
         }
         let model = try YOLOv5.load(checkpoint, name: modelName)
         try check(numClasses, model.info.classNames.count)
-        return model
+        return .detector(model)
     }
 
-    /// Builds a catalog model: the manifest's architecture, hyper-parameters and class names, with the
+    /// Every torchvision builder name `architecture` accepts.
+    public static var knownArchitectures: [String] {
+        FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)
+    }
+
+    /// Builds a catalog detector: the manifest's architecture, hyper-parameters and class names, with the
     /// weights in `weightsPath`.
     public static func load(manifest: ModelManifest, weightsPath: String, name: String? = nil) throws -> any Detector {
-        try load(manifest: manifest, checkpoint: Checkpoint.load(contentsOf: weightsPath), name: name)
+        let model = try loadModel(manifest: manifest, weightsPath: weightsPath, name: name)
+        guard let detector = model.detector else {
+            throw ModelError.unsupportedCheckpoint("\(manifest.name) is a semantic segmentation model: it has no boxes")
+        }
+        return detector
     }
 
-    static func load(manifest: ModelManifest, checkpoint: Checkpoint, name: String?) throws -> any Detector {
+    /// Builds any catalog model (detector or semantic segmenter) from its manifest and the weights in `weightsPath`.
+    public static func loadModel(manifest: ModelManifest, weightsPath: String, name: String? = nil) throws -> LoadedModel {
+        try loadModel(manifest: manifest, checkpoint: Checkpoint.load(contentsOf: weightsPath), name: name)
+    }
+
+    static func loadModel(manifest: ModelManifest, checkpoint: Checkpoint, name: String?) throws -> LoadedModel {
         switch manifest.config {
         case .fasterRCNN(let config):
-            return try FasterRCNN.load(checkpoint, config: config, name: name ?? manifest.name, classNames: manifest.classNames)
+            return .detector(try FasterRCNN.load(checkpoint, config: config, name: name ?? manifest.name,
+                                                 classNames: manifest.classNames))
+        case .semantic(let config):
+            return .semantic(try TorchvisionSegmenter.load(checkpoint, config: config, name: name ?? manifest.name,
+                                                           classNames: manifest.classNames))
         }
     }
 

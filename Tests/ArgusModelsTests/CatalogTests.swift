@@ -88,11 +88,38 @@ final class CatalogTests: XCTestCase {
         }
     }
 
+    /// The semantic manifests: torchvision's builder values (the Swift defaults), VOC class names, the weights
+    /// enum's URL and the hash prefix its file name carries.
+    func testSemanticManifests() throws {
+        let urls = [
+            "fcn_resnet50": "https://download.pytorch.org/models/fcn_resnet50_coco-1167a1af.pth",
+            "deeplabv3_resnet50": "https://download.pytorch.org/models/deeplabv3_resnet50_coco-cd0a2569.pth",
+            "deeplabv3_mobilenet_v3_large": "https://download.pytorch.org/models/deeplabv3_mobilenet_v3_large-fc3c493d.pth",
+            "lraspp_mobilenet_v3_large": "https://download.pytorch.org/models/lraspp_mobilenet_v3_large-d234d4ea.pth",
+        ]
+        for arch in SemanticArchitecture.allCases {
+            let manifest = try ModelManifest.load(contentsOf: Self.repoModels + "/\(arch.rawValue).json")
+            XCTAssertEqual(manifest.task, .semantic)
+            XCTAssertEqual(manifest.family, .semantic)
+            let config = try XCTUnwrap(manifest.config.semantic)
+            let defaults = SemanticConfig(architecture: arch)
+            XCTAssertEqual(config.effectiveBackboneEps, defaults.effectiveBackboneEps, arch.rawValue)
+            var same = config
+            same.backboneBatchNormEps = nil
+            XCTAssertEqual(same, defaults, arch.rawValue)
+            XCTAssertEqual(manifest.classNames, VOCCategories.torchvision21)
+            XCTAssertEqual(manifest.weights.url, urls[arch.rawValue])
+            let prefix = String(try XCTUnwrap(urls[arch.rawValue]).split(separator: "-").last!.prefix(8))
+            XCTAssertEqual(manifest.weights.expectedDigest, .prefix(prefix))
+        }
+    }
+
     func testCatalogListsTheRepositoryManifests() throws {
         let catalog = ModelCatalog(directories: [Self.repoModels], cacheDirectory: "/nonexistent-cache")
         let (entries, problems) = catalog.entries()
         XCTAssertEqual(problems, [])
-        XCTAssertEqual(entries.map(\.manifest.name), FasterRCNNArchitecture.allCases.map(\.rawValue).sorted())
+        XCTAssertEqual(entries.map(\.manifest.name),
+                       (FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)).sorted())
         let entry = try catalog.entry(named: "fasterrcnn_resnet50_fpn")
         XCTAssertEqual(catalog.cachedWeightsPath(for: entry),
                        "/nonexistent-cache/weights/fasterrcnn_resnet50_fpn_coco-258fb6c6.pth")

@@ -51,6 +51,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         classNames = try c.decode([String].self, forKey: .classNames)
         switch family {
         case .fasterRCNN, .maskRCNN: config = .fasterRCNN(try c.decode(FasterRCNNConfig.self, forKey: .config))
+        case .semantic: config = .semantic(try c.decode(SemanticConfig.self, forKey: .config))
         }
         source = try c.decodeIfPresent([String: String].self, forKey: .source)
     }
@@ -66,6 +67,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         try c.encode(classNames, forKey: .classNames)
         switch config {
         case .fasterRCNN(let config): try c.encode(config, forKey: .config)
+        case .semantic(let config): try c.encode(config, forKey: .config)
         }
         try c.encodeIfPresent(source, forKey: .source)
     }
@@ -125,6 +127,17 @@ public struct ModelManifest: Sendable, Codable, Equatable {
             guard classNames.first == "__background__" else {
                 throw fail("class_names[0] must be '__background__' (Faster R-CNN's class 0), got '\(classNames[0])'")
             }
+        case .semantic(let c):
+            _ = try c.validated()
+            guard architecture == c.architecture.rawValue else {
+                throw fail("architecture '\(architecture)' differs from config.architecture '\(c.architecture.rawValue)'")
+            }
+            guard family == .semantic, task == .semantic else {
+                throw fail("a semantic segmentation config needs family semantic_segmentation and task 'semantic'")
+            }
+            guard classNames.count == c.numClasses else {
+                throw fail("\(classNames.count) class_names for num_classes \(c.numClasses)")
+            }
         }
         _ = try weights.validated()
         return self
@@ -149,15 +162,25 @@ public enum ModelFamily: String, Sendable, Codable, CaseIterable {
     case fasterRCNN = "faster_rcnn"
     /// Faster R-CNN with a mask branch (its config sets mask_head_layers).
     case maskRCNN = "mask_rcnn"
+    /// torchvision's semantic segmentation models (FCN, DeepLabV3, LRASPP).
+    case semantic = "semantic_segmentation"
 }
 
 /// A family's hyper-parameters.
 public enum ModelConfig: Sendable, Equatable {
     case fasterRCNN(FasterRCNNConfig)
+    case semantic(SemanticConfig)
 
     /// The Faster R-CNN configuration, if this is one.
     public var fasterRCNN: FasterRCNNConfig? {
-        switch self { case .fasterRCNN(let c): return c }
+        if case .fasterRCNN(let c) = self { return c }
+        return nil
+    }
+
+    /// The semantic segmentation configuration, if this is one.
+    public var semantic: SemanticConfig? {
+        if case .semantic(let c) = self { return c }
+        return nil
     }
 }
 
