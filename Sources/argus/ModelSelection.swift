@@ -23,7 +23,7 @@ struct ModelSelection: ParsableArguments {
     var modelsDir: String?
 
     /// The torchvision builders a state dict can be loaded as.
-    static let architectures = FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)
+    static var architectures: [String] { ModelLoader.knownArchitectures }
 
     func validate() throws {
         if weights == nil && model == nil { throw ValidationError("give --weights PATH or --model NAME") }
@@ -63,5 +63,5 @@ func loadManifestModel(_ name: String, catalog: ModelCatalog, weights: String? =
         throw failure(nil, CLIError("the weights of '\(name)' (\(entry.manifest.weights.file)) are not downloaded: run "
             + "`argus models pull \(name)`, or give --weights PATH"))
     }
-    return try failing(path) { LoadedModel.detector(try ModelLoader.load(manifest: entry.manifest, weightsPath: path)) }
+    return try failing(path) { try ModelLoader.loadModel(manifest: entry.manifest, weightsPath: path) }
 }
