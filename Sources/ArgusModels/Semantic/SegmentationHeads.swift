@@ -40,7 +40,9 @@ struct DeepLabHead {
 /// map's size: a broadcast from 1x1), concatenated and projected by 1x1 conv + BN + ReLU (+ Dropout(0.5): eval
 /// identity). Every conv is bias-free with its BN folded in.
 struct ASPP {
-    let branches: [ConvNormActivation]
+    let pointwise: ConvNormActivation
+    /// The 3x3 branches, tap by tap (most of their taps read padding at these rates).
+    let atrous: [AtrousConv]
     let pooling: ConvNormActivation
     let project: ConvNormActivation
 
@@ -48,13 +50,15 @@ struct ASPP {
 
     init(_ w: StateDictReader, prefix: String, inChannels: Int, atrousRates: [Int]) throws {
         let width = try WeightShapes.required("\(prefix).convs.0.0.weight", in: w.source, rank: 4)[0]
-        var branches = [try ConvNormActivation(w, conv: "\(prefix).convs.0.0", norm: "\(prefix).convs.0.1",
-                                               inChannels: inChannels, outChannels: width, kernel: 1, activation: .relu)]
+        pointwise = try ConvNormActivation(w, conv: "\(prefix).convs.0.0", norm: "\(prefix).convs.0.1",
+                                           inChannels: inChannels, outChannels: width, kernel: 1, activation: .relu)
+        var atrous: [AtrousConv] = []
         for (i, rate) in atrousRates.enumerated() {
-            branches.append(try ConvNormActivation(w, conv: "\(prefix).convs.\(i + 1).0", norm: "\(prefix).convs.\(i + 1).1",
-                                                   inChannels: inChannels, outChannels: width, kernel: 3, padding: rate,
-                                                   dilation: rate, activation: .relu))
+            atrous.append(try AtrousConv(ConvNormActivation(w, conv: "\(prefix).convs.\(i + 1).0", norm: "\(prefix).convs.\(i + 1).1",
+                                                            inChannels: inChannels, outChannels: width, kernel: 3, padding: rate,
+                                                            dilation: rate, activation: .relu)))
         }
+        self.atrous = atrous
         let p = atrousRates.count + 1
         if w.contains("\(prefix).convs.\(p + 1).1.weight") || !w.contains("\(prefix).convs.\(p).1.weight") {
             throw ModelError.unsupportedCheckpoint("ASPP at \(prefix) does not have \(atrousRates.count) atrous branches (atrous_rates \(atrousRates))")
@@ -64,11 +68,10 @@ struct ASPP {
         project = try ConvNormActivation(w, conv: "\(prefix).project.0", norm: "\(prefix).project.1",
                                          inChannels: (atrousRates.count + 2) * width, outChannels: width, kernel: 1,
                                          activation: .relu)
-        self.branches = branches
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        var outputs = try branches.map { try $0(x) }
+        var outputs = [try pointwise(x)] + (try atrous.map { try $0(x) })
         let pooled = try pooling(adaptiveAvgPool2d(x, outputSize: (1, 1)))
         outputs.append(try interpolateBilinear(pooled, size: (x.shape[2], x.shape[3]), alignCorners: false))
         return try project(concat(outputs, axis: 1))
