@@ -71,6 +71,16 @@ timeout $(( ${ST_MAX_TIME:-120} + 60 )) "$VENV/bin/st" run "$ROOT/openapi.json" 
   --max-examples "${ST_MAX_EXAMPLES:-20}" --max-time "${ST_MAX_TIME:-120}" --workers 2 \
   --checks all --exclude-checks positive_data_acceptance,ignored_auth,object_level_authorization,use_after_free,ensure_resource_availability \
   || STATUS=$?
+# Random bytes rarely decode, so /segment's success paths get one real image per served segmentation model too.
+for ((i = 3; i < ${#SERVE_WEIGHTS[@]}; i += 2)); do
+  name="$(basename "${SERVE_WEIGHTS[$i]}")"; name="${name%.*}"
+  for query in "model=$name" "model=$name&mask_format=polygon" "model=$name&render=png"; do
+    code="$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: image/png' --data-binary @"$PROBE" \
+      "http://127.0.0.1:$PORT/segment?$query")"
+    echo "POST /segment?$query -> $code"
+    [ "$code" = 200 ] || STATUS=1
+  done
+done
 kill -0 "$SERVER" 2>/dev/null || { echo "the server died during the run"; STATUS=1; }
 curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "the server stopped answering"; STATUS=1; }
 echo "server: $(grep -c ' 5[0-9][0-9] ' "$LOG" || true) responses with status 5xx (503/504 are load shedding; 500 is a bug)"
