@@ -43,7 +43,7 @@ PARAMETER_SCHEMAS = {
     "max_det": ({"type": "integer", "minimum": 1, "maximum": 10000}, "Most detections per image."),
     "classes": ({"type": "string"}, "Keep only these classes: comma-separated names or ids."),
     "agnostic_nms": ({"type": "boolean"}, "Class-agnostic NMS."),
-    "imgsz": ({"type": "integer", "minimum": 32, "maximum": 4096}, "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."),
+    "imgsz": ({"type": "integer", "minimum": 32, "maximum": 4096}, "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size); a semantic model's short side (default 520, torchvision's preset)."),
     "box_format": ({"type": "string", "enum": ["xyxy", "xywh", "cxcywh"]}, "Box layout in the argus format."),
     "normalized": ({"type": "boolean"}, "Boxes divided by the image width and height."),
     "format": ({"type": "string", "enum": ["argus", "coco"]}, "Result schema; coco writes COCO results (bbox xywh, category_id)."),

@@ -875,7 +875,7 @@ public enum OpenAPIDocument {
         "name": "imgsz",
         "in": "query",
         "required": false,
-        "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size).",
+        "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size); a semantic model's short side (default 520, torchvision's preset).",
         "schema": {
           "type": "integer",
           "minimum": 32,
@@ -1072,7 +1072,7 @@ public enum OpenAPIDocument {
                   "type": "integer",
                   "minimum": 32,
                   "maximum": 4096,
-                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."
+                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size); a semantic model's short side (default 520, torchvision's preset)."
                 },
                 "box_format": {
                   "type": "string",
@@ -1183,7 +1183,7 @@ public enum OpenAPIDocument {
                   "type": "integer",
                   "minimum": 32,
                   "maximum": 4096,
-                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."
+                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size); a semantic model's short side (default 520, torchvision's preset)."
                 },
                 "box_format": {
                   "type": "string",
@@ -1331,7 +1331,7 @@ public enum OpenAPIDocument {
                   "type": "integer",
                   "minimum": 32,
                   "maximum": 4096,
-                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."
+                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size); a semantic model's short side (default 520, torchvision's preset)."
                 },
                 "box_format": {
                   "type": "string",
@@ -1472,7 +1472,7 @@ public enum OpenAPIDocument {
                   "type": "integer",
                   "minimum": 32,
                   "maximum": 4096,
-                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size)."
+                  "description": "Network input size: YOLO's long side; a Faster R-CNN's short side (torchvision's min_size); a semantic model's short side (default 520, torchvision's preset)."
                 },
                 "box_format": {
                   "type": "string",

@@ -34,7 +34,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "NMS IoU threshold of instances, in [0, 1].")
     var iou: Double?
 
-    @Option(help: "Network input size (instance models as argus detect; semantic models: the short side, default the image's own).")
+    @Option(help: "Network input size (instance models as argus detect; semantic models: the short side, default the model's, 520 for torchvision's).")
     var imgsz: Int?
 
     @Option(name: .customLong("max-det"), help: "Most instances per image.")

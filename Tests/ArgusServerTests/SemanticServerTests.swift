@@ -34,7 +34,9 @@ final class SemanticServerTests: XCTestCase {
         let model = try Self.tinyLRASPP()
         let server = try ServerHarness(loaded: [.detector(FakeDetector()), .semantic(model)]) { $0.workers = 1 }
         let png = TestInputs.png(width: 96, height: 72)
-        let expected = try model.segment(decoded(png), options: SegmentOptions(includeScores: true))
+        // Without imgsz, torchvision's preset size (the short side resized to 520, logits back to the image's size).
+        XCTAssertEqual(model.info.defaults.imageSize, 520)
+        let expected = try model.segment(decoded(png), options: SegmentOptions(imageSize: 520, includeScores: true))
 
         let r = try server.post("/segment?model=tiny_lraspp&scores=true", contentType: "image/png", body: png)
         XCTAssertEqual(r.status, 200, r.text)
@@ -59,22 +61,25 @@ final class SemanticServerTests: XCTestCase {
         }
     }
 
-    func testLabelMapAgreesWithTorchvisionOnACOCOImage() throws {
+    /// Through HTTP, against torchvision's label maps for coco128 000000000025.jpg (426x640): at the image's own size
+    /// (imgsz = its short side) and with the preset's resize to a 200-pixel short side (tools/gen_semantic_resize_fixtures.py).
+    func testLabelMapsAgreeWithTorchvisionOnACOCOImage() throws {
         let file = Self.shared.appendingPathComponent("datasets/coco128/images/train2017/000000000025.jpg")
         guard let jpeg = FileManager.default.contents(atPath: file.path) else {
             throw XCTSkip("\(file.path) is absent (shared/ is not next to the repository)")
         }
         let server = try ServerHarness(loaded: [.semantic(try Self.tinyLRASPP())]) { $0.workers = 1 }
-        let r = try server.post("/segment", contentType: "image/jpeg", body: [UInt8](jpeg))
-        XCTAssertEqual(r.status, 200, r.text)
-        let image = try XCTUnwrap((r.object["images"] as? [[String: Any]])?.first)
-        let mine = try Self.labels(fromPalettePNG: try MaskDecoding.png(image["label_map"]))
-        // torchvision's arg-max, stored as an 8-bit gray PNG by the fixture generator.
-        let reference = MaskDecoding.red(try decodeImage([UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(
-            "lraspp_mnv3_tiny_000000000025.png")))).image)
-        XCTAssertEqual(mine.count, reference.count)
-        let differ = zip(mine, reference).filter { $0 != $1 }.count
-        XCTAssertLessThanOrEqual(Double(differ), 0.001 * Double(reference.count), "\(differ) labels differ from torchvision")
+        for (imgsz, referenceFile) in [(426, "lraspp_mnv3_tiny_000000000025.png"), (200, "semantic_resize_lraspp_000000000025.png")] {
+            let r = try server.post("/segment?imgsz=\(imgsz)", contentType: "image/jpeg", body: [UInt8](jpeg))
+            XCTAssertEqual(r.status, 200, r.text)
+            let image = try XCTUnwrap((r.object["images"] as? [[String: Any]])?.first)
+            let mine = try Self.labels(fromPalettePNG: try MaskDecoding.png(image["label_map"]))
+            // torchvision's arg-max at the original size, stored as an 8-bit gray PNG by the fixture generators.
+            let reference = MaskDecoding.red(try decodeImage([UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(referenceFile)))).image)
+            XCTAssertEqual(mine.count, reference.count)
+            let differ = zip(mine, reference).filter { $0 != $1 }.count
+            XCTAssertLessThanOrEqual(Double(differ), 0.001 * Double(reference.count), "imgsz \(imgsz): \(differ) labels differ from torchvision")
+        }
     }
 
     func testPanopticWithTheRealSemanticModel() throws {

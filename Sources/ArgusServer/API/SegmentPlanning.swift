@@ -39,7 +39,8 @@ extension ModelRegistry {
                     + "semantic_model and an instance segmentation model as model (\(listed(names(for: .segment))))")
             }
             try parameters.checkSemantic(modelName: segmenter.info.name)
-            let options = SegmentOptions(imageSize: parameters.detect.options.imageSize, includeScores: parameters.scores)
+            let options = SegmentOptions(imageSize: parameters.detect.options.imageSize ?? Self.referenceSize(segmenter),
+                                         includeScores: parameters.scores)
             return .semantic(segmenter, options)
         case .detector(let detector):
             if detector.info.task != .segment { throw cannotSegment(detector.info.name) }
@@ -60,8 +61,15 @@ extension ModelRegistry {
             if parameters.detect.proposals != nil {
                 throw APIError.invalidParameter("proposals apply to instance output, not to panoptic output")
             }
-            return .panoptic(detector, options, segmenter, SegmentOptions(), parameters.panoptic)
+            return .panoptic(detector, options, segmenter, SegmentOptions(imageSize: Self.referenceSize(segmenter)), parameters.panoptic)
         }
+    }
+
+    /// A semantic model's reference input size (torchvision's preset resizes the short side to 520), which bounds the
+    /// network's cost for large photos; nil (the image's own size) when the model declares none.
+    static func referenceSize(_ segmenter: any SemanticSegmenter) -> Int? {
+        let size = segmenter.info.defaults.imageSize
+        return size > 0 ? size : nil
     }
 
     /// The 400 for a model without masks on /segment, naming the models that have them.
