@@ -60,6 +60,8 @@ struct ResNetBottleneck {
     let conv2: ConvNormActivation
     let conv3: ConvNormActivation
     let downsample: ConvNormActivation?
+    /// conv2 as polyphase Winograd when it is dilated (the segmentation models' layer3 and layer4).
+    let dilatedConv2: DilatedWinogradConv?
 
     init(_ w: StateDictReader, prefix: String, inChannels: Int, width: Int, stride: Int, dilation: Int = 1,
          downsample: Bool) throws {
@@ -75,11 +77,13 @@ struct ResNetBottleneck {
                                      inChannels: inChannels, outChannels: width * 4, kernel: 1, stride: stride,
                                      padding: 0, activation: nil)
             : nil
+        dilatedConv2 = dilation > 1 ? DilatedWinogradConv(conv2) : nil
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let identity = try downsample.map { try $0(x) } ?? x
-        let h = try conv3(conv2(conv1(x)))
+        let h1 = try conv1(x)
+        let h = try conv3(dilatedConv2?(h1) ?? conv2(h1))
         return relu(try add(h, identity))
     }
 }
