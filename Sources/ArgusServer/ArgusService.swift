@@ -106,7 +106,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
                 return try handler(self, request)
             }
         }
-        r.add("POST", "/detect", bound { try $0.detect($1, task: .detect) })
+        r.add("POST", "/detect", bound { try $0.detect($1) })
         r.add("POST", "/segment", bound { try $0.segment($1) })
         r.add("POST", "/evaluate", bound { try $0.evaluate($1) })
         r.add("POST", "/v1/vision/detection", bound { $0.deepStackDetection($1) })

@@ -29,14 +29,17 @@ final class SegmentEvaluateTests: XCTestCase {
                                                                     ("image", "a.png", "image/png", TestInputs.png(width: w, height: h))])
             return try server.post("/evaluate", contentType: form.contentType, body: form.body)
         }
-        let r = try post([("model", "fake_masks"), ("iou_type", "segm"), ("policy", "pycocotools")])
+        // Without a model name, iou_type=segm picks the first instance segmentation model.
+        let r = try post([("iou_type", "segm"), ("policy", "pycocotools")])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["iou_type"] as? String, "segm")
         XCTAssertEqual((r.object["stats"] as? [Double])?.first ?? -1, 1.0, accuracy: 1e-12, r.text)
+        XCTAssertEqual((r.object["inference"] as? [String: Any])?["model"] as? String, "fake_masks")
 
         // The box model cannot give masks: a 400 naming the model that can.
         let boxes = try post([("model", "fake"), ("iou_type", "segm")])
         XCTAssertEqual(boxes.status, 400, boxes.text)
+        XCTAssertEqual(boxes.errorCode, "model_cannot_segment")
         XCTAssert(boxes.text.contains("fake_masks"), boxes.text)
     }
 

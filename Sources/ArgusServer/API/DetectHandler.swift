@@ -4,10 +4,10 @@ import ArgusModels
 
 extension ArgusService {
     /// POST /detect: parse, pick the model, run on the scheduler, encode (JSON or a rendered image).
-    func detect(_ request: HTTPRequest, task: ModelTask) throws -> HTTPResponse {
+    func detect(_ request: HTTPRequest) throws -> HTTPResponse {
         let body = try ImageRequestBody(request, maxImages: configuration.maxImagesPerRequest)
         let parameters = try DetectParameters(body.parameters)
-        let model = try chooseModel(parameters.model, task: task)
+        let model = try chooseModel(parameters.model, task: .detect)
         if parameters.proposals != nil, !(model is FasterRCNN) {
             throw APIError.invalidParameter("proposals need a two-stage model (Faster R-CNN); '\(model.info.name)' is \(model.info.family)")
         }
@@ -58,9 +58,9 @@ extension ArgusService {
         ]))
     }
 
-    /// The detector a box route uses: the named model (404 if unknown) or the first detector loaded.
-    /// A semantic model is a 400 naming the route that serves it; with `task == .segment`, a detector without
-    /// masks is a 400 naming the models that have them.
+    /// The detector a box route uses: the named model (404 if unknown) or the first detector loaded (with
+    /// `task == .segment`, the first instance segmentation model). A semantic model is a 400 naming the route that
+    /// serves it; with `task == .segment`, a detector without masks is a 400 naming the models that have them.
     func chooseModel(_ name: String?, task: ModelTask) throws -> any Detector {
         let chosen: LoadedModel
         if let name {

@@ -25,11 +25,8 @@ extension ArgusService {
         let policy: ValidationPolicy = (try parameters.choice("policy", EvaluateSettings.Policy.self) ?? .strict) == .strict ? .strict : .pycocotools
         let voc = try parameters.bool("voc") ?? true
         let curves = try parameters.bool("curves") ?? false
-        let model = try chooseModel(parameters["model"].map { $0.trimmingSpaces() }, task: .detect)
-        if segm && model.info.task != .segment {
-            throw APIError.invalidParameter("iou_type=segm needs masks; '\(model.info.name)' gives boxes only (use iou_type=bbox, or an "
-                + "instance segmentation model: \(registry.names(for: .segment).joined(separator: ", ")))")
-        }
+        // iou_type=segm needs masks: by default the first instance segmentation model, and a box model is a 400.
+        let model = try chooseModel(parameters["model"].map { $0.trimmingSpaces() }, task: segm ? .segment : .detect)
         let defaults = DatasetEvaluation.evalOptions
         let options = try DetectOptions(
             confidence: try parameters.double("conf", in: 0...1).map(Float.init) ?? defaults.confidence,
