@@ -66,8 +66,13 @@ final class SemanticResizeTests: XCTestCase {
         let model = try TorchvisionSegmenter.load(weights, architecture: .lrasppMobileNetV3Large, name: "tiny")
         let image = try RGBImage(width: 5, height: 3, pixels: [UInt8](repeating: 100, count: 45))
         XCTAssertThrowsError(try model.segment(image, options: SegmentOptions(imageSize: 0)))
-        // A tiny image still runs (every feature map is at least 1x1) and keeps its size.
-        let out = try model.segment(image, options: SegmentOptions())
-        XCTAssertEqual([out.labels.width, out.labels.height], [5, 3])
+        // Tiny images still run (every feature map is at least 1x1) and keep their size, ASPP included.
+        let deeplab = try TorchvisionSegmenter.load(weights, architecture: .deeplabv3MobileNetV3Large, name: "tiny")
+        for m in [model, deeplab] {
+            let out = try m.segment(image, options: SegmentOptions())
+            XCTAssertEqual([out.labels.width, out.labels.height], [5, 3])
+            let dot = try m.segment(try RGBImage(width: 1, height: 1, pixels: [0, 128, 255]), options: SegmentOptions(imageSize: 2))
+            XCTAssertEqual([dot.labels.width, dot.labels.height], [1, 1])
+        }
     }
 }
