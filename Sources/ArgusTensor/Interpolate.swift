@@ -64,7 +64,7 @@ public func interpolateNearest(_ x: Tensor, scaleFactor: Double) throws -> Tenso
 
 /// One axis of bilinear weights: the two source indices and their weights per output index
 /// (torch's `area_pixel_compute_source_index` + `guard_index_and_lambda`, in Float32).
-private struct LinearTaps {
+struct LinearTaps {
     var i0: [Int], i1: [Int], l0: [Float], l1: [Float]
 
     init(input: Int, output: Int, alignCorners: Bool, scaleFactor: Double?) {
