@@ -17,8 +17,9 @@ public enum SemanticCheckpoint {
     /// True when `weights` holds a torchvision semantic segmentation state dict.
     public static func recognizes(_ weights: WeightSource) -> Bool {
         guard weights.contains(resnetStem) || weights.contains(mobilenetStem) else { return false }
-        return weights.contains(lrasppLow) || (weights.contains(fcnClassifier) && weights.contains("classifier.0.weight"))
-            || (weights.contains(fcnClassifier) && weights.contains(asppFirst))
+        // LRASPP's low classifier, or a 1x1 classifier at classifier.4 after an FCNHead conv or an ASPP.
+        return weights.contains(lrasppLow)
+            || (weights.contains(fcnClassifier) && (weights.contains("classifier.0.weight") || weights.contains(asppFirst)))
     }
 
     /// The architecture the tensors imply; throws for layouts torchvision has but Argus does not build
