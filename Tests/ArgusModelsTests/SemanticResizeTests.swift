@@ -61,6 +61,21 @@ final class SemanticResizeTests: XCTestCase {
         }
     }
 
+    /// segment's fused upsample + arg-max gives trace's labels, with and without a resize.
+    func testSegmentEqualsTrace() throws {
+        let weights = try SemanticFixtures.weights(try SemanticFixtures.fixture("deeplabv3_mnv3_tiny"))
+        let image = try decodeImage(try SharedData.bytes("datasets/coco128/images/train2017/000000000036.jpg")).image
+        for arch in [SemanticArchitecture.deeplabv3MobileNetV3Large, .lrasppMobileNetV3Large] {
+            let model = try TorchvisionSegmenter.load(weights, architecture: arch, name: "tiny")
+            for size in [nil, 150] as [Int?] {
+                let options = SegmentOptions(imageSize: size)
+                let fused = try model.segment(image, options: options)
+                XCTAssertNil(fused.scores)
+                XCTAssertEqual(fused.labels, try model.trace(image, options: options).output.labels, "\(arch) imageSize \(size ?? 0)")
+            }
+        }
+    }
+
     func testBadImageSizeIsATypedError() throws {
         let weights = try SemanticFixtures.weights(try SemanticFixtures.fixture("lraspp_mnv3_tiny"))
         let model = try TorchvisionSegmenter.load(weights, architecture: .lrasppMobileNetV3Large, name: "tiny")

@@ -48,19 +48,34 @@ public struct TorchvisionSegmenter: SemanticSegmenter {
         public var output: SemanticOutput
     }
 
+    /// Without scores the upsampling and the arg-max are fused (interpolateBilinearArgmax, bit-equal to the two
+    /// steps), so no [classes, H, W] logits are held at the image's size.
     public func segment(_ image: RGBImage, options: SegmentOptions) throws -> SemanticOutput {
-        try trace(image, options: options).output
+        if options.includeScores { return try trace(image, options: options).output }
+        var clock = Stopwatch()
+        var timings = StageTimings()
+        let input = try preprocess(image, imageSize: options.imageSize)
+        timings.preprocess = clock.lap()
+        let head = try network(input)
+        timings.inference = clock.lap()
+        let inputSize = (input.shape[2], input.shape[3]), imageSize = (image.height, image.width)
+        // With a resize, torchvision's "out" is at the resized size; it then goes back to the image's size.
+        let logits = inputSize == imageSize ? head : try interpolateBilinear(head, size: inputSize, alignCorners: false)
+        let labels = try interpolateBilinearArgmax(logits, size: imageSize, alignCorners: false)
+        timings.postprocess = clock.lap()
+        return SemanticOutput(labels: LabelMap(width: image.width, height: image.height, labels: labels), scores: nil,
+                              timings: timings)
     }
 
-    /// Runs the whole model and keeps the intermediate results.
+    /// Runs the whole model and keeps the intermediate results (the unfused path: "out" is materialised).
     public func trace(_ image: RGBImage, options: SegmentOptions = SegmentOptions()) throws -> Trace {
         var clock = Stopwatch()
         var timings = StageTimings()
         let input = try preprocess(image, imageSize: options.imageSize)
         timings.preprocess = clock.lap()
         let head = try network(input)
-        let out = try interpolateBilinear(head, size: (input.shape[2], input.shape[3]), alignCorners: false)
         timings.inference = clock.lap()
+        let out = try interpolateBilinear(head, size: (input.shape[2], input.shape[3]), alignCorners: false)
         // With a resize, the logits go back to the image's own size (bilinear, as torchvision users do) first.
         let full = (out.shape[2], out.shape[3]) == (image.height, image.width)
             ? out : try interpolateBilinear(out, size: (image.height, image.width), alignCorners: false)
