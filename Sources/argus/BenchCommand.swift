@@ -224,7 +224,7 @@ struct BenchCommand: ParsableCommand {
         }
         print(table(rows, model: model.info.name, countColumn: "labels present"))
         print("")
-        print((["| model | threads | argus preprocess ms | inference ms (network + upsampling) | postprocess ms (arg-max) |",
+        print((["| model | threads | argus preprocess ms | inference ms (network to head logits) | postprocess ms (upsampling + arg-max) |",
                 "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
     }
 
