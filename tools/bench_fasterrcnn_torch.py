@@ -23,9 +23,7 @@ Run from the repository root with the reference venv (made by `bash ../shared/be
 import argparse
 import json
 import math
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -36,6 +34,7 @@ from torchvision.transforms.functional import to_tensor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_torchvision_fixtures import MNV3_GAIN, fill_weights  # noqa: E402
+from bench_timing import time_and_print  # noqa: E402
 
 ARCHS = ["fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_mobilenet_v3_large_320_fpn",
          "fasterrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_v2",
@@ -89,17 +88,7 @@ def main():
         with torch.inference_mode():
             return len(model([img])[0]["boxes"])
 
-    for _ in range(a.warmup):
-        once()
-    times = []
-    for _ in range(a.runs):
-        t0 = time.perf_counter()
-        n = once()
-        times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"engine": f"torch {torch.__version__} + torchvision {torchvision.__version__}", "threads": a.threads,
-                      "median_ms": statistics.median(times), "min_ms": min(times), "runs": len(times),
-                      "times_ms": times, "detections": n, **versions}))
-
+    time_and_print(once, a.threads, a.runs, a.warmup, versions)
 
 if __name__ == "__main__":
     main()

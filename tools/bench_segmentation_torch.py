@@ -25,9 +25,7 @@ Run from the repository root with the reference venv (made by `bash ../shared/be
 """
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -41,6 +39,7 @@ from torchvision.transforms._presets import SemanticSegmentation
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_segmentation_fixtures import SEM_MNV3_GAIN, SEM_RESNET_GAIN  # noqa: E402
 from gen_torchvision_fixtures import fill_weights  # noqa: E402
+from bench_timing import time_and_print  # noqa: E402
 
 ARCHS = ["fcn_resnet50", "deeplabv3_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
 
@@ -87,17 +86,7 @@ def main():
             labels = out[0].argmax(0)
             return int(labels.unique().numel())
 
-    for _ in range(a.warmup):
-        once()
-    times = []
-    for _ in range(a.runs):
-        t0 = time.perf_counter()
-        n = once()
-        times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"engine": f"torch {torch.__version__} + torchvision {torchvision.__version__}", "threads": a.threads,
-                      "median_ms": statistics.median(times), "min_ms": min(times), "runs": len(times),
-                      "times_ms": times, "detections": n, **versions}))
-
+    time_and_print(once, a.threads, a.runs, a.warmup, versions)
 
 if __name__ == "__main__":
     main()
