@@ -7,7 +7,7 @@ struct FCNHead {
     let classifier: ConvNormActivation
 
     init(_ w: StateDictReader, prefix: String, inChannels: Int, numClasses: Int) throws {
-        let inner = try WeightShapes.required("\(prefix).0.weight", in: w.source, rank: 4)[0]
+        let inner = try w.source.requiredShape("\(prefix).0.weight", rank: 4)[0]
         conv = try ConvNormActivation(w, conv: "\(prefix).0", norm: "\(prefix).1", inChannels: inChannels,
                                       outChannels: inner, kernel: 3, activation: .relu)
         classifier = try ConvNormActivation(w, conv: "\(prefix).4", norm: nil, inChannels: inner,
@@ -25,7 +25,7 @@ struct DeepLabHead {
 
     init(_ w: StateDictReader, prefix: String, inChannels: Int, numClasses: Int, atrousRates: [Int]) throws {
         aspp = try ASPP(w, prefix: "\(prefix).0", inChannels: inChannels, atrousRates: atrousRates)
-        let width = try WeightShapes.required("\(prefix).1.weight", in: w.source, rank: 4)[0]
+        let width = try w.source.requiredShape("\(prefix).1.weight", rank: 4)[0]
         conv = try ConvNormActivation(w, conv: "\(prefix).1", norm: "\(prefix).2", inChannels: aspp.outChannels,
                                       outChannels: width, kernel: 3, activation: .relu)
         classifier = try ConvNormActivation(w, conv: "\(prefix).4", norm: nil, inChannels: width,
@@ -49,7 +49,7 @@ struct ASPP {
     var outChannels: Int { project.outChannels }
 
     init(_ w: StateDictReader, prefix: String, inChannels: Int, atrousRates: [Int]) throws {
-        let width = try WeightShapes.required("\(prefix).convs.0.0.weight", in: w.source, rank: 4)[0]
+        let width = try w.source.requiredShape("\(prefix).convs.0.0.weight", rank: 4)[0]
         pointwise = try ConvNormActivation(w, conv: "\(prefix).convs.0.0", norm: "\(prefix).convs.0.1",
                                            inChannels: inChannels, outChannels: width, kernel: 1, activation: .relu)
         var atrous: [AtrousConv] = []
@@ -88,7 +88,7 @@ struct LRASPPHead {
     let highClassifier: ConvNormActivation
 
     init(_ w: StateDictReader, prefix: String, lowChannels: Int, highChannels: Int, numClasses: Int) throws {
-        let inter = try WeightShapes.required("\(prefix).cbr.0.weight", in: w.source, rank: 4)[0]
+        let inter = try w.source.requiredShape("\(prefix).cbr.0.weight", rank: 4)[0]
         cbr = try ConvNormActivation(w, conv: "\(prefix).cbr.0", norm: "\(prefix).cbr.1", inChannels: highChannels,
                                      outChannels: inter, kernel: 1, activation: .relu)
         scale = try w.tensor("\(prefix).scale.1.weight", shape: [inter, highChannels, 1, 1])

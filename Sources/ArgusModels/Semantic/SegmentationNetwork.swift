@@ -50,8 +50,8 @@ struct SegmentationNetwork {
     /// stride-8 MobileNet stage). It does not affect "out", so it is only checked for shape, not loaded.
     static func checkAuxClassifier(_ w: StateDictReader, architecture: SemanticArchitecture, numClasses: Int) throws {
         guard w.contains("aux_classifier.0.weight") else { return }
-        let conv = try WeightShapes.required("aux_classifier.0.weight", in: w.source, rank: 4)
-        let last = try WeightShapes.required("aux_classifier.4.weight", in: w.source, rank: 4)
+        let conv = try w.source.requiredShape("aux_classifier.0.weight", rank: 4)
+        let last = try w.source.requiredShape("aux_classifier.4.weight", rank: 4)
         guard conv[2] == 3, conv[3] == 3, last == [numClasses, conv[0], 1, 1] else {
             throw ModelError.unsupportedCheckpoint("aux_classifier has shapes \(conv), \(last): not an FCNHead for \(numClasses) classes")
         }

@@ -47,47 +47,13 @@ public enum SemanticCheckpoint {
     public static func fitted(_ config: SemanticConfig, to weights: WeightSource) throws -> SemanticConfig {
         var config = config
         let classifier = config.architecture.head == .lraspp ? "classifier.low_classifier.weight" : fcnClassifier
-        guard let cls = WeightShapes.shape(classifier, in: weights), cls.count == 4 else {
+        guard let cls = weights.shape(classifier), cls.count == 4 else {
             throw ModelError.unsupportedCheckpoint("'\(classifier)' is missing or not a conv weight")
         }
         config.numClasses = cls[0]
         if config.architecture.backbone == .mobilenetV3Large {
-            config.widthMult = try mobilenetWidth(weights, given: config.widthMult)
+            config.widthMult = try MobileNetV3Backbone.widthMultiplier(weights, prefix: "backbone", given: config.widthMult)
         }
         return config
-    }
-
-    /// The width multiplier whose channel table matches the tensors: the stem alone is ambiguous (0.25 and 0.5
-    /// both give 8 channels), the last conv (6 x makeDivisible(160 w) outputs) and the stem together are not.
-    static func mobilenetWidth(_ weights: WeightSource, given: Double) throws -> Double {
-        func matches(_ w: Double) -> Bool {
-            let specs = MobileNetV3Backbone.specs(widthMult: w)
-            let c = specs.last!.outChannels
-            return WeightShapes.shape(mobilenetStem, in: weights)?.first == specs[0].inChannels
-                && WeightShapes.shape("backbone.16.0.weight", in: weights) == [6 * c, c, 1, 1]
-        }
-        if matches(given) { return given }
-        if let w = [1.0, 0.75, 0.5, 0.35, 0.25, 1.25, 1.5, 2.0].first(where: matches) { return w }
-        throw ModelError.unsupportedCheckpoint("the MobileNetV3 tensors fit no standard width multiplier")
-    }
-}
-
-/// Tensor shapes by name, without reading the data.
-enum WeightShapes {
-    static func shape(_ name: String, in source: WeightSource) -> [Int]? {
-        if let c = source as? Checkpoint { return c.info(name)?.shape }
-        if let d = source as? TensorDictionary { return d.tensors[name]?.shape }
-        return nil
-    }
-
-    /// The shape of `name`, or an error naming it.
-    static func required(_ name: String, in source: WeightSource, rank: Int) throws -> [Int] {
-        guard let s = shape(name, in: source) else {
-            throw ModelError.unsupportedCheckpoint(source.contains(name) ? "cannot read the shape of '\(name)'" : "missing tensor '\(name)'")
-        }
-        guard s.count == rank, s.allSatisfy({ $0 >= 1 }) else {
-            throw ModelError.unsupportedCheckpoint("'\(name)' has shape \(s), expected rank \(rank)")
-        }
-        return s
     }
 }

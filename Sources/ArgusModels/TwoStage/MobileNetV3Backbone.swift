@@ -53,6 +53,21 @@ struct MobileNetV3Backbone {
     /// Channels of each returned output (the FPN's in_channels_list).
     let returnChannels: [Int]
 
+    /// The width multiplier whose channel table matches the tensors under `prefix` (the stem alone is
+    /// ambiguous: 0.25 and 0.5 both give 8 channels; the last conv, 6 x makeDivisible(160 w) outputs, and the
+    /// stem together are not). `given` wins when it fits.
+    static func widthMultiplier(_ weights: WeightSource, prefix: String, given: Double) throws -> Double {
+        func matches(_ w: Double) -> Bool {
+            let specs = specs(widthMult: w)
+            let c = specs.last!.outChannels
+            return weights.shape("\(prefix).0.0.weight")?.first == specs[0].inChannels
+                && weights.shape("\(prefix).16.0.weight") == [6 * c, c, 1, 1]
+        }
+        if matches(given) { return given }
+        if let w = [1.0, 0.75, 0.5, 0.35, 0.25, 1.25, 1.5, 2.0].first(where: matches) { return w }
+        throw ModelError.unsupportedCheckpoint("the MobileNetV3 tensors under \(prefix) fit no standard width multiplier")
+    }
+
     /// Stage boundaries: [0] + every stride-2 block + the last conv, as `_mobilenet_extractor` computes them.
     static func stageIndices(_ specs: [BlockSpec]) -> [Int] {
         [0] + specs.indices.filter { specs[$0].stride > 1 }.map { $0 + 1 } + [specs.count + 1]

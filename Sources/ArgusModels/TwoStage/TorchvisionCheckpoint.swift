@@ -31,7 +31,7 @@ enum TorchvisionCheckpoint {
     }
 
     /// `config` with the sizes read off the tensors: num_classes, representation_size, fpn_out_channels,
-    /// for MobileNet the width multiplier (from the stem's channel count), and the mask branch's widths.
+    /// for MobileNet the width multiplier (stem and last conv widths), and the mask branch's widths.
     static func fitted(_ config: FasterRCNNConfig, to c: WeightSource) throws -> FasterRCNNConfig {
         var config = config
         guard let cls = c.shape("roi_heads.box_predictor.cls_score.weight"), cls.count == 2,
@@ -41,12 +41,8 @@ enum TorchvisionCheckpoint {
         config.numClasses = cls[0]
         config.representationSize = cls[1]
         config.fpnOutChannels = rpn[1]
-        if config.architecture.backbone == .mobilenetV3Large, let stem = c.shape("backbone.body.0.0.weight")?.first,
-           stem != MobileNetV3Backbone.makeDivisible(16 * config.widthMult) {
-            // The stem has makeDivisible(16 * w) channels: pick the standard multiplier that gives it.
-            if let w = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0].first(where: { MobileNetV3Backbone.makeDivisible(16 * $0) == stem }) {
-                config.widthMult = w
-            }
+        if config.architecture.backbone == .mobilenetV3Large {
+            config.widthMult = try MobileNetV3Backbone.widthMultiplier(c, prefix: "backbone.body", given: config.widthMult)
         }
         if hasMaskBranch(c) {
             // MaskRCNNHeads: roi_heads.mask_head.<i>.0.weight [width, in, 3, 3] (mask_fcn<i+1> before 0.13).

@@ -10,6 +10,17 @@ public protocol WeightSource {
     func shape(_ name: String) -> [Int]?
 }
 
+extension WeightSource {
+    /// The shape of `name`, which must exist with `rank` positive dimensions, or an error naming it.
+    func requiredShape(_ name: String, rank: Int) throws -> [Int] {
+        guard let s = shape(name) else { throw ModelError.unsupportedCheckpoint("missing tensor '\(name)'") }
+        guard s.count == rank, s.allSatisfy({ $0 >= 1 }) else {
+            throw ModelError.unsupportedCheckpoint("'\(name)' has shape \(s), expected rank \(rank)")
+        }
+        return s
+    }
+}
+
 extension Checkpoint: WeightSource {
     public func shape(_ name: String) -> [Int]? { info(name)?.shape }
 }
