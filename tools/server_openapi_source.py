@@ -362,7 +362,7 @@ def document():
                     "name": {"type": "string"}, "family": {"type": "string"}, "task": {"type": "string", "enum": ["detect", "segment", "semantic"]},
                     "default": {"type": "boolean"}, "classes": {"type": "array", "items": {"type": "string"}},
                     "input_size": {"type": "integer"}, "stride": {"type": "integer"},
-                    "defaults": {"type": "object", "required": ["conf", "iou", "max_det", "imgsz"], "properties": {
+                    "defaults": {"type": "object", "description": "conf, iou and max_det are absent for semantic models", "required": ["imgsz"], "properties": {
                         "conf": {"type": "number"}, "iou": {"type": "number"}, "max_det": {"type": "integer"}, "imgsz": {"type": "integer"}}}}}}}},
         })},
     }

@@ -183,7 +183,8 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
                 ("classes", .array(info.classNames.map { .string($0) })),
                 ("input_size", .number(Double(info.defaults.imageSize))),
                 ("stride", .number(Double(info.stride))),
-                ("defaults", .object([
+                // A semantic model has no score threshold, NMS or detection cap: only its input size.
+                ("defaults", .object(info.task == .semantic ? [("imgsz", .number(Double(info.defaults.imageSize)))] : [
                     ("conf", .float(info.defaults.confidence)),
                     ("iou", .number(info.defaults.iou)),
                     ("max_det", .number(Double(info.defaults.maxDetections))),

@@ -2396,10 +2396,8 @@ public enum OpenAPIDocument {
                 },
                 "defaults": {
                   "type": "object",
+                  "description": "conf, iou and max_det are absent for semantic models",
                   "required": [
-                    "conf",
-                    "iou",
-                    "max_det",
                     "imgsz"
                   ],
                   "properties": {

@@ -38,6 +38,11 @@ final class SemanticServerTests: XCTestCase {
         XCTAssertEqual(model.info.defaults.imageSize, 520)
         let expected = try model.segment(decoded(png), options: SegmentOptions(imageSize: 520, includeScores: true))
 
+        // /models lists it as semantic with only an input size as its defaults (no conf/iou/max_det to speak of).
+        let listed = try XCTUnwrap((try server.get("/models").object["models"] as? [[String: Any]])?.last)
+        XCTAssertEqual(listed["task"] as? String, "semantic")
+        XCTAssertEqual(listed["defaults"] as? [String: Int], ["imgsz": 520])
+
         let r = try server.post("/segment?model=tiny_lraspp&scores=true", contentType: "image/png", body: png)
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["task"] as? String, "semantic")
