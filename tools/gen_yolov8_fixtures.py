@@ -154,6 +154,7 @@ def build(spec):
         path = Path(d) / spec["file"]
         path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         model = spec["cls"](str(path), ch=3, nc=len(names), verbose=False)
+    model.yaml["yaml_file"] = spec["file"]  # as when the yaml is given by name, not the temporary path
     detect = model.model[-1]
     finals = [seq[-1] for seq in list(detect.cv2) + list(detect.cv3) + list(getattr(detect, "cv4", []))]
     for m in model.modules():
