@@ -7,11 +7,12 @@ port to read next to the README, and a guard when regenerating the fixtures.
 
 Run from the repository root, after tools/gen_yolov8_fixtures.py:
     YOLO_OFFLINE=1 YOLO_AUTOINSTALL=false YOLO_CONFIG_DIR=$(mktemp -d) \
-        /work/venv-ref/bin/python tools/check_yolov8_fixture_semantics.py
+        /work/venv-ref/bin/python tools/check_yolov8_fixture_semantics.py [DIR of gen_yolov8_fixtures.py --full DIR]
 (the reference venv is made by `bash ../shared/bench/install_venv.sh DIR`).
 """
 import json
 import math
+import sys
 from pathlib import Path
 
 import cv2
@@ -47,9 +48,9 @@ def decode(box_logits, cls_logits, feats_hw, strides):
     x1y1, x2y2 = a - dist[:2], a + dist[2:]
     return torch.cat([x1y1, x2y2]) * st, cls_logits[0].sigmoid()
 
-def run(name):
-    ref = json.load(open(D + name + ".json"))
-    yolo = YOLO(D + name + ".pt")
+def run(name, d=D):
+    ref = json.load(open(d + name + ".json"))
+    yolo = YOLO(d + name + ".pt")
     model = yolo.model.float().fuse().eval()
     det = model.model[-1]; worst = []
     for im in ref["images"]:
@@ -110,5 +111,9 @@ def run(name):
         assert worst[-2] < 0.02 and worst[-1] < 1e-4
 
 if __name__ == "__main__":
-    for n in ["yolov8n_tiny", "yolov8n_seg_tiny_custom3"]:
-        run(n)
+    if len(sys.argv) > 1:  # a directory written by gen_yolov8_fixtures.py --full
+        for n in ["yolov8n", "yolov8n-seg"]:
+            run(n, sys.argv[1].rstrip("/") + "/")
+    else:
+        for n in ["yolov8n_tiny", "yolov8n_seg_tiny_custom3"]:
+            run(n)

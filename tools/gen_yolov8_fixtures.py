@@ -6,7 +6,8 @@ Run from the repository root (the reference venv is made by `bash ../shared/benc
 Ultralytics is installed there with --no-deps):
     YOLO_OFFLINE=1 YOLO_AUTOINSTALL=false YOLO_CONFIG_DIR=$(mktemp -d) \
         /work/venv-ref/bin/python tools/gen_yolov8_fixtures.py
-Single-threaded and seeded: a rerun writes the same numbers. Images are read from
+Single-threaded and seeded: a rerun writes the same files. With `--full DIR` it writes the real-size
+yolov8n.pt / yolov8n-seg.pt (width 0.25, 6-7 MB each, not committed) and their JSON into DIR instead. Images are read from
 ../shared/datasets/coco128/images/train2017 and only referenced by name. The ONNX references are made by
 tools/gen_yolov8_onnx_fixtures.py.
 
@@ -85,6 +86,7 @@ JSON fields:
   dimension; k = 0..15: 3-D (c, y, x): c = (37k+3) % C, y = (13k+1) % H, x = (29k+2) % W;
   2-D (c, n): c = (37k+3) % C, n = (997k+2) % N. mean/std over the whole tensor (std unbiased), float64.
 """
+import argparse
 import json
 import math
 import os
@@ -130,6 +132,16 @@ MODELS = [
          images=["000000000036.jpg", "000000000049.jpg"]),
 ]
 
+# --full: the exact yolov8n / yolov8n-seg networks (yaml files yolov8n.yaml / yolov8n-seg.yaml, scale n
+# width 0.25), same weight recipe; not committed.
+FULL_MODELS = [
+    dict(name="yolov8n", yaml="yolov8.yaml", file="yolov8n.yaml", cls=DetectionModel, task="detect", width=0.25,
+         seed=21, names=None, images=["000000000036.jpg", "000000000077.jpg"]),
+    dict(name="yolov8n-seg", yaml="yolov8-seg.yaml", file="yolov8n-seg.yaml", cls=SegmentationModel,
+         task="segment", width=0.25, seed=22, names=None, images=["000000000036.jpg", "000000000049.jpg"]),
+]
+
+
 def coco_names():
     import yaml
     return yaml.safe_load((REPO.parent / "shared/datasets/coco128/coco128.yaml").read_text())["names"]
@@ -150,7 +162,8 @@ def build(spec):
     with tempfile.TemporaryDirectory() as d:
         import yaml
         cfg = yaml.safe_load(text)
-        cfg["scales"] = {"n": [0.33, WIDTH, 1024]}
+        if spec.get("width", WIDTH) != 0.25:  # the real yolov8n keeps Ultralytics' full scales table
+            cfg["scales"] = {"n": [0.33, spec.get("width", WIDTH), 1024]}
         path = Path(d) / spec["file"]
         path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         model = spec["cls"](str(path), ch=3, nc=len(names), verbose=False)
@@ -356,13 +369,20 @@ def reference(spec, path):
 
 
 def main():
-    OUT.mkdir(parents=True, exist_ok=True)
-    for spec in MODELS:
-        path = OUT / f"{spec['name']}.pt"
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--full", metavar="DIR", help="instead write the real-size yolov8n / yolov8n-seg (6-7 MB "
+                        "each, too big to commit) with their references into DIR, for local tests and benchmarks")
+    args = parser.parse_args()
+    out, models = OUT, MODELS
+    if args.full:
+        out, models = Path(args.full), FULL_MODELS
+    out.mkdir(parents=True, exist_ok=True)
+    for spec in models:
+        path = out / f"{spec['name']}.pt"
         save(spec, build(spec), path)
         print(f"{spec['name']}: {path.stat().st_size / 1e3:.0f} KB")
         ref = reference(spec, path)
-        (OUT / f"{spec['name']}.json").write_text(json.dumps(short_floats(ref), separators=(",", ":")) + "\n")
+        (out / f"{spec['name']}.json").write_text(json.dumps(short_floats(ref), separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":
