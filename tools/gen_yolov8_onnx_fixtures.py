@@ -5,6 +5,8 @@ the raw outputs + decoded detections on two coco128 images.
 Run from the repository root (the reference venv is made by `bash ../shared/bench/install_venv.sh DIR`):
     YOLO_OFFLINE=1 YOLO_AUTOINSTALL=false YOLO_CONFIG_DIR=$(mktemp -d) \
         /work/venv-ref/bin/python tools/gen_yolov8_onnx_fixtures.py
+With `--custom DIR` it instead exports the committed yolov8n_seg_tiny_custom3.pt (3 custom classes, names in
+the metadata) the way the shared int8 files were made and writes that .onnx + its JSON into DIR (not committed).
 The ONNX files are read from ../shared/weights/onnx (never copied); images from
 ../shared/datasets/coco128/images/train2017 (cv2.imread, BGR), named only. onnxruntime runs with one
 intra/inter-op thread and all graph optimisations (its default), so a rerun writes the same numbers on
@@ -327,7 +329,31 @@ def v8_reference(path, task):
             "letterbox": "LetterBox(imgsz, auto=False): full square, centred, pad 114", "images": images}
 
 
+def custom_export(out):
+    """The committed 3-class tiny seg checkpoint exported as the shared int8 files were made (Ultralytics ONNX
+    export at 320, then onnxruntime quantize_dynamic with int8 weights), with its summary and references."""
+    import shutil
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    out.mkdir(parents=True, exist_ok=True)
+    pt = out / "yolov8n_seg_tiny_custom3.pt"
+    shutil.copyfile(OUT / pt.name, pt)
+    f32 = Path(YOLO(str(pt)).export(format="onnx", imgsz=320, simplify=False))
+    q = out / "yolov8n_seg_tiny_custom3_int8_320.onnx"
+    quantize_dynamic(str(f32), str(q), weight_type=QuantType.QInt8)
+    (out / "onnx_custom_model.json").write_text(json.dumps(summary(q), indent=1) + "\n")
+    ref = v8_reference(q, "segment")
+    (out / f"onnx_{q.stem}.json").write_text(json.dumps(short_floats(ref), separators=(",", ":")) + "\n")
+
+
 def main():
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--custom", metavar="DIR", help="instead export the 3-class tiny seg fixture to an int8 "
+                        "ONNX (0.66 MB, not committed) in DIR, with its summary and references")
+    args = parser.parse_args()
+    if args.custom:
+        custom_export(Path(args.custom))
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     files = ["yolox_nano.onnx", "yolov8n_int8_320.onnx", "yolov8n-seg_int8_320.onnx"]
     summaries = [summary(ONNX_DIR / f) for f in files]
