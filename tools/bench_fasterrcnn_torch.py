@@ -33,8 +33,8 @@ from torchvision.models import detection
 from torchvision.transforms.functional import to_tensor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_torchvision_fixtures import MNV3_GAIN, fill_weights  # noqa: E402
-from bench_timing import time_and_print  # noqa: E402
+from gen_torchvision_fixtures import MNV3_GAIN  # noqa: E402
+from bench_peer import load_or_fill, time_and_print  # noqa: E402
 
 ARCHS = ["fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_mobilenet_v3_large_320_fpn",
          "fasterrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_v2",
@@ -47,12 +47,7 @@ def build(a):
     if a.box_score_thresh is not None:
         kwargs["box_score_thresh"] = a.box_score_thresh
     model = getattr(detection, a.arch)(**kwargs)
-    if a.weights:
-        model.load_state_dict(torch.load(a.weights, map_location="cpu", weights_only=True))
-    else:
-        fill_weights(model, MNV3_GAIN if "mobilenet" in a.arch else RESNET_GAIN)
-    if a.save_weights:
-        torch.save(model.state_dict(), a.save_weights)
+    load_or_fill(model, a.weights, MNV3_GAIN if "mobilenet" in a.arch else RESNET_GAIN, a.save_weights)
     t = model.transform
     if a.min_size is not None:
         # Argus's FasterRCNN.transformFor: the long-side cap scales with the short side.

@@ -38,21 +38,15 @@ from torchvision.transforms._presets import SemanticSegmentation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_segmentation_fixtures import SEM_MNV3_GAIN, SEM_RESNET_GAIN  # noqa: E402
-from gen_torchvision_fixtures import fill_weights  # noqa: E402
-from bench_timing import time_and_print  # noqa: E402
+from bench_peer import load_or_fill, time_and_print  # noqa: E402
 
 ARCHS = ["fcn_resnet50", "deeplabv3_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
 
 
 def build(a):
     model = getattr(segmentation, a.arch)(weights=None, weights_backbone=None)
-    if a.weights:
-        sd = torch.load(a.weights, map_location="cpu", weights_only=True)
-        model.load_state_dict({k: v for k, v in sd.items() if not k.startswith("aux_classifier.")})
-    else:
-        fill_weights(model, SEM_MNV3_GAIN if "mobilenet" in a.arch else SEM_RESNET_GAIN)
-    if a.save_weights:
-        torch.save(model.state_dict(), a.save_weights)
+    load_or_fill(model, a.weights, SEM_MNV3_GAIN if "mobilenet" in a.arch else SEM_RESNET_GAIN, a.save_weights,
+                 skip_prefix="aux_classifier.")
     return model.eval()
 
 

@@ -60,6 +60,7 @@ import collections
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
@@ -73,9 +74,11 @@ import torch  # noqa: E402
 import torchvision  # noqa: E402
 import ultralytics  # noqa: E402
 from onnx import numpy_helper  # noqa: E402
-from pycocotools import mask as mask_utils  # noqa: E402
 from ultralytics import YOLO  # noqa: E402
 from ultralytics.data.augment import LetterBox  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gen_yolov8_fixtures import rle, short_floats  # noqa: E402  (one definition for both scripts)
 
 torch.set_num_threads(1)
 
@@ -182,21 +185,6 @@ def stats(a, rows_first=False):
             idx = ((37 * k + 3) % c, (997 * k + 2) % n)
         samples.append([*idx, float(s[idx])])
     return {"shape": list(a.shape), "mean": float(a.mean()), "std": float(a.std(ddof=1)), "samples": samples}
-
-
-def rle(mask):
-    r = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    return {"size": [int(v) for v in r["size"]], "counts": r["counts"].decode("ascii")}, int(mask_utils.area(r))
-
-
-def short_floats(value):
-    if isinstance(value, float):
-        return float(f"{value:.9g}")
-    if isinstance(value, list):
-        return [short_floats(v) for v in value]
-    if isinstance(value, dict):
-        return {k: short_floats(v) for k, v in value.items()}
-    return value
 
 
 # ---- YOLOX -----------------------------------------------------------------------------------------

@@ -52,12 +52,7 @@ public struct TorchvisionSegmenter: SemanticSegmenter {
     /// steps), so no [classes, H, W] logits are held at the image's size.
     public func segment(_ image: RGBImage, options: SegmentOptions) throws -> SemanticOutput {
         if options.includeScores { return try trace(image, options: options).output }
-        var clock = Stopwatch()
-        var timings = StageTimings()
-        let input = try preprocess(image, imageSize: options.imageSize)
-        timings.preprocess = clock.lap()
-        let head = try network(input)
-        timings.inference = clock.lap()
+        var (input, head, timings, clock) = try forward(image, options: options)
         let inputSize = (input.shape[2], input.shape[3]), imageSize = (image.height, image.width)
         // With a resize, torchvision's "out" is at the resized size; it then goes back to the image's size.
         let logits = inputSize == imageSize ? head : try interpolateBilinear(head, size: inputSize, alignCorners: false)
@@ -69,12 +64,7 @@ public struct TorchvisionSegmenter: SemanticSegmenter {
 
     /// Runs the whole model and keeps the intermediate results (the unfused path: "out" is materialised).
     public func trace(_ image: RGBImage, options: SegmentOptions = SegmentOptions()) throws -> Trace {
-        var clock = Stopwatch()
-        var timings = StageTimings()
-        let input = try preprocess(image, imageSize: options.imageSize)
-        timings.preprocess = clock.lap()
-        let head = try network(input)
-        timings.inference = clock.lap()
+        var (input, head, timings, clock) = try forward(image, options: options)
         let out = try interpolateBilinear(head, size: (input.shape[2], input.shape[3]), alignCorners: false)
         // With a resize, the logits go back to the image's own size (bilinear, as torchvision users do) first.
         let full = (out.shape[2], out.shape[3]) == (image.height, image.width)
@@ -84,6 +74,19 @@ public struct TorchvisionSegmenter: SemanticSegmenter {
         timings.postprocess = clock.lap()
         return Trace(input: input, head: head, out: out,
                      output: SemanticOutput(labels: labels, scores: scores, timings: timings))
+    }
+
+    /// Preprocess and network, shared by both paths: the input, the head's logits, and the timings so far (the
+    /// clock keeps running for the postprocess).
+    func forward(_ image: RGBImage, options: SegmentOptions) throws
+        -> (input: Tensor, head: Tensor, timings: StageTimings, clock: Stopwatch) {
+        var clock = Stopwatch()
+        var timings = StageTimings()
+        let input = try preprocess(image, imageSize: options.imageSize)
+        timings.preprocess = clock.lap()
+        let head = try network(input)
+        timings.inference = clock.lap()
+        return (input, head, timings, clock)
     }
 
     /// SemanticSegmentation's preset: optional short-side resize (antialiased bilinear on the 8-bit image),
