@@ -40,8 +40,10 @@ let package = Package(
         .target(name: "ArgusImage", dependencies: ["CCodecs"], swiftSettings: fast),
         .target(name: "ArgusMask", swiftSettings: fast),
         .target(name: "ArgusDetection", dependencies: ["ArgusMask"], swiftSettings: fast),
+        // ONNX files read natively (protobuf wire format) and run as a graph on ArgusTensor's kernels.
+        .target(name: "ArgusONNX", dependencies: ["ArgusTensor"], swiftSettings: fast),
         .target(name: "ArgusModels",
-                dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection"],
+                dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX"],
                 swiftSettings: fast),
         .target(name: "ArgusEval", dependencies: ["ArgusMask"], swiftSettings: fast),
         .target(name: "ArgusServer",
@@ -64,7 +66,8 @@ let package = Package(
         .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer"]),
         .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels"]),
         .testTarget(name: "ArgusEndToEndTests",
-                    dependencies: ["ArgusModels", "ArgusEval", "ArgusImage", "ArgusDetection", "ArgusMask"]),
+                    dependencies: ["ArgusModels", "ArgusEval", "ArgusImage", "ArgusDetection", "ArgusMask"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
