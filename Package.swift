@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "ArgusImageTests", dependencies: ["ArgusImage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusMaskTests", dependencies: ["ArgusMask"]),
         .testTarget(name: "ArgusDetectionTests", dependencies: ["ArgusDetection"]),
+        .testTarget(name: "ArgusONNXTests", dependencies: ["ArgusONNX"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval"]),
         .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer"]),

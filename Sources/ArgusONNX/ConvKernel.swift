@@ -1,0 +1,69 @@
+import ArgusTensor
+
+/// Conv (2-D, groups, dilations, asymmetric pads, auto_pad) on ArgusTensor's conv2d. The weight and
+/// bias are taken as tensors at load when they are constants. `activation` is set by the
+/// Conv -> Sigmoid -> Mul fusion (SiLU applied in the conv's output pass).
+struct ConvKernel: Kernel {
+    let window: WindowAttributes
+    let group: Int
+    let weight: Tensor?
+    let bias: Tensor?
+    var activation: Activation?
+    let label: String
+
+    /// `inputCount`: the node's input count to check (ConvInteger reuses this with its own arity).
+    init(_ ctx: NodeContext, inputCount: Int? = nil) throws {
+        if inputCount == nil { try ctx.arity(inputs: 2, 3) }
+        let a = ctx.attributes
+        try a.check(allowed: ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
+        window = try WindowAttributes(a)
+        group = try a.int("group", default: 1)
+        guard group >= 1 else { throw ONNXError.malformed("\(ctx.label): group \(group)") }
+        label = ctx.label
+        weight = try ctx.input(1).map { try $0.tensor("\(ctx.label) weight") }
+        bias = try (inputCount == nil && ctx.node.inputs.count > 2 ? ctx.input(2) : nil).map { try $0.tensor("\(ctx.label) bias") }
+        if let w = weight {
+            guard w.rank == 4 else { throw ONNXError.unsupported("\(ctx.label): weight \(w.shape) (only 2-D convolutions)") }
+            if let k = window.kernel, k != (w.shape[2], w.shape[3]) {
+                throw ONNXError.malformed("\(ctx.label): kernel_shape \(k) disagrees with weight \(w.shape)")
+            }
+            guard w.shape[0] % group == 0 else { throw ONNXError.malformed("\(ctx.label): \(w.shape[0]) filters in \(group) groups") }
+            if let b = bias, b.shape != [w.shape[0]] { throw ONNXError.malformed("\(ctx.label): bias \(b.shape) for weight \(w.shape)") }
+        }
+    }
+
+    func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
+        for (i, t) in inputs.enumerated() where t != nil || i < 2 { _ = try expect(t, [.float], "\(label) input \(i)") }
+        return [.float]
+    }
+
+    func run(_ inputs: [Value?]) throws -> [Value] {
+        let x = try inputs[0]!.tensor(label)
+        let w = try weight ?? inputs[1]!.tensor("\(label) weight")
+        let b = try bias ?? (inputs.count > 2 ? inputs[2]?.tensor("\(label) bias") : nil)
+        return [Value(try convolve(x, w, b, activation: activation))]
+    }
+
+    /// conv2d with the node's geometry; asymmetric pads become an explicit zero border first.
+    func convolve(_ x: Tensor, _ w: Tensor, _ b: Tensor?, activation: Activation?) throws -> Tensor {
+        guard x.rank == 4, w.rank == 4 else {
+            throw ONNXError.invalidInput("\(label): input \(x.shape) / weight \(w.shape) must be 4-D")
+        }
+        let p = window.resolvedPads(input: (x.shape[2], x.shape[3]), kernel: (w.shape[2], w.shape[3]))
+        let outH = (x.shape[2] + p.0 + p.2 - (w.shape[2] - 1) * window.dilations.0 - 1) / window.strides.0 + 1
+        let outW = (x.shape[3] + p.1 + p.3 - (w.shape[3] - 1) * window.dilations.1 - 1) / window.strides.1 + 1
+        _ = try checkedCount([x.shape[0], w.shape[0], outH, outW], label)
+        return try tensorOp(label) {
+            if p.0 == p.2 && p.1 == p.3 {
+                return try conv2d(x, weight: w, bias: b, stride: window.strides, padding: (p.0, p.1),
+                                  dilation: window.dilations, groups: group, activation: activation)
+            }
+            let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+            _ = try checkedCount([n, c, h + p.0 + p.2, wd + p.1 + p.3], label)
+            let q = padded(x.storage, n: n, c: c, h: h, w: wd, p, value: 0)
+            return try conv2d(Tensor(shape: [n, c, q.h, q.w], storage: q.data), weight: w, bias: b,
+                              stride: window.strides, padding: (0, 0), dilation: window.dilations, groups: group,
+                              activation: activation)
+        }
+    }
+}
