@@ -40,4 +40,22 @@ struct WeightReader {
             runningVar: tensor("\(bn).running_var", shape: [outChannels]),
             eps: Float(eps), rule: .yolov5)
     }
+
+    /// The activation a pickled `Conv` at `prefix` holds in its `act` child (SiLU, Identity, ReLU, ...):
+    /// Ultralytics pickles each module's own instance, which may differ from today's class default.
+    /// `fallback` when the checkpoint has no pickled module there.
+    func activation(at prefix: String, fallback: Activation?) throws -> Activation? {
+        guard let act = module("\(prefix).act"), let cls = act.className else { return fallback }
+        let name = cls.split(separator: ".").last.map(String.init) ?? cls
+        switch name {
+        case "SiLU": return .silu
+        case "Identity": return nil
+        case "ReLU": return .relu
+        case "ReLU6": return .relu6
+        case "Hardswish": return .hardswish
+        case "Sigmoid": return .sigmoid
+        case "LeakyReLU": return .leakyReLU(slope: Float(act["negative_slope"]?.double ?? 0.01))
+        default: throw ModelError.malformedConfig("\(prefix).act: activation \(cls) is not supported")
+        }
+    }
 }

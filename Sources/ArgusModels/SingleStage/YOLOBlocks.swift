@@ -31,16 +31,18 @@ struct ConvBlock {
     }
 }
 
-/// `Bottleneck`: 1x1 then 3x3 conv, with a residual add when shapes allow.
+/// `Bottleneck`: 1x1 then 3x3 conv (YOLOv5; Ultralytics 8's C2f uses 3x3 then 3x3), with a residual add
+/// when shapes allow.
 struct Bottleneck {
     let cv1: ConvBlock
     let cv2: ConvBlock
     let add: Bool
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, shortcut: Bool, g: Int = 1, e: Double = 0.5, act: Activation?) throws {
+    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, shortcut: Bool, g: Int = 1, k: (Int, Int) = (1, 3),
+         e: Double = 0.5, act: Activation?, act2: Activation?? = nil) throws {
         let hidden = Int(Double(c2) * e)
-        cv1 = try ConvBlock(w, "\(prefix).cv1", c1: c1, c2: hidden, k: 1, s: 1, act: act)
-        cv2 = try ConvBlock(w, "\(prefix).cv2", c1: hidden, c2: c2, k: 3, s: 1, g: g, act: act)
+        cv1 = try ConvBlock(w, "\(prefix).cv1", c1: c1, c2: hidden, k: k.0, s: 1, act: act)
+        cv2 = try ConvBlock(w, "\(prefix).cv2", c1: hidden, c2: c2, k: k.1, s: 1, g: g, act: act2 ?? act)
         add = shortcut && c1 == c2
     }
 
@@ -72,22 +74,30 @@ struct C3 {
     }
 }
 
-/// `SPPF`: one 5x5 max pool applied three times in a row, equivalent to SPP(5, 9, 13) but faster.
+/// `SPPF`: one 5x5 max pool applied `n` (3) times in a row, equivalent to SPP(5, 9, 13) but faster;
+/// Ultralytics' version may add the input back (`shortcut`) and give cv1 its own activation.
 struct SPPF {
     let cv1: ConvBlock, cv2: ConvBlock
     let kernel: Int
+    let repeats: Int
+    let add: Bool
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: Int, act: Activation?) throws {
+    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: Int, n: Int = 3, shortcut: Bool = false,
+         act: Activation?, cv1Act: Activation?? = nil) throws {
+        guard (1...16).contains(n) else { throw ModelError.malformedConfig("\(prefix): SPPF n \(n) is out of range") }
         let hidden = c1 / 2
-        cv1 = try ConvBlock(w, "\(prefix).cv1", c1: c1, c2: hidden, act: act)
-        cv2 = try ConvBlock(w, "\(prefix).cv2", c1: hidden * 4, c2: c2, act: act)
+        cv1 = try ConvBlock(w, "\(prefix).cv1", c1: c1, c2: hidden, act: cv1Act ?? act)
+        cv2 = try ConvBlock(w, "\(prefix).cv2", c1: hidden * (n + 1), c2: c2, act: act)
         kernel = k
+        repeats = n
+        add = shortcut && c1 == c2
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let x = try cv1(x)
-        let y1 = try pool(x), y2 = try pool(y1), y3 = try pool(y2)
-        return try cv2(concat([x, y1, y2, y3], axis: 1))
+        var ys = [try cv1(x)]
+        for _ in 0..<repeats { ys.append(try pool(ys[ys.count - 1])) }
+        let y = try cv2(concat(ys, axis: 1))
+        return add ? try ArgusTensor.add(y, x) : y
     }
 
     private func pool(_ x: Tensor) throws -> Tensor {
