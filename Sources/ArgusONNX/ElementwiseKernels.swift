@@ -55,7 +55,7 @@ struct BinaryKernel: Kernel {
     }
 }
 
-/// Sigmoid on FLOAT: 1 / (1 + e^-x), ArgusTensor's vectorized kernel.
+/// Sigmoid on FLOAT with onnxruntime's approximation (`mlasLogistic`).
 struct SigmoidKernel: Kernel {
     let label: String
     func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
@@ -63,7 +63,9 @@ struct SigmoidKernel: Kernel {
     }
     func run(_ inputs: [Value?]) throws -> [Value] {
         let x = inputs[0]!
-        return [Value(ArgusTensor.sigmoid(try x.tensor(label)))]
+        var v = try x.floats(label)
+        v.withUnsafeMutableBufferPointer { logisticInPlace($0.baseAddress!, count: $0.count) }
+        return [Value(floats: v, shape: x.shape)]
     }
 }
 

@@ -7,7 +7,7 @@ import Darwin
 
 /// The fused dynamic-quantization conv block: ConvInteger, Cast to float, Mul by the runtime scale
 /// (x_scale * w_scale), optional per-channel bias Add, optional x * sigmoid(x) — in the unfused graph's
-/// arithmetic order: y = float(acc) * scale + bias; y * (1 / (1 + e^-y)).
+/// arithmetic order: y = float(acc) * scale + bias; y * mlasLogistic(y).
 /// Inputs: (x_q, x_zero_point?, scale).
 struct QuantConvKernel: Kernel {
     let conv: ConvIntegerKernel
@@ -34,9 +34,7 @@ struct QuantConvKernel: Kernel {
                     } else {
                         for i in 0..<plane { row[i] = row[i] * s }
                     }
-                    if silu {
-                        for i in 0..<plane { let y = row[i]; row[i] = y * (1 / (1 + expf(-y))) }
-                    }
+                    if silu { siluInPlace(row, count: plane) }
                 }
             }
         }
@@ -51,7 +49,7 @@ struct QuantConvKernel: Kernel {
         }
         if silu {
             let v = try y.floats(label)
-            y = Value(floats: v.map { $0 * (1 / (1 + expf(-$0))) }, shape: y.shape)
+            y = Value(floats: v.map { $0 * mlasLogistic($0) }, shape: y.shape)
         }
         return [y]
     }
