@@ -63,7 +63,7 @@ final class YOLOv8PostprocessTests: XCTestCase {
             let got = try YOLOv8Masks.masks(coefficients: coefficients, protos: protos, boxes: boxes,
                                             original: (w0, h0))
             let plan = YOLOv8Masks.Plan(mh: mh, mw: mw, height: h0, width: w0)
-            XCTAssertGreaterThan(got.filter { ($0?.area ?? 0) > 0 }.count, boxes.count / 2, "mostly non-empty masks")
+            XCTAssertGreaterThanOrEqual(got.filter { ($0?.area ?? 0) > 0 }.count, 4, "\(h0)x\(w0): too few non-empty masks")
             for (i, box) in boxes.enumerated() {
                 let expected = try wholePlaneMask(coef: Array(coefficients[(i * nm)..<((i + 1) * nm)]), protos: protos,
                                                   box: box, height: h0, width: w0)
