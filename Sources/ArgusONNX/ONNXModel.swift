@@ -6,6 +6,12 @@ public struct ONNXTensorInfo: Sendable, Equatable {
     public let name: String
     public let elementType: String
     public let shape: [Int?]
+
+    public init(name: String, elementType: String, shape: [Int?]) {
+        self.name = name
+        self.elementType = elementType
+        self.shape = shape
+    }
 }
 
 /// An ONNX model read natively from its protobuf bytes and run as a graph on ArgusTensor kernels.

@@ -1,7 +1,7 @@
 import ArgusTensor
 
 /// DynamicQuantizeLinear with onnxruntime's arithmetic: the range is widened to include 0,
-/// scale = (max - min) / 255, zero point = round-half-even(clamp(0 - min / scale, 0, 255)),
+/// scale = (max - min) / 255 (1 when max == min, i.e. all zeros), zero point = round-half-even(clamp(0 - min / scale, 0, 255)),
 /// q = clamp(round-half-even(x / scale) + zp, 0, 255). Outputs (y UINT8, y_scale FLOAT scalar, y_zero_point UINT8 scalar).
 struct DynamicQuantizeLinearKernel: Kernel {
     let label: String
@@ -29,7 +29,7 @@ func quantizationParameters(_ v: [Float]) -> (scale: Float, zeroPoint: UInt8) {
         lo = Swift.min(lo, x)
         hi = Swift.max(hi, x)
     }
-    let scale = (hi - lo) / 255
+    let scale = hi == lo ? 1 : (hi - lo) / 255  // an all-zero input gets scale 1, zero point 0
     let initial = 0 - lo / scale
     let clamped = Swift.max(0, Swift.min(255, initial))
     let zp = clamped.isNaN ? 0 : UInt8(clamped.rounded(.toNearestOrEven))

@@ -4,15 +4,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Resize (opset 11+) in modes nearest (any rank, every coordinate_transformation_mode except
-/// tf_crop_and_resize, every nearest_mode) and linear (the last two axes of a 4-D input), with
+/// Resize (opset 11+) in modes nearest (any rank; coordinate_transformation_mode half_pixel, asymmetric,
+/// align_corners, pytorch_half_pixel; every nearest_mode) and linear (the last two axes of a 4-D input), with
 /// onnxruntime's float arithmetic: output size = trunc(in * scale), source coordinate in Float32.
 struct ResizeKernel: Kernel {
     enum Mode: String, Sendable { case nearest, linear }
     enum Transform: String, Sendable {
         case halfPixel = "half_pixel", asymmetric, alignCorners = "align_corners"
-        case pytorchHalfPixel = "pytorch_half_pixel", tfHalfPixelForNearest = "tf_half_pixel_for_nearest"
-        case halfPixelSymmetric = "half_pixel_symmetric"
+        case pytorchHalfPixel = "pytorch_half_pixel"
     }
     enum Rounding: String, Sendable {
         case roundPreferFloor = "round_prefer_floor", roundPreferCeil = "round_prefer_ceil", floor, ceil
@@ -99,15 +98,9 @@ struct ResizeKernel: Kernel {
     private func original(_ x: Float, scale: Float, input: Int, output: Int) -> Float {
         switch transform {
         case .halfPixel: return (x + 0.5) / scale - 0.5
-        case .halfPixelSymmetric:
-            let adjustment = Float(output) / (scale * Float(input))
-            let center = Float(input) / 2
-            let offset = center * (1 - adjustment)
-            return offset + (x + 0.5) / scale - 0.5
         case .asymmetric: return x / scale
         case .alignCorners: return output == 1 ? 0 : x * Float(input - 1) / Float(output - 1)
         case .pytorchHalfPixel: return output > 1 ? (x + 0.5) / scale - 0.5 : 0
-        case .tfHalfPixelForNearest: return (x + 0.5) / scale
         }
     }
 

@@ -1,0 +1,121 @@
+import XCTest
+import Foundation
+import ArgusTensor
+import ArgusONNX
+
+/// Refusals at load and at run, and no trap on damaged bytes.
+final class ModelErrorTests: XCTestCase {
+    static let directory = OpFixtureTests.directory
+
+    func testRefusedFilesNameTheProblem() throws {
+        let data = try Data(contentsOf: Self.directory.appendingPathComponent("cases.json"))
+        let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let errors = root["errors"] as! [[String: String]]
+        XCTAssertEqual(errors.count, 8)
+        for e in errors {
+            let path = Self.directory.appendingPathComponent(e["file"]!).path
+            XCTAssertThrowsError(try ONNXModel(contentsOf: path), e["file"]!) { error in
+                guard let error = error as? ONNXError else { return XCTFail("\(e["file"]!): \(error)") }
+                switch (error, e["kind"]!) {
+                case (.unsupported(let m), "unsupported"), (.malformed(let m), "malformed"):
+                    XCTAssertTrue(m.contains(e["phrase"]!), "\(e["file"]!): \(m)")
+                default: XCTFail("\(e["file"]!): \(error), expected \(e["kind"]!)")
+                }
+            }
+        }
+    }
+
+    func testNotAModel() {
+        XCTAssertThrowsError(try ONNXModel(bytes: []))
+        XCTAssertThrowsError(try ONNXModel(bytes: Array("not an onnx file".utf8)))
+        XCTAssertThrowsError(try ONNXModel(contentsOf: "/nonexistent/model.onnx"))
+    }
+
+    func testFeedsAreChecked() throws {
+        let model = try ONNXModel(contentsOf: Self.directory.appendingPathComponent("conv_basic.onnx").path)
+        XCTAssertEqual(model.inputs, [ONNXTensorInfo(name: "x", elementType: "FLOAT", shape: [1, 4, 9, 10])])
+        XCTAssertEqual(model.outputs.map(\.name), ["y"])
+        XCTAssertEqual(model.opsetVersion, 13)
+        XCTAssertEqual(model.operatorTypes, ["Conv"])
+        let good = Tensor(zeros: [1, 4, 9, 10])
+        XCTAssertNoThrow(try model.run(["x": good]))
+        XCTAssertThrowsError(try model.run([:]))
+        XCTAssertThrowsError(try model.run(["x": Tensor(zeros: [1, 4, 9, 11])]))
+        XCTAssertThrowsError(try model.run(["x": good, "extra": good]))
+    }
+
+    /// Truncations and bit flips of a real file: every variant throws an ONNXError or loads and runs
+    /// (or refuses to run) without trapping. Uses the shared int8 YOLOv8n export when present, and a
+    /// quantized-block fixture always.
+    func testDamagedBytesNeverTrap() throws {
+        var files = [Self.directory.appendingPathComponent("quant_block_fused.onnx").path]
+        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../shared/weights/onnx/yolov8n_int8_320.onnx").standardized.path
+        if FileManager.default.fileExists(atPath: shared) { files.append(shared) }
+        var rng = SplitMix(seed: 8)
+        for path in files {
+            let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+            let big = bytes.count > 100_000
+            var variants: [[UInt8]] = []
+            for _ in 0..<(big ? 60 : 200) { variants.append(Array(bytes[..<Int(rng.next() % UInt64(bytes.count))])) }
+            for _ in 0..<(big ? 60 : 300) {
+                var v = bytes
+                for _ in 0..<(1 + Int(rng.next() % 3)) {
+                    // Flips land mostly in the structure: the first 4 KB, and anywhere else.
+                    let range = rng.next() % 2 == 0 ? min(4096, v.count) : v.count
+                    v[Int(rng.next() % UInt64(range))] ^= UInt8(1 << (rng.next() % 8))
+                }
+                variants.append(v)
+            }
+            var loaded = 0
+            for v in variants {
+                do {
+                    let m = try ONNXModel(bytes: v)
+                    loaded += 1
+                    if !big, let input = m.inputs.first, input.shape.allSatisfy({ $0 != nil && $0! <= 64 }) {
+                        _ = try? m.run([input.name: Tensor(repeating: 0.5, shape: input.shape.map { $0! })])
+                    }
+                } catch is ONNXError {
+                } catch {
+                    XCTFail("\(path): a non-ONNX error \(error)")
+                }
+            }
+            XCTAssertGreaterThan(loaded, 0, "some bit flips only touch weights")
+            XCTAssertLessThan(loaded, variants.count, "truncations must be refused")
+        }
+    }
+
+    /// `run` from several threads at once gives every caller the single-threaded result.
+    func testConcurrentRunsAgree() throws {
+        let model = try ONNXModel(contentsOf: Self.directory.appendingPathComponent("quant_block_fused.onnx").path)
+        let x = Tensor(shape: [1, 4, 9, 8], storage: (0..<288).map { Float($0 % 17) * 0.37 - 2.5 })
+        let want = try model.run(["x": x])
+        let results = ResultBox(count: 16)
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            results.set(i, try? model.run(["x": x]))
+        }
+        for i in 0..<16 { XCTAssertEqual(results.get(i), want) }
+    }
+}
+
+/// Per-iteration results written from concurrentPerform.
+private final class ResultBox: @unchecked Sendable {
+    private var values: [[String: Tensor]?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: [String: Tensor]?) { lock.lock(); values[i] = v; lock.unlock() }
+    func get(_ i: Int) -> [String: Tensor]? { lock.lock(); defer { lock.unlock() }; return values[i] }
+}
+
+/// A small deterministic generator (SplitMix64) so the damaged variants are the same every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
