@@ -4,7 +4,8 @@
 #   bash tools/server_schemathesis.sh [ARGUS_BINARY] [WEIGHTS] [SEGMENTATION_WEIGHTS...]
 #
 # Defaults: .build/release/argus, ../shared/weights/ultralytics/yolov5n.pt, and the committed tiny segmentation
-# checkpoints (the LRASPP/DeepLabV3 MobileNetV3 state dict; a Mask R-CNN one when present), so /segment is exercised
+# checkpoints (the LRASPP/DeepLabV3 MobileNetV3 state dict; a Mask R-CNN one when present; the tiny 3-class YOLOv8
+# segment checkpoint) and the shared int8 YOLOv8n-seg ONNX file, so /segment is exercised
 # with real models; a segmentation checkpoint this argus cannot load is skipped with a note. Creates the venv
 # .venv-schemathesis (git-ignored) on first use. Starts `argus serve` on a free loopback port, waits for
 # /readyz, runs schemathesis, stops the server, and fails if schemathesis failed or the server died.
@@ -17,7 +18,9 @@ shift $(( $# > 2 ? 2 : $# ))
 SEGMENT_CANDIDATES=("$@")
 if [ ${#SEGMENT_CANDIDATES[@]} -eq 0 ]; then
   for f in "$ROOT/Tests/ArgusModelsTests/Fixtures/torchvision_seg/semantic_mnv3_tiny.pt" \
-           "$ROOT/Tests/ArgusModelsTests/Fixtures/torchvision_seg/maskrcnn_mnv3_tiny.pt"; do
+           "$ROOT/Tests/ArgusModelsTests/Fixtures/torchvision_seg/maskrcnn_mnv3_tiny.pt" \
+           "$ROOT/Tests/ArgusModelsTests/Fixtures/yolov8/yolov8n_seg_tiny_custom3.pt" \
+           "$ROOT/../shared/weights/onnx/yolov8n-seg_int8_320.onnx"; do
     [ -f "$f" ] && SEGMENT_CANDIDATES+=("$f")
   done
 fi

@@ -26,8 +26,17 @@ public enum ModelLoader {
     /// semantic builder (e.g. `deeplabv3_mobilenet_v3_large`).
     public static func loadModel(contentsOf path: String, name: String? = nil, architecture: String? = nil,
                                  numClasses: Int? = nil, manifests: [ModelManifest] = []) throws -> LoadedModel {
-        let checkpoint = try Checkpoint.load(contentsOf: path)
         let modelName = name ?? fileStem(path)
+        if isONNX(path) {
+            if let architecture {
+                throw ModelError.unsupportedCheckpoint("--arch \(architecture) is for torchvision state dicts; "
+                    + "an ONNX file carries its own graph")
+            }
+            let model = try loadONNX(contentsOf: path, name: modelName)
+            try check(numClasses, model.info.classNames.count)
+            return model
+        }
+        let checkpoint = try Checkpoint.load(contentsOf: path)
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         if let manifest = manifests.first(where: { $0.weights.file == fileName }),
            architecture == nil || architecture == manifest.architecture {

@@ -36,7 +36,7 @@ public struct ModelRegistry: Sendable {
     }
 
     /// Checkpoint file extensions `--models DIR` picks up.
-    public static let checkpointExtensions: Set<String> = ["pt", "pth", "safetensors"]
+    public static let checkpointExtensions: Set<String> = ["pt", "pth", "safetensors", "onnx"]
 
     /// Loads every checkpoint in `directory` (sorted by file name), then each of `weights`, in order.
     public static func load(directory: String?, weights: [String],

@@ -16,6 +16,11 @@ struct BenchCommand: ParsableCommand {
             YOLOv5 (--weights yolov5n.pt): JPEG bytes in, JSON out, against tools/bench_yolov5_torch.py (the \
             official YOLOv5 code, detect.py's pipeline); make that venv with tools/setup_bench_venv.sh.
 
+            YOLOv8 checkpoints and ONNX exports (--weights yolov8n.pt, yolov8n-seg.pt, *.onnx): the image is \
+            decoded once on both sides; each timed run is `detect` (masks included) for Argus and, in \
+            tools/bench_yolo_peers.py, Ultralytics' `predict` on PyTorch (.pt) or on onnxruntime (an \
+            Ultralytics export), or onnxruntime with YOLOX's preproc, decode and NMS (a YOLOX export).
+
             Faster R-CNN (--arch, a torchvision builder name): the image is decoded once, outside the timed \
             region, on both sides (Argus: its decoder; torchvision: PIL -> to_tensor); each timed run is \
             `detect` for Argus and `model([img])` for tools/bench_fasterrcnn_torch.py: resize + normalize + pad, \
@@ -33,7 +38,7 @@ struct BenchCommand: ParsableCommand {
             Argus is timed (with --arch, --weights is then required).
             """)
 
-    @Option(help: "Checkpoint to load: yolov5n.pt etc., or with --arch a torchvision state dict (default: generated).")
+    @Option(help: "Model file: a YOLOv5/YOLOv8 checkpoint (.pt), an ONNX export, or with --arch a torchvision state dict (default: generated).")
     var weights: String?
 
     @Option(help: ArgumentHelp("A torchvision model to time: "
@@ -84,7 +89,13 @@ struct BenchCommand: ParsableCommand {
         } else if let arch {
             try benchFasterRCNN(arch: arch, bytes: [UInt8](data), counts: counts, python: python)
         } else {
-            try benchYOLOv5(bytes: [UInt8](data), counts: counts, python: python)
+            guard let weights else { throw failure(nil, CLIError("--weights is required (or --arch for a torchvision model)")) }
+            let model = try failing { try ModelLoader.load(contentsOf: weights) }
+            if model.info.family == "yolov5" {
+                try benchYOLOv5(model, weights: weights, bytes: [UInt8](data), counts: counts, python: python)
+            } else {
+                try benchDecodedOnce(model, weights: weights, bytes: [UInt8](data), counts: counts, python: python)
+            }
         }
         if python == nil {
             FileHandle.standardError.write("argus bench: no peer timed (pass --peer-python or set ARGUS_BENCH_PYTHON)\n".data(using: .utf8)!)
@@ -92,9 +103,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// JPEG bytes in, JSON out, against the official YOLOv5 code.
-    private func benchYOLOv5(bytes: [UInt8], counts: [Int], python: String?) throws {
-        guard let weights else { throw failure(nil, CLIError("--weights is required (or --arch for Faster R-CNN)")) }
-        let model = try failing { try ModelLoader.load(contentsOf: weights) }
+    private func benchYOLOv5(_ model: any Detector, weights: String, bytes: [UInt8], counts: [Int], python: String?) throws {
         let imgsz = self.imgsz ?? 640
         let options = DetectOptions(imageSize: imgsz)
         let script = peerScript ?? "tools/bench_yolov5_torch.py"
@@ -118,6 +127,43 @@ struct BenchCommand: ParsableCommand {
             }
         }
         print(table(rows, model: model.info.name))
+    }
+
+    /// YOLOv8 checkpoints and ONNX exports (YOLOv8-family, YOLOX): a decoded image through `detect` (masks
+    /// included for segment models), against tools/bench_yolo_peers.py: Ultralytics `predict` on PyTorch for a
+    /// `.pt`, on onnxruntime for an Ultralytics ONNX export, onnxruntime + YOLOX's postprocess for YOLOX.
+    private func benchDecodedOnce(_ model: any Detector, weights: String, bytes: [UInt8], counts: [Int],
+                                  python: String?) throws {
+        let script = peerScript ?? "tools/bench_yolo_peers.py"
+        let decoded = try failing(image) { try decodeImage(bytes).image }
+        let options = try failing { try DetectOptions(imageSize: imgsz).validated() }
+        var rows: [Row] = []
+        var stages: [String] = []
+        for t in counts {
+            EngineThreads.set(t)
+            var detections = 0
+            var timings: [StageTimings] = []
+            let times = try timed {
+                let out = try model.detect(decoded, options: options)
+                detections = out.detections.count
+                timings.append(out.timings)
+            }
+            let measured = timings.suffix(runs)
+            func stage(_ key: KeyPath<StageTimings, Double>) -> String {
+                String(format: "%.1f", median(measured.map { $0[keyPath: key] }.sorted()))
+            }
+            stages.append("| \(model.info.name) | \(t) | \(stage(\.preprocess)) | \(stage(\.inference)) | \(stage(\.postprocess)) |")
+            rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: detections))
+            if let python {
+                rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
+                    "--weights", weights, "--image", image, "--threads", "\(t)", "--runs", "\(runs)"]
+                    + (imgsz.map { ["--imgsz", "\($0)"] } ?? [])))
+            }
+        }
+        print(table(rows, model: model.info.name))
+        print("")
+        print((["| model | threads | argus preprocess ms | inference ms | postprocess ms (NMS, boxes, masks) |",
+                "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
     }
 
     /// A decoded image through `detect`, against torchvision's `model([img])` with the same weights.

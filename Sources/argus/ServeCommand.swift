@@ -18,7 +18,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "TCP port (0 picks a free one).")
     var port = 8080
 
-    @Option(help: "Load every checkpoint (.pt, .pth, .safetensors) in this directory, sorted by name.")
+    @Option(help: "Load every model file (.pt, .pth, .safetensors, .onnx) in this directory, sorted by name.")
     var models: String?
 
     @Option(help: "Add one checkpoint (repeatable); its name is the file's stem.")
