@@ -24,11 +24,8 @@ struct DynamicQuantizeLinearKernel: Kernel {
 
 /// onnxruntime's `GetQuantizationParameter` for UINT8 (see DynamicQuantizeLinearKernel).
 func quantizationParameters(_ v: [Float]) -> (scale: Float, zeroPoint: UInt8) {
-    var lo: Float = 0, hi: Float = 0  // the range always includes 0
-    for x in v {
-        lo = Swift.min(lo, x)
-        hi = Swift.max(hi, x)
-    }
+    guard !v.isEmpty else { return (1, 0) }
+    let (lo, hi) = v.withUnsafeBufferPointer { rangeIncludingZero($0) }  // the range always includes 0
     let scale = hi == lo ? 1 : (hi - lo) / 255  // an all-zero input gets scale 1, zero point 0
     let initial = 0 - lo / scale
     let clamped = Swift.max(0, Swift.min(255, initial))
@@ -38,11 +35,9 @@ func quantizationParameters(_ v: [Float]) -> (scale: Float, zeroPoint: UInt8) {
 
 /// clamp(round-half-even(x / scale) + zp, 0, 255) per element.
 func quantize(_ v: [Float], scale: Float, zeroPoint: UInt8) -> [UInt8] {
-    let zp = Float(zeroPoint)
-    return v.map { x in
-        let q = (x / scale).rounded(.toNearestOrEven) + zp
-        if q.isNaN { return 0 }
-        return UInt8(Swift.min(Swift.max(q, 0), 255))
+    [UInt8](unsafeUninitializedCapacity: v.count) { out, initialized in
+        v.withUnsafeBufferPointer { quantizeLoop($0, scale: scale, zeroPoint: Float(zeroPoint), into: out.baseAddress!) }
+        initialized = v.count
     }
 }
 
@@ -104,7 +99,11 @@ struct ConvIntegerKernel: Kernel {
         } ?? 0
         let centred: [Float]
         switch x.data {
-        case .uint8(let q): centred = q.map { Float($0) - zp }
+        case .uint8(let q):
+            centred = [Float](unsafeUninitializedCapacity: q.count) { out, initialized in
+                q.withUnsafeBufferPointer { centreLoop($0, zeroPoint: zp, into: out.baseAddress!) }
+                initialized = q.count
+            }
         case .int8(let q): centred = q.map { Float($0) - zp }
         default: throw ONNXError.invalidInput("\(label): input of type \(x.elementType)")
         }
