@@ -86,26 +86,8 @@ struct TransposeKernel: Kernel {
         }
         let outShape = p.map { x.shape[$0] }
         let inStrides = stridesOf(x.shape)
-        let srcStrides = p.map { inStrides[$0] }
-        let count = x.count
-        var indices = [Int](repeating: 0, count: count)
-        if count > 0 {
-            var index = [Int](repeating: 0, count: r)
-            var src = 0
-            for o in 0..<count {
-                indices[o] = src
-                var axis = r - 1
-                while axis >= 0 {
-                    index[axis] += 1
-                    src += srcStrides[axis]
-                    if index[axis] < outShape[axis] { break }
-                    src -= srcStrides[axis] * outShape[axis]
-                    index[axis] = 0
-                    axis -= 1
-                }
-            }
-        }
-        return [Value(shape: outShape, data: try x.data.map(Pick(indices: indices)))]
+        let pick = StridedPick(shape: outShape, strides: p.map { inStrides[$0] }, base: 0)
+        return [Value(shape: outShape, data: try x.data.map(pick))]
     }
 }
 
@@ -271,12 +253,13 @@ struct SliceKernel: Kernel {
               Set(axes).count == axes.count else {
             throw ONNXError.invalidInput("\(label): starts/ends/axes/steps lengths disagree")
         }
-        var positions = x.shape.map { Array(0..<$0) }
-        var shape = x.shape
+        let st = stridesOf(x.shape)
+        var shape = x.shape, strides = st, base = 0
         for (k, a) in axes.enumerated() {
             let dim = x.shape[a]
-            let step = steps?[k] ?? 1
-            guard step != 0 else { throw ONNXError.invalidInput("\(label): step 0") }
+            guard (steps?[k] ?? 1) != 0 else { throw ONNXError.invalidInput("\(label): step 0") }
+            // A step longer than the axis picks one element either way; bounding it keeps the arithmetic in range.
+            let step = min(max(steps?[k] ?? 1, -(dim + 1)), dim + 1)
             var s = starts[k], e = ends[k]
             if s < 0 { s += dim }
             if e < 0 { e += dim }
@@ -285,20 +268,14 @@ struct SliceKernel: Kernel {
             } else {
                 s = min(max(s, 0), dim - 1); e = min(max(e, -1), dim - 1)
             }
-            positions[a] = Array(stride(from: s, to: e, by: step))
-            shape[a] = positions[a].count
+            // Elements s, s + step, ... strictly before e (none when the range is empty).
+            let length = step > 0 ? (e > s ? (e - s + step - 1) / step : 0) : (s > e ? (s - e - step - 1) / -step : 0)
+            shape[a] = length
+            strides[a] = st[a] * step
+            if length > 0 { base += s * st[a] }
         }
-        // Source index of each output element: sum over axes of position * stride.
-        let st = stridesOf(x.shape)
-        var indices = [0]
-        for a in 0..<r {
-            let ps = positions[a].map { $0 * st[a] }
-            var next: [Int] = []
-            next.reserveCapacity(indices.count * ps.count)
-            for i in indices { for p in ps { next.append(i + p) } }
-            indices = next
-        }
-        return [Value(shape: shape, data: try x.data.map(Pick(indices: indices)))]
+        if shape.contains(0) { return [Value(shape: shape, data: try x.data.map(Pick(indices: [])))] }
+        return [Value(shape: shape, data: try x.data.map(StridedPick(shape: shape, strides: strides, base: base)))]
     }
 }
 
