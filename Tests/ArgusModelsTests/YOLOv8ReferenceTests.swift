@@ -80,6 +80,10 @@ final class YOLOv8ReferenceTests: XCTestCase {
         XCTAssertEqual(det.info.task, .detect)
         XCTAssertEqual(det.info.classNames.count, 80)
         XCTAssertTrue(det is YOLOv8)
+        // The pickled `model.stride` tensor the loader checks the built network against.
+        let checkpoint = try Checkpoint.load(contentsOf: Self.fixtureURL("yolov8n_tiny.pt").path)
+        let stride = try XCTUnwrap(checkpoint.model?["stride"]?.tensor)
+        XCTAssertEqual(try checkpoint.tensor(stride).storage, [8, 16, 32])
     }
 
     /// A YOLO11 module in the yaml is refused by name, not mis-built.

@@ -38,6 +38,11 @@ public struct YOLOv8: Detector {
         }
         let config = try YOLOConfig(yaml: yaml)
         let network = try YOLOv8Network(config: config, weights: WeightReader(checkpoint: checkpoint))
+        // The strides Ultralytics measured when building (`model.stride`) must be the ones the layers give.
+        if let stored = model["stride"]?.tensor, let values = try? checkpoint.tensor(stored, name: "stride").storage,
+           values.map({ Int(exactly: $0) }) != network.head.strides.map({ Optional($0) }) {
+            throw ModelError.malformedConfig("the checkpoint's stride \(values) differs from the network's \(network.head.strides)")
+        }
         let task: ModelTask = network.head.maskCount > 0 ? .segment : .detect
         let info = ModelInfo(name: name, family: "yolov8", task: task,
                              classNames: classNames(model["names"], count: config.classCount),
