@@ -21,7 +21,8 @@ ConvTranspose (kernel == stride, and a general one with pads/output_padding/grou
 other nearest modes, linear half_pixel/align_corners/asymmetric, scales and sizes), Softmax (opset 13
 single axis vs opset 11 coerce-to-2D, negative axis), Split (input sizes, attribute, opset-18
 num_outputs uneven, equal), Slice (negative steps/starts, INT64_MAX ends, negative axes, opset 9
-attributes), Transpose/Reshape/Unsqueeze/Squeeze/Flatten/Gather/Constant/Identity/Cast,
+attributes), Transpose/Reshape/Unsqueeze/Squeeze/Flatten/Gather/Constant/Identity/Cast, the unary float ops (Exp for
+decode-in-graph YOLOX exports, Relu, Neg, Abs, Sqrt, Tanh, Floor, Ceil, Reciprocal),
 DynamicQuantizeLinear (random, exact .5 ties in x/scale and in the zero point, all-negative, constant,
 all-zero input), ConvInteger (uint8 input with a zero point, uint8 weights with a zero point, int8 weights,
 pads), the full onnxruntime quantize_dynamic block (DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul ->
@@ -107,6 +108,11 @@ def elementwise():
     case('div_row', [node('Div', ['a', 'b'], ['y'])], {'a': f32(3, 4), 'b': f32(4) + 3}, ['y'])
     x = np.concatenate([np.linspace(-30, 30, 241), [0.0, -0.0, 17.844, -18.0, 18.0, 1e-8]]).astype(np.float32)
     case('sigmoid_range', [node('Sigmoid', ['x'], ['y'])], {'x': x}, ['y'])
+    u = np.concatenate([np.linspace(-9, 9, 37), [0.0, 0.25, 1e-3]]).astype(np.float32)
+    for op in ['Exp', 'Relu', 'Neg', 'Abs', 'Tanh', 'Floor', 'Ceil']:
+        case(f'unary_{op.lower()}', [node(op, ['x'], ['y'])], {'x': u}, ['y'])
+    case('unary_sqrt_reciprocal', [node('Sqrt', ['x'], ['s']), node('Reciprocal', ['x'], ['r'])],
+         {'x': np.abs(u) + 0.5}, ['s', 'r'])
     case('cast_float_int', [node('Cast', ['x'], ['i'], to=TensorProto.INT64), node('Cast', ['i'], ['y'], to=TensorProto.FLOAT),
                             node('Cast', ['x'], ['j'], to=TensorProto.INT32), node('Cast', ['j'], ['z'], to=TensorProto.FLOAT)],
          {'x': np.array([-2.7, -0.5, 0.0, 0.4, 3.9, 100.99, -100.99], np.float32)}, ['y', 'z'], exact=True)

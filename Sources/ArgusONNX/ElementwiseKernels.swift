@@ -126,3 +126,36 @@ extension Int64 {
         if f.isNaN { self = 0 } else if f >= 9.223372e18 { self = .max } else if f <= -9.223372e18 { self = .min } else { self = Int64(f) }
     }
 }
+
+/// Elementwise float functions with their plain definitions (libm exp/sqrt/tanh; onnxruntime's
+/// vectorized versions agree within an ulp or two).
+struct UnaryKernel: Kernel {
+    enum Op: String, Sendable, CaseIterable {
+        case exp = "Exp", relu = "Relu", neg = "Neg", abs = "Abs", sqrt = "Sqrt", tanh = "Tanh"
+        case floor = "Floor", ceil = "Ceil", reciprocal = "Reciprocal"
+    }
+    let op: Op
+    let label: String
+
+    func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
+        [try expect(inputs[0], [.float], "\(label) input")]
+    }
+
+    func run(_ inputs: [Value?]) throws -> [Value] {
+        let x = inputs[0]!
+        let v = try x.floats(label)
+        let r: [Float]
+        switch op {
+        case .exp: r = v.map { expf($0) }
+        case .relu: r = v.map { $0 > 0 ? $0 : 0 }
+        case .neg: r = v.map { -$0 }
+        case .abs: r = v.map { Swift.abs($0) }
+        case .sqrt: r = v.map { $0.squareRoot() }
+        case .tanh: r = v.map { tanhf($0) }
+        case .floor: r = v.map { $0.rounded(.down) }
+        case .ceil: r = v.map { $0.rounded(.up) }
+        case .reciprocal: r = v.map { 1 / $0 }
+        }
+        return [Value(floats: r, shape: x.shape)]
+    }
+}

@@ -23,6 +23,10 @@ enum OpRegistry {
             try ctx.arity(inputs: 1, 1)
             try a.check(allowed: [])
             return SigmoidKernel(label: label)
+        case "Exp", "Relu", "Neg", "Abs", "Sqrt", "Tanh", "Floor", "Ceil", "Reciprocal":
+            try ctx.arity(inputs: 1, 1)
+            try a.check(allowed: [])
+            return UnaryKernel(op: UnaryKernel.Op(rawValue: node.opType)!, label: label)
         case "Identity":
             try ctx.arity(inputs: 1, 1)
             try a.check(allowed: [])
