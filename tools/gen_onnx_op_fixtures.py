@@ -25,7 +25,7 @@ attributes), Transpose/Reshape/Unsqueeze/Squeeze/Flatten/Gather/Constant/Identit
 decode-in-graph YOLOX exports, Relu, Neg, Abs, Sqrt, Tanh, Floor, Ceil, Reciprocal),
 DynamicQuantizeLinear (random, exact .5 ties in x/scale and in the zero point, all-negative, constant,
 all-zero input), ConvInteger (uint8 input with a zero point, uint8 weights with a zero point, int8 weights,
-pads), the full onnxruntime quantize_dynamic block (DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul ->
+pads, sums beyond 2^24), the full onnxruntime quantize_dynamic block (DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul ->
 Add -> Sigmoid -> Mul) fused and with every intermediate exposed (unfused), and Sigmoid over [-30, 30].
 """
 import json
@@ -238,6 +238,15 @@ def quantized():
                                       node('Cast', ['acc'], ['y'], to=TensorProto.FLOAT)],
          {'dummy': f32(1)}, ['y'], [init('xq', xq), init('wq', rng.integers(-127, 128, (5, 3, 1, 1)).astype(np.int8))],
          opset=13, exact=True)
+    # Sums far beyond 2^24 (300 channels x 9 taps of ~230 x ~230): exact int32 results need the chunked path.
+    # The output is split into acc // 1024 and acc % 1024 (INT64 arithmetic) so both halves are exact in float32.
+    case('convinteger_large_sums', [node('ConvInteger', ['xq', 'wq'], ['acc'], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                                    node('Cast', ['acc'], ['acc64'], to=TensorProto.INT64),
+                                    node('Div', ['acc64', 'k'], ['hi']), node('Mul', ['hi', 'k'], ['back']),
+                                    node('Sub', ['acc64', 'back'], ['lo'])],
+         {'dummy': f32(1)}, ['hi', 'lo'], [init('xq', rng.integers(200, 256, (1, 300, 3, 3)).astype(np.uint8)),
+                                           init('wq', rng.integers(200, 256, (2, 300, 3, 3)).astype(np.uint8)),
+                                           init('k', np.array(1024, np.int64))], opset=13, exact=True)
     # The full onnxruntime quantize_dynamic conv block with SiLU, fused and (intermediates exposed) unfused.
     nodes = [node('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz']),
              node('Mul', ['xs', 'ws'], ['scale']),

@@ -43,13 +43,17 @@ func quantize(_ v: [Float], scale: Float, zeroPoint: UInt8) -> [UInt8] {
 
 /// ConvInteger: an integer convolution of (x - x_zero_point) and (w - w_zero_point) with exact INT32
 /// results. Runs as a float conv on the centred values: every product is exact (|x - zp| <= 255,
-/// |w - zp| <= 255) and so is every partial sum while it stays below 2^24 in magnitude; beyond that a
-/// sum could round where onnxruntime's int32 accumulator does not. Padding contributes 0, like
-/// onnxruntime's im2col padded with the input zero point.
+/// |w - zp| <= 255) and so is every partial sum while it stays below 2^24 in magnitude. At load the
+/// worst case 255 * max over filters of sum |w - w_zp| is checked; when it could reach 2^24 (wide
+/// layers of larger models; never in yolov8n, whose worst is 0.32 * 2^24) the input channels are cut
+/// into chunks that each stay exact, and the chunk results are summed as integers. Padding
+/// contributes 0, like onnxruntime's im2col padded with the input zero point.
 struct ConvIntegerKernel: Kernel {
     let conv: ConvKernel
     /// (w - w_zero_point) as floats, [M, C/group, kH, kW], prepared at load.
     let centredWeight: Tensor
+    /// Input-channel ranges and their weights when one float conv could round (group 1 only); nil = one conv.
+    let chunks: [(channels: Range<Int>, weight: Tensor)]?
     let label: String
 
     init(_ ctx: NodeContext) throws {
@@ -73,6 +77,7 @@ struct ConvIntegerKernel: Kernel {
         let perFilter = wq.count / Swift.max(1, w.shape[0])
         let centred = wq.enumerated().map { i, q in Float(q - wzp[wzp.count == 1 ? 0 : i / perFilter]) }
         centredWeight = Tensor(shape: w.shape, storage: centred)
+        chunks = try Self.exactChunks(centredWeight, group: try ctx.attributes.int("group", default: 1), label)
         // The conv geometry (attributes) with the centred weight as a constant.
         let plain = NodeContext(node: ctx.node, opset: ctx.opset, attributes: ctx.attributes,
                                 constants: [nil, Value(centredWeight)], fileBytes: ctx.fileBytes)
@@ -86,12 +91,27 @@ struct ConvIntegerKernel: Kernel {
     }
 
     func run(_ inputs: [Value?]) throws -> [Value] {
-        let acc = try accumulate(inputs[0]!, zeroPoint: inputs.count > 2 ? inputs[2] : nil)
-        return [Value(shape: acc.shape, data: .int32(acc.storage.map { Int32($0) }))]
+        switch try integerConv(inputs[0]!, zeroPoint: inputs.count > 2 ? inputs[2] : nil) {
+        case .exactFloats(let t): return [Value(shape: t.shape, data: .int32(t.storage.map { Int32($0) }))]
+        case .integers(let shape, let v): return [Value(shape: shape, data: .int32(v))]
+        }
     }
 
-    /// The integer convolution as exact float values (see the type's note on 2^24).
+    /// The integer convolution converted to float as a following Cast(FLOAT) would (nearest float).
     func accumulate(_ x: Value, zeroPoint: Value?) throws -> Tensor {
+        switch try integerConv(x, zeroPoint: zeroPoint) {
+        case .exactFloats(let t): return t
+        case .integers(let shape, let v): return Tensor(shape: shape, storage: v.map { Float($0) })
+        }
+    }
+
+    /// One float conv whose values are exact integers (all below 2^24), or chunk sums as INT32.
+    private enum Accumulator {
+        case exactFloats(Tensor)
+        case integers([Int], [Int32])
+    }
+
+    private func integerConv(_ x: Value, zeroPoint: Value?) throws -> Accumulator {
         let zp = try zeroPoint.map { z -> Float in
             let v = try z.ints("\(label) input zero point")
             guard v.count == 1 else { throw ONNXError.unsupported("\(label): per-channel input zero point") }
@@ -107,6 +127,59 @@ struct ConvIntegerKernel: Kernel {
         case .int8(let q): centred = q.map { Float($0) - zp }
         default: throw ONNXError.invalidInput("\(label): input of type \(x.elementType)")
         }
-        return try conv.convolve(Tensor(shape: x.shape, storage: centred), centredWeight, nil, activation: nil)
+        let input = Tensor(shape: x.shape, storage: centred)
+        guard let chunks else { return .exactFloats(try conv.convolve(input, centredWeight, nil, activation: nil)) }
+        // Each chunk's float conv is exact; the integer sum of the chunks is onnxruntime's int32 accumulator.
+        guard input.rank == 4, input.shape[1] == centredWeight.shape[1] else {
+            throw ONNXError.invalidInput("\(label): input \(input.shape) does not fit weight \(centredWeight.shape)")
+        }
+        var total: [Int64] = []
+        var shape: [Int] = []
+        let (n, c, plane) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
+        for chunk in chunks {
+            var part = [Float]()
+            part.reserveCapacity(n * chunk.channels.count * plane)
+            for image in 0..<n {
+                let start = (image * c + chunk.channels.lowerBound) * plane
+                part.append(contentsOf: centred[start..<(start + chunk.channels.count * plane)])
+            }
+            let slice = Tensor(shape: [n, chunk.channels.count, input.shape[2], input.shape[3]], storage: part)
+            let result = try conv.convolve(slice, chunk.weight, nil, activation: nil)
+            if total.isEmpty { total = [Int64](repeating: 0, count: result.count); shape = result.shape }
+            for i in 0..<result.count { total[i] += Int64(result.storage[i]) }
+        }
+        return .integers(shape, total.map { Int32(truncatingIfNeeded: $0) })  // int32 wraps like onnxruntime's
+    }
+
+    /// The largest |partial sum| the float conv can meet is 255 * (largest per-filter sum of |w|) (one
+    /// input chunk); when that reaches 2^24, input-channel chunks that each stay below it.
+    static func exactChunks(_ w: Tensor, group: Int, _ label: String) throws -> [(channels: Range<Int>, weight: Tensor)]? {
+        let (m, cin, taps) = (w.shape[0], w.shape[1], w.shape[2] * w.shape[3])
+        let limit: Float = 16_777_216 / 255
+        // l1[f][c]: sum over the taps of |w[f, c]|.
+        var l1 = [Float](repeating: 0, count: m * cin)
+        for f in 0..<m { for ch in 0..<cin { for t in 0..<taps { l1[f * cin + ch] += abs(w.storage[(f * cin + ch) * taps + t]) } } }
+        let worst = (0..<m).map { f in l1[(f * cin)..<((f + 1) * cin)].reduce(0, +) }.max() ?? 0
+        if worst < limit { return nil }
+        guard group == 1 else { throw ONNXError.unsupported("\(label): a grouped ConvInteger whose sums could exceed 2^24") }
+        var ranges: [Range<Int>] = []
+        var start = 0
+        var running = [Float](repeating: 0, count: m)
+        for ch in 0..<cin {
+            let grown = (0..<m).map { running[$0] + l1[$0 * cin + ch] }
+            if ch > start && grown.max()! >= limit {
+                ranges.append(start..<ch)
+                start = ch
+                running = (0..<m).map { l1[$0 * cin + ch] }
+            } else {
+                running = grown
+            }
+        }
+        ranges.append(start..<cin)
+        return ranges.map { r in
+            var part = [Float]()
+            for f in 0..<m { part.append(contentsOf: w.storage[((f * cin + r.lowerBound) * taps)..<((f * cin + r.upperBound) * taps)]) }
+            return (r, Tensor(shape: [m, r.count, w.shape[2], w.shape[3]], storage: part))
+        }
     }
 }
