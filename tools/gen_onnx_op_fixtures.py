@@ -21,7 +21,7 @@ ConvTranspose (kernel == stride, and a general one with pads/output_padding/grou
 other nearest modes, linear half_pixel/align_corners/asymmetric, scales and sizes), Softmax (opset 13
 single axis vs opset 11 coerce-to-2D, negative axis), Split (input sizes, attribute, opset-18
 num_outputs uneven, equal), Slice (negative steps/starts, INT64_MAX ends, negative axes, opset 9
-attributes), Transpose/Reshape/Unsqueeze/Squeeze/Flatten/Gather/Constant/Identity/Cast, the unary float ops (Exp for
+attributes), Transpose/Reshape/Unsqueeze/Squeeze/Flatten/Gather/Constant/Identity/Cast/Range/Expand/ConstantOfShape, the unary float ops (Exp for
 decode-in-graph YOLOX exports, Relu, Neg, Abs, Sqrt, Tanh, Floor, Ceil, Reciprocal),
 DynamicQuantizeLinear (random, exact .5 ties in x/scale and in the zero point, all-negative, constant,
 all-zero input), ConvInteger (uint8 input with a zero point, uint8 weights with a zero point, int8 weights,
@@ -213,6 +213,16 @@ def layout():
          [init('ax', np.array([0, -1], np.int64)), init('ax0', np.array([0], np.int64))])
     case('gather_negative', [node('Gather', ['x', 'i'], ['y'], axis=1)], {'x': f32(2, 5, 3)}, ['y'],
          [init('i', np.array([[-1, 0], [2, -5]], np.int64))])
+    case('range_expand_constantofshape', [
+        node('Range', ['s', 'l', 'd'], ['r']), node('Cast', ['r'], ['rf'], to=TensorProto.FLOAT),
+        node('Range', ['fs', 'fl', 'fd'], ['rf2']),
+        node('Expand', ['x', 'shape'], ['e']),
+        node('ConstantOfShape', ['cshape'], ['c'], value=numpy_helper.from_array(np.array([2.5], np.float32))),
+        node('Add', ['x', 'c'], ['xc'])],
+        {'x': f32(3, 1)}, ['rf', 'rf2', 'e', 'xc'],
+        [init('s', np.array(10, np.int64)), init('l', np.array(-3, np.int64)), init('d', np.array(-4, np.int64)),
+         init('fs', np.array(0.5, np.float32)), init('fl', np.array(2.1, np.float32)), init('fd', np.array(0.3, np.float32)),
+         init('shape', np.array([2, 1, 4], np.int64)), init('cshape', np.array([3, 2], np.int64))])
     case('constant_identity', [node('Constant', [], ['c'], value=numpy_helper.from_array(f32(3, 1), 'c')),
                                node('Identity', ['x'], ['i']), node('Add', ['i', 'c'], ['y'])], {'x': f32(3, 4)}, ['y'])
 

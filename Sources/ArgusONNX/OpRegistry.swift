@@ -91,6 +91,21 @@ enum OpRegistry {
             try ctx.arity(inputs: 1, 1)
             try a.check(allowed: ["axis"])
             return AxesKernel(op: .flatten, axesAttribute: nil, flattenAxis: try a.int("axis", default: 1), label: label)
+        case "Range":
+            try ctx.arity(inputs: 3, 3)
+            try a.check(allowed: [])
+            return RangeKernel(label: label)
+        case "Expand":
+            try ctx.arity(inputs: 2, 2)
+            try a.check(allowed: [])
+            return ExpandKernel(label: label)
+        case "ConstantOfShape":
+            try ctx.arity(inputs: 1, 1)
+            try a.check(allowed: ["value"])
+            var fill = Value(floats: [0], shape: [1])
+            if let t = a.tensor("value") { fill = try decodeTensor(t, bytes: ctx.fileBytes, what: "\(label) value") }
+            guard fill.count == 1 else { throw ONNXError.malformed("\(label): value must hold one element") }
+            return ConstantOfShapeKernel(fill: fill, label: label)
         case "MaxPool": return try MaxPoolKernel(ctx)
         case "Softmax": return try SoftmaxKernel(ctx)
         case "Resize": return try ResizeKernel(ctx)
