@@ -130,5 +130,10 @@ final class YOLOv8PostprocessTests: XCTestCase {
         XCTAssertEqual(got.first?.box, Box(x1: 22, y1: 27, x2: 42, y2: 37))
         XCTAssertEqual(got.first?.label, "b")
         XCTAssertEqual(got.first?.mask?.area, 20 * 10)
+        // A second, better box whose mask is empty (negative logits everywhere) is dropped, as
+        // segment/predict.py construct_result drops predictions without mask pixels; without protos it stays.
+        for (c, v) in [10, 10, 8, 8, 0.95, 0.1, -1, 0].enumerated() { out.storage[c * 10 + 7] = Float(v) }
+        XCTAssertEqual(try run(out, Tensor(repeating: 1, shape: [1, 2, 16, 16])).map(\.score), [0.9])
+        XCTAssertEqual(try run(out, nil).map(\.score), [0.95, 0.9])
     }
 }

@@ -7,7 +7,8 @@ import ArgusTensor
 /// network here, or an ONNX export's `output0` / `output1`, which have the same layout).
 ///
 /// Reference: ultralytics 8.4.190 `utils/nms.py` non_max_suppression, `utils/ops.py` scale_boxes / clip_boxes,
-/// `models/yolo/{detect,segment}/predict.py` (masks: see `YOLOv8Masks`).
+/// `models/yolo/{detect,segment}/predict.py` (masks: see `YOLOv8Masks`; with masks, detections whose mask is
+/// empty are dropped, as `construct_result` does).
 enum YOLOv8Postprocess {
     /// `max_nms`: candidates kept (best scores) before NMS.
     static let maxNMSCandidates = 30_000
@@ -65,7 +66,9 @@ enum YOLOv8Postprocess {
             }
             masks = try YOLOv8Masks.masks(coefficients: coefficients, protos: protos, boxes: boxes, original: original)
         }
-        return kept.indices.map { i in
+        // segment/predict.py construct_result keeps only predictions whose mask has a pixel set.
+        return kept.indices.compactMap { i in
+            if protos != nil, let mask = masks[i], mask.area == 0 { return nil }
             let c = kept[i].classId
             return Detection(box: boxes[i], score: kept[i].score, classId: c,
                              label: classNames.indices.contains(c) ? classNames[c] : "class\(c)", mask: masks[i])
