@@ -25,11 +25,14 @@ struct QuantConvKernel: Kernel {
         let s = scale[0]
         let c = acc.shape[1], plane = acc.shape[2] * acc.shape[3], batch = acc.shape[0]
         acc.storage.withUnsafeMutableBufferPointer { p in
-            for n in 0..<batch {
-                for ch in 0..<c {
-                    let b = bias?[ch] ?? 0
-                    let row = p.baseAddress! + (n * c + ch) * plane
-                    if bias != nil {
+            guard let base = p.baseAddress else { return }
+            // One task per (image, channel) plane; the pass runs while the plane is in cache.
+            parallelRanges(batch * c, minimumPerWorker: max(1, (1 << 16) / max(1, plane))) { planes in
+                for pl in planes {
+                    let ch = pl % c
+                    let row = base + pl * plane
+                    if let bias {
+                        let b = bias[ch]
                         for i in 0..<plane { row[i] = row[i] * s + b }
                     } else {
                         for i in 0..<plane { row[i] = row[i] * s }

@@ -26,17 +26,21 @@ func rangeIncludingZero(_ v: UnsafeBufferPointer<Float>) -> (lo: Float, hi: Floa
 
 /// q = clamp(round-half-even(x / scale) + zp, 0, 255) into `out` (NaN -> 0).
 func quantizeLoop(_ v: UnsafeBufferPointer<Float>, scale: Float, zeroPoint: Float, into out: UnsafeMutablePointer<UInt8>) {
-    let p = v.baseAddress!
-    for i in 0..<v.count {
-        var q = (p[i] / scale).rounded(.toNearestOrEven) + zeroPoint
-        q = q >= 0 ? q : 0
-        q = q <= 255 ? q : 255
-        out[i] = UInt8(q)
+    guard let p = v.baseAddress else { return }
+    parallelRanges(v.count) { range in
+        for i in range {
+            var q = (p[i] / scale).rounded(.toNearestOrEven) + zeroPoint
+            q = q >= 0 ? q : 0
+            q = q <= 255 ? q : 255
+            out[i] = UInt8(q)
+        }
     }
 }
 
 /// Float(q) - zp for every byte (exact: both are small integers).
 func centreLoop(_ q: UnsafeBufferPointer<UInt8>, zeroPoint: Float, into out: UnsafeMutablePointer<Float>) {
-    let p = q.baseAddress!
-    for i in 0..<q.count { out[i] = Float(p[i]) - zeroPoint }
+    guard let p = q.baseAddress else { return }
+    parallelRanges(q.count) { range in
+        for i in range { out[i] = Float(p[i]) - zeroPoint }
+    }
 }
