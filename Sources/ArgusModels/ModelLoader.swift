@@ -69,6 +69,11 @@ public enum ModelLoader {
             throw ModelError.unsupportedCheckpoint("--arch \(architecture) needs a torchvision state dict of that builder; "
                 + "\(path) has neither rpn.head / roi_heads nor segmentation classifier tensors")
         }
+        if YOLOX.recognizes(checkpoint) {  // official YOLOX .pth: {"model": state_dict} or the state dict
+            let model = try YOLOX.load(checkpoint, name: modelName)
+            try check(numClasses, model.info.classNames.count)
+            return .detector(model)
+        }
         let model: any Detector = YOLOv8.recognizes(checkpoint) ? try YOLOv8.load(checkpoint, name: modelName)
             : try YOLOv5.load(checkpoint, name: modelName)
         try check(numClasses, model.info.classNames.count)
