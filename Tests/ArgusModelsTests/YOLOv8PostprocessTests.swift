@@ -112,6 +112,16 @@ final class YOLOv8PostprocessTests: XCTestCase {
         XCTAssertEqual(model.preprocess(image, imageSize: 600).input.shape, [1, 3, 608, 480])
     }
 
+    /// ultralytics.utils.ops.scale_boxes values (printed by torch): it recomputes the letterbox from the shapes,
+    /// so 640x513 letterboxed to 320x256 (513 / 2 = 256.5 rounds to 256) is undone as if it were 319x256.
+    func testScaleBoxesRecomputesTheLetterboxFromShapes() {
+        XCTAssertEqual(YOLOv8Postprocess.scaleBox(Box(x1: 160, y1: 100, x2: 300, y2: 250), input: (320, 256), original: (640, 513)),
+                       Box(x1: 321.003143, y1: 200.390625, x2: 601.880859, y2: 500.976562))
+        // A square (auto=False, ONNX-style) input: border 33 rows of the 320 canvas, clipped to the image.
+        XCTAssertEqual(YOLOv8Postprocess.scaleBox(Box(x1: 10, y1: 20, x2: 200, y2: 300), input: (320, 320), original: (500, 375)),
+                       Box(x1: 15.625, y1: 0, x2: 312.5, y2: 375))
+    }
+
     func testBadHeadOutputsAreErrors() throws {
         let geometry = letterbox(RGBImage(width: 64, height: 64, fill: (0, 0, 0)), newShape: (64, 64)).geometry
         func run(_ output: Tensor, _ protos: Tensor?) throws -> [Detection] {

@@ -28,9 +28,11 @@ enum YOLOv8Postprocess {
     /// - Parameters:
     ///   - output: `[1, 4 + nc + nm, anchors]`: xywh in input pixels, class scores (after the sigmoid), mask coefficients.
     ///   - protos: `[1, nm, mh, mw]` mask prototypes, or nil (then no masks, even if coefficients are present).
-    ///   - geometry: how the image was letterboxed into the input; boxes are mapped back with its rounded
-    ///     resized size and its top/left border, which equal what `scale_boxes` recomputes from the shapes.
-    ///   - inputSize: the network input (checked against the geometry).
+    ///   - geometry: how the image was letterboxed into the input (checked to fit `inputSize`). Boxes are mapped
+    ///     back as `scale_boxes` does, from the shapes alone: it recomputes the letterbox, which can differ from
+    ///     the real one by a pixel of rounding (640x513 at imgsz 320: letterboxed to 320x256, scale_boxes assumes
+    ///     319x256), and matching Ultralytics means doing the same.
+    ///   - inputSize: the network input.
     ///   - original: the image's size.
     static func detections(output: Tensor, protos: Tensor?, classCount: Int, geometry: LetterboxGeometry,
                            inputSize: (width: Int, height: Int), original: (width: Int, height: Int),
@@ -53,7 +55,7 @@ enum YOLOv8Postprocess {
         }
         let kept = candidates(output: output, classCount: classCount, confidence: confidence, iou: iou,
                               maxDetections: maxDetections, classes: classes, agnostic: agnostic)
-        let boxes = kept.map { scaleBox($0.box, geometry: geometry, original: original) }
+        let boxes = kept.map { scaleBox($0.box, input: inputSize, original: original) }
         var masks: [RLE?] = Array(repeating: nil, count: kept.count)
         if let protos, !kept.isEmpty {
             let anchors = output.shape[2]
@@ -106,12 +108,16 @@ enum YOLOv8Postprocess {
         return keep.prefix(maxDetections).map { found[$0] }
     }
 
-    /// `scale_boxes` + `clip_boxes`: subtract the letterbox border, divide by the per-axis gain of the rounded
-    /// resized size (Float32, as torch applies Python scalars to a float tensor), clip to the image.
-    static func scaleBox(_ box: Box, geometry g: LetterboxGeometry, original: (width: Int, height: Int)) -> Box {
-        let gainX = Float(Double(g.resizedWidth) / Double(original.width))
-        let gainY = Float(Double(g.resizedHeight) / Double(original.height))
-        let padX = Float(g.left), padY = Float(g.top)
+    /// `scale_boxes` + `clip_boxes` (ratio_pad None): gain = min(H / h0, W / w0), rounded content size
+    /// new = max(round(side * gain), 1) (half-even), per-axis gains new / side, border round((W - new_w) / 2 - 0.1);
+    /// subtract the border, divide by the gain (Float32, as torch applies Python scalars to a float tensor), clip.
+    static func scaleBox(_ box: Box, input: (width: Int, height: Int), original: (width: Int, height: Int)) -> Box {
+        let gain = min(Double(input.height) / Double(original.height), Double(input.width) / Double(original.width))
+        let newW = max(Int((Double(original.width) * gain).rounded(.toNearestOrEven)), 1)
+        let newH = max(Int((Double(original.height) * gain).rounded(.toNearestOrEven)), 1)
+        let gainX = Float(Double(newW) / Double(original.width)), gainY = Float(Double(newH) / Double(original.height))
+        let padX = Float((Double(input.width - newW) / 2 - 0.1).rounded(.toNearestOrEven))
+        let padY = Float((Double(input.height - newH) / 2 - 0.1).rounded(.toNearestOrEven))
         let b = Box(x1: (box.x1 - padX) / gainX, y1: (box.y1 - padY) / gainY,
                     x2: (box.x2 - padX) / gainX, y2: (box.y2 - padY) / gainY)
         return b.clipped(width: Float(original.width), height: Float(original.height))
