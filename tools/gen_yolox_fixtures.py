@@ -63,6 +63,7 @@ CALIBRATION = ["000000000009.jpg", "000000000025.jpg", "000000000030.jpg", "0000
 NMS = 0.65
 N_SAMPLES = 32
 TOP_ROWS = 5
+FP64_LIMIT = 2e-5
 
 
 def f9(value):
@@ -217,7 +218,10 @@ def half_roundtrip(model):
 
 def write(model, out_dir, name, config, size, seed_note, fp16=False, wrapped=True, ref_size=None, conf=None):
     sd = half_roundtrip(model) if fp16 else model.state_dict()
-    ckpt = {"start_epoch": 300, "model": sd, "optimizer": None} if wrapped else sd
+    # as YOLOX's trainer saves it (save_checkpoint: start_epoch, model, optimizer, best_ap); a token optimizer state
+    optimizer = {"state": {0: {"momentum_buffer": torch.zeros(4)}},
+                 "param_groups": [{"lr": 0.01, "momentum": 0.9, "nesterov": True, "params": [0]}]}
+    ckpt = {"start_epoch": 300, "model": sd, "optimizer": optimizer, "best_ap": 0.0} if wrapped else sd
     torch.save(ckpt, out_dir / f"{name}.pth")
     run_size = ref_size or size
     images = [reference(model, COCO / f, run_size, config["classes"], conf) for f in IMAGES]
@@ -234,6 +238,7 @@ def write(model, out_dir, name, config, size, seed_note, fp16=False, wrapped=Tru
         print(f"{name} {im['file']}: fp32 vs fp64 {im['fp64_max_abs_diff']:.2g}, conf {im['conf']:.6g} "
               f"(gap {im.get('conf_gap', 0):.3g}), "
               f"{im['candidates']} candidates, {len(im['detections'])} detections")
+    return images
 
 
 def seeded(name, depth, width, depthwise, classes, size, seed, gamma=(0.2, 0.3)):
@@ -304,16 +309,23 @@ def main():
                                                             ("tiny", 0.33, 0.375, False, 416),
                                                             ("s", 0.33, 0.50, False, 640),
                                                             ("m", 0.67, 0.75, False, 640)]):
-            model, config = seeded(name, depth, width, dw, 80, size, seed=100 + i)
-            write(model, out, f"yolox_{name}", config, size, f"seeded random (seed {100 + i}), see the script")
+            # a random net can be ill-conditioned on an image (Float32 itself then strays from the exact result):
+            # the next seed until the reference is within FP64_LIMIT of float64
+            for attempt in range(5):
+                seed = 100 + i + 10 * attempt
+                model, config = seeded(name, depth, width, dw, 80, size, seed=seed)
+                images = write(model, out, f"yolox_{name}", config, size, f"seeded random (seed {seed}), see the script")
+                if max(im["fp64_max_abs_diff"] for im in images) < FP64_LIMIT:
+                    break
         onnx_nano(out)
         return
     OUT.mkdir(parents=True, exist_ok=True)
     model, config = seeded("nano-w0.125", 0.33, 0.125, True, 80, 416, seed=7)
-    write(model, OUT, "yolox_nano_w0125", config, 416, "seeded random (seed 7), see the script", fp16=True)
+    images = write(model, OUT, "yolox_nano_w0125", config, 416, "seeded random (seed 7), see the script", fp16=True)
     model, config = seeded("custom-w0.03125-d0.67", 0.67, 0.03125, False, 3, 416, seed=11, gamma=(0.4, 0.4))
-    write(model, OUT, "yolox_custom3_w003125", config, 416, "seeded random (seed 11), see the script",
-          wrapped=False, ref_size=320)
+    images += write(model, OUT, "yolox_custom3_w003125", config, 416, "seeded random (seed 11), see the script",
+                    wrapped=False, ref_size=320)
+    assert max(im["fp64_max_abs_diff"] for im in images) < FP64_LIMIT, "an ill-conditioned fixture"
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ final class YOLOXReferenceTests: XCTestCase {
 
     /// Input, raw output and detections of one model against its JSON; returns the per-image detect times.
     @discardableResult
-    func check(_ model: YOLOX, _ ref: [String: Any], label: String) throws -> [Double] {
+    func check(_ model: YOLOX, _ ref: [String: Any], label: String, minDetections: Int = 100) throws -> [Double] {
         let side = ref["reference_input_size"] as! Int
         var times: [Double] = []
         for entry in ref["images"] as! [[String: Any]] {
@@ -102,9 +102,7 @@ final class YOLOXReferenceTests: XCTestCase {
                     worstScore = max(worstScore, abs(got[best].score - score))
                 }
             }
-            if entry["conf_gap"] != nil {  // seeded weights: conf chosen so that hundreds are compared
-                XCTAssertGreaterThanOrEqual(refs.count, 100, "\(label) \(file): the fixture should compare 100+ detections")
-            }
+            XCTAssertGreaterThanOrEqual(refs.count, minDetections, "\(label) \(file): too few detections compared")
             XCTAssertEqual(used.count, refs.count, "\(label) \(file): \(used.count) of \(refs.count) matched")
             XCTAssertEqual(got.count, refs.count, "\(label) \(file): detection count")
             XCTAssertEqual(got.first?.label, model.info.classNames[got.first?.classId ?? 0])
@@ -199,7 +197,7 @@ final class YOLOXReferenceTests: XCTestCase {
         return URL(fileURLWithPath: dir)
     }
 
-    func checkFull(_ name: String) throws {
+    func checkFull(_ name: String, minDetections: Int = 50) throws {
         let dir = try fullDir()
         let ref = try Self.json(dir.appendingPathComponent("\(name).json"))
         let start = Date()
@@ -211,7 +209,7 @@ final class YOLOXReferenceTests: XCTestCase {
         XCTAssertEqual(m.config.depthwise, config["depthwise"] as! Bool, name)
         XCTAssertEqual(m.config.classCount, config["classes"] as! Int, name)
         XCTAssertEqual(m.info.defaults.imageSize, config["input_size"] as! Int, name)
-        let times = try check(m, ref, label: name)
+        let times = try check(m, ref, label: name, minDetections: minDetections)
         print("\(name): load \(String(format: "%.2f", loadTime)) s, detect "
             + times.map { String(format: "%.1f ms", $0 * 1000) }.joined(separator: ", "))
     }
@@ -224,7 +222,7 @@ final class YOLOXReferenceTests: XCTestCase {
     /// The real Nano weights (taken from the shared ONNX export) through the `.pth` path: YOLOX's references,
     /// and the same detections as the ONNX path on the same images; timings of both.
     func testFullNanoRealWeightsMatchONNXPath() throws {
-        try checkFull("yolox_nano_onnxweights")
+        try checkFull("yolox_nano_onnxweights", minDetections: 9)
         let pth = try load(try fullDir().appendingPathComponent("yolox_nano_onnxweights.pth").path)
         let onnx = try ModelLoader.load(contentsOf: try SharedData.path("weights/onnx/yolox_nano.onnx"))
         for file in ["000000000036.jpg", "000000000077.jpg"] {
