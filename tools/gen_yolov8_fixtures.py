@@ -144,7 +144,8 @@ FULL_MODELS = [
 
 def coco_names():
     import yaml
-    return yaml.safe_load((REPO.parent / "shared/datasets/coco128/coco128.yaml").read_text())["names"]
+    names = yaml.safe_load((REPO.parent / "shared/datasets/coco128/coco128.yaml").read_text())["names"]
+    return names if isinstance(names, dict) else dict(enumerate(names))  # {index: name}, as model.names
 
 
 def letterbox_tensor(im0, stride=32):
@@ -158,7 +159,7 @@ def build(spec):
     """The network as the trainer builds it, with spread-out seeded weights (unfused, float32)."""
     torch.manual_seed(spec["seed"])
     text = (CFG_DIR / spec["yaml"]).read_text()
-    names = spec["names"] or dict(enumerate(coco_names()))
+    names = spec["names"] or coco_names()
     with tempfile.TemporaryDirectory() as d:
         import yaml
         cfg = yaml.safe_load(text)
