@@ -7,7 +7,8 @@ import ArgusWeights
 import Foundation
 
 /// `argus bench`: latency next to the PyTorch reference, both timed in the same run on the same image with
-/// the same thread count. YOLOv5 by default; a torchvision Faster R-CNN or semantic segmentation model with `--arch`.
+/// the same thread count: a YOLO checkpoint or ONNX export with `--weights`; a torchvision Faster R-CNN or semantic
+/// segmentation model with `--arch`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -66,11 +67,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Input size: YOLOv5's (default 640); with a Faster R-CNN --arch, torchvision's min_size (default 800, or 320), max_size scaled alike; with a segmentation --arch, the short side (default: the image's own size).")
     var imgsz: Int?
 
-    @Option(name: .customLong("peer-python"), help: "Python with torch (and yolov5 or torchvision) for the PyTorch peer.")
+    @Option(name: .customLong("peer-python"), help: "Python with the peer's packages (torch + yolov5, torchvision, or ultralytics + onnxruntime).")
     var peerPython: String?
 
     @Option(name: .customLong("peer-script"),
-            help: "The peer's script (default: tools/bench_yolov5_torch.py, or tools/bench_fasterrcnn_torch.py with --arch).")
+            help: "The peer's script (default: tools/bench_yolov5_torch.py for YOLOv5, tools/bench_yolo_peers.py for YOLOv8/YOLOX/ONNX, tools/bench_fasterrcnn_torch.py or tools/bench_segmentation_torch.py with --arch).")
     var peerScript: String?
 
     struct Row { let engine: String; let threads: Int; let median: Double; let min: Double; let detections: Int }

@@ -17,17 +17,18 @@ struct DetectCommand: ParsableCommand {
 
     @OptionGroup var selection: ModelSelection
 
-    @Option(help: "Minimum score, in [0, 1] (default: the model's, 0.25 for YOLOv5).")
+    @Option(help: "Minimum score, in [0, 1] (default: the model's: 0.25 for YOLOv5/YOLOv8, 0.3 for YOLOX).")
     var conf: Float?
 
-    @Option(help: "NMS IoU threshold, in [0, 1] (default: the model's, 0.45 for YOLOv5).")
+    @Option(help: "NMS IoU threshold, in [0, 1] (default: the model's: 0.45 for YOLOv5 and YOLOX, 0.7 for YOLOv8).")
     var iou: Double?
 
-    @Option(help: ArgumentHelp("Network input size: YOLOv5's long side, rounded up to a multiple of the stride (default 640); "
+    @Option(help: ArgumentHelp("Network input size: a YOLO model's long side, rounded up to a multiple of the stride (default 640; "
+        + "YOLOX nano/tiny 416; a fixed-size ONNX export only takes its own); "
         + "a Faster R-CNN's short side, torchvision's min_size (default the model's: 800, or 320)."))
     var imgsz: Int?
 
-    @Option(name: .customLong("max-det"), help: "Most detections per image (default: the model's, 1000 for YOLOv5).")
+    @Option(name: .customLong("max-det"), help: "Most detections per image (default: the model's: 1000 for YOLOv5 and YOLOX, 300 for YOLOv8).")
     var maxDet: Int?
 
     @Option(help: "Keep only these classes: comma-separated names or indices.")

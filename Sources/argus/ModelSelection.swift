@@ -5,7 +5,7 @@ import Foundation
 /// How a command picks its model: a checkpoint file (`--weights`, optionally `--arch` / `--num-classes`) or a
 /// manifest by name (`--model`, weights from the cache or `--weights`).
 struct ModelSelection: ParsableArguments {
-    @Option(help: "Checkpoint to load: a YOLOv5 .pt, or a torchvision Faster/Mask R-CNN or semantic segmentation state dict (.pth).")
+    @Option(help: "Model file: a YOLOv5/YOLOv8 .pt, a YOLOX .pth, a torchvision Faster/Mask R-CNN or semantic segmentation state dict (.pth), or a YOLOv8/YOLOX ONNX export (.onnx).")
     var weights: String?
 
     @Option(help: "A model manifest by name (see `argus models list`); its weights come from `argus models pull`.")
