@@ -86,8 +86,11 @@ struct SPPBottleneck {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let y = try conv1(x)
-        let pooled = try Self.kernels.map { try maxPool2d(y, kernel: $0, stride: 1, padding: $0 / 2) }
-        return try conv2(concat([y] + pooled, axis: 1))
+        // Pools 5, 9, 13 as one 5x5 pool applied 1, 2, 3 times (SPPF's identity: a max over a clipped 9x9 window
+        // is the max over the clipped 5x5 windows of its clipped 5x5 neighbours), the same values at a fraction
+        // of the comparisons.
+        var ys = [try conv1(x)]
+        for _ in Self.kernels { ys.append(try maxPool2d(ys[ys.count - 1], kernel: 5, stride: 1, padding: 2)) }
+        return try conv2(concat(ys, axis: 1))
     }
 }
