@@ -185,3 +185,39 @@ final class PythonLiteralTests: XCTestCase {
         }
     }
 }
+
+/// A custom-class export made the way the shared int8 files were (Ultralytics ONNX export of the committed 3-class
+/// tiny seg checkpoint, then onnxruntime quantize_dynamic): class names come from the metadata, and Argus's
+/// detections and masks equal Ultralytics + onnxruntime's (`onnx_yolov8n_seg_tiny_custom3_int8_320.json`).
+final class CustomClassONNXTests: XCTestCase {
+    func testCustomClassInt8SegmentExport() throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/yolov8/yolov8n_seg_tiny_custom3_int8_320",
+                                                  withExtension: "onnx"))
+        let model = try ModelLoader.load(contentsOf: url.path)
+        XCTAssertEqual(model.info.classNames, ["helmet", "vest", "person"])
+        XCTAssertEqual(model.info.task, .segment)
+        let ref = try ONNXDetectorReferenceTests.fixture("onnx_yolov8n_seg_tiny_custom3_int8_320")
+        var total = 0
+        for entry in ref["images"] as! [[String: Any]] {
+            let file = entry["file"] as! String
+            let image = try decodeImage(try SharedData.bytes("datasets/coco128/images/train2017/\(file)")).image
+            let got = try model.detect(image, options: DetectOptions(confidence: 0.05, iou: 0.7, maxDetections: 300)).detections
+            let want = entry["detections"] as! [[String: Any]]
+            XCTAssertEqual(got.count, want.count, file)
+            for (d, w) in zip(got, want) {
+                let b = (w["box"] as! [Double]).map { Float($0) }
+                XCTAssertGreaterThanOrEqual(iou(d.box, Box(x1: b[0], y1: b[1], x2: b[2], y2: b[3])), 0.999, file)
+                XCTAssertEqual(d.score, Float(w["score"] as! Double), accuracy: 1e-4, file)
+                XCTAssertEqual(d.label, w["label"] as? String, file)
+                if let mask = w["mask"] as? [String: Any] {
+                    let size = mask["size"] as! [Int]
+                    let want = try RLE(compressed: mask["counts"] as! String, height: size[0], width: size[1])
+                    let (inter, union) = RLE.intersectionAndUnion(try XCTUnwrap(d.mask), want)
+                    XCTAssertGreaterThanOrEqual(Double(inter) / Double(max(union, 1)), 0.99, file)
+                }
+            }
+            total += want.count
+        }
+        XCTAssertGreaterThan(total, 10)
+    }
+}
