@@ -141,20 +141,12 @@ struct BenchCommand: ParsableCommand {
         var rows: [Row] = []
         var stages: [String] = []
         for t in counts {
-            EngineThreads.set(t)
-            var detections = 0
-            var timings: [StageTimings] = []
-            let times = try timed {
+            let (row, stage) = try timedStages(threads: t, name: model.info.name) {
                 let out = try model.detect(decoded, options: options)
-                detections = out.detections.count
-                timings.append(out.timings)
+                return (out.detections.count, out.timings)
             }
-            let measured = timings.suffix(runs)
-            func stage(_ key: KeyPath<StageTimings, Double>) -> String {
-                String(format: "%.1f", median(measured.map { $0[keyPath: key] }.sorted()))
-            }
-            stages.append("| \(model.info.name) | \(t) | \(stage(\.preprocess)) | \(stage(\.inference)) | \(stage(\.postprocess)) |")
-            rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: detections))
+            rows.append(row)
+            stages.append(stage)
             if let python {
                 rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
                     "--weights", weights, "--image", image, "--threads", "\(t)", "--runs", "\(runs)"]
@@ -193,20 +185,12 @@ struct BenchCommand: ParsableCommand {
         var rows: [Row] = []
         var stages: [String] = []
         for t in counts {
-            EngineThreads.set(t)
-            var detections = 0
-            var timings: [StageTimings] = []
-            let times = try timed {
+            let (row, stage) = try timedStages(threads: t, name: arch) {
                 let out = try model.detect(decoded, options: options)
-                detections = out.detections.count
-                timings.append(out.timings)
+                return (out.detections.count, out.timings)
             }
-            let measured = timings.suffix(runs)  // the timed runs, not the warm-ups
-            func stage(_ key: KeyPath<StageTimings, Double>) -> String {
-                String(format: "%.1f", median(measured.map { $0[keyPath: key] }.sorted()))
-            }
-            stages.append("| \(arch) | \(t) | \(stage(\.preprocess)) | \(stage(\.inference)) | \(stage(\.postprocess)) |")
-            rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: detections))
+            rows.append(row)
+            stages.append(stage)
             if let python {
                 rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
                     "--arch", arch, "--image", image, "--threads", "\(t)", "--runs", "\(runs)",
@@ -249,20 +233,12 @@ struct BenchCommand: ParsableCommand {
         var rows: [Row] = []
         var stages: [String] = []
         for t in counts {
-            EngineThreads.set(t)
-            var labels = 0
-            var timings: [StageTimings] = []
-            let times = try timed {
+            let (row, stage) = try timedStages(threads: t, name: arch.rawValue) {
                 let out = try model.segment(decoded, options: options)
-                labels = Set(out.labels.labels).count
-                timings.append(out.timings)
+                return (Set(out.labels.labels).count, out.timings)
             }
-            let measured = timings.suffix(runs)
-            func stage(_ key: KeyPath<StageTimings, Double>) -> String {
-                String(format: "%.1f", median(measured.map { $0[keyPath: key] }.sorted()))
-            }
-            stages.append("| \(arch.rawValue) | \(t) | \(stage(\.preprocess)) | \(stage(\.inference)) | \(stage(\.postprocess)) |")
-            rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: labels))
+            rows.append(row)
+            stages.append(stage)
             if let python {
                 rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
                     "--arch", arch.rawValue, "--image", image, "--threads", "\(t)", "--runs", "\(runs)",
@@ -273,6 +249,26 @@ struct BenchCommand: ParsableCommand {
         print("")
         print((["| model | threads | argus preprocess ms | inference ms (network to head logits) | postprocess ms (upsampling + arg-max) |",
                 "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
+    }
+
+    /// `body` timed at `t` threads (see `timed`): Argus's table row (its count column from the last run) and the
+    /// stage-median line `| name | t | preprocess | inference | postprocess |` over the timed runs.
+    private func timedStages(threads t: Int, name: String,
+                             _ body: () throws -> (count: Int, timings: StageTimings)) throws -> (Row, String) {
+        EngineThreads.set(t)
+        var count = 0
+        var timings: [StageTimings] = []
+        let times = try timed {
+            let out = try body()
+            count = out.count
+            timings.append(out.timings)
+        }
+        let measured = timings.suffix(runs)  // the timed runs, not the warm-ups
+        func stage(_ key: KeyPath<StageTimings, Double>) -> String {
+            String(format: "%.1f", median(measured.map { $0[keyPath: key] }.sorted()))
+        }
+        return (Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: count),
+                "| \(name) | \(t) | \(stage(\.preprocess)) | \(stage(\.inference)) | \(stage(\.postprocess)) |")
     }
 
     /// 3 warm-up runs, then `runs` timed ones; the times in ms, sorted.
