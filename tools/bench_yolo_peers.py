@@ -6,12 +6,15 @@ timed on the same decoded image with the same thread count, printing one JSON li
     retina_masks=True)` on PyTorch (letterbox, forward, NMS, masks, Results).
   *.onnx with Ultralytics metadata: the same `predict` on onnxruntime (Ultralytics' AutoBackend; its session
     is created with --threads intra-op threads).
+  *.pt with --engine onnxruntime: the checkpoint exported by Ultralytics to ONNX (float32, dynamic shapes so the
+    letterbox is the same minimal rectangle; written once next to a temporary copy), then `predict` on onnxruntime.
   *.onnx without (YOLOX): onnxruntime + YOLOX's preproc, decode and postprocess (class-aware batched_nms,
     conf 0.3, nms 0.45: Argus's YOLOX defaults) as in gen_yolov8_onnx_fixtures.py.
 The image is decoded once (cv2.imread, BGR) outside the timed region, as Argus decodes once too.
 
 Usage (run by argus bench; the venv is made by `bash ../shared/bench/install_venv.sh DIR`):
-    VENV/bin/python tools/bench_yolo_peers.py --weights W --image IMG --threads 1 --runs 10 [--imgsz 640]
+    VENV/bin/python tools/bench_yolo_peers.py --weights W --image IMG --threads 1 --runs 10 [--imgsz 640] \
+        [--engine torch|onnxruntime]
 """
 import argparse
 import json
@@ -72,6 +75,23 @@ def ultralytics_runner(weights, imgsz, image):
     return once, engine
 
 
+def onnx_export(pt, imgsz):
+    """The Ultralytics ONNX export of a .pt (dynamic axes, float32), cached by the checkpoint's content."""
+    import hashlib
+    import shutil
+    from ultralytics import YOLO
+    digest = hashlib.sha256(Path(pt).read_bytes()).hexdigest()[:16]
+    out = Path(tempfile.gettempdir()) / f"argus-bench-onnx-{digest}-{imgsz}"
+    onnx_file = out / (Path(pt).stem + ".onnx")
+    if not onnx_file.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        copy = out / Path(pt).name
+        shutil.copyfile(pt, copy)
+        exported = YOLO(str(copy)).export(format="onnx", imgsz=imgsz, dynamic=True, simplify=False, verbose=False)
+        Path(exported).replace(onnx_file)
+    return str(onnx_file)
+
+
 def yolox_runner(weights, image, threads):
     from gen_yolov8_onnx_fixtures import yolox_decode, yolox_preproc
     opts = ort.SessionOptions()
@@ -102,10 +122,15 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--imgsz", type=int)
+    ap.add_argument("--engine", choices=["torch", "onnxruntime"], default="torch",
+                    help="for a .pt: run it on PyTorch, or its ONNX export on onnxruntime")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     cv2.setNumThreads(a.threads)
     with_threads(a.threads)
+    if a.weights.endswith(".pt") and a.engine == "onnxruntime":
+        a.weights = onnx_export(a.weights, a.imgsz or 640)
+        a.imgsz = a.imgsz or 640
     image = cv2.imread(a.image)
     if image is None:
         sys.exit(f"cannot read {a.image}")

@@ -19,8 +19,9 @@ struct BenchCommand: ParsableCommand {
 
             YOLOv8 checkpoints and ONNX exports (--weights yolov8n.pt, yolov8n-seg.pt, *.onnx): the image is \
             decoded once on both sides; each timed run is `detect` (masks included) for Argus and, in \
-            tools/bench_yolo_peers.py, Ultralytics' `predict` on PyTorch (.pt) or on onnxruntime (an \
-            Ultralytics export), or onnxruntime with YOLOX's preproc, decode and NMS (a YOLOX export).
+            tools/bench_yolo_peers.py, Ultralytics' `predict` on PyTorch and on onnxruntime (a .pt: both, the \
+            ONNX one exported by Ultralytics with dynamic shapes; an Ultralytics ONNX file: onnxruntime), or \
+            onnxruntime with YOLOX's preproc, decode and NMS (a YOLOX export).
 
             Faster R-CNN (--arch, a torchvision builder name): the image is decoded once, outside the timed \
             region, on both sides (Argus: its decoder; torchvision: PIL -> to_tensor); each timed run is \
@@ -147,10 +148,15 @@ struct BenchCommand: ParsableCommand {
             }
             rows.append(row)
             stages.append(stage)
-            if let python {
+            // A checkpoint is timed on PyTorch and, exported by Ultralytics, on onnxruntime; an ONNX file on onnxruntime.
+            // (YOLOX's own code is not in the reference venv: a YOLOX .pth is timed alone; time its ONNX export instead.)
+            let engines = ModelLoader.isONNX(weights) ? [[]]
+                : model.info.family == "yolox" ? [] : [["--engine", "torch"], ["--engine", "onnxruntime"]]
+            for engine in engines {
+                guard let python else { break }
                 rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
                     "--weights", weights, "--image", image, "--threads", "\(t)", "--runs", "\(runs)"]
-                    + (imgsz.map { ["--imgsz", "\($0)"] } ?? [])))
+                    + (imgsz.map { ["--imgsz", "\($0)"] } ?? []) + engine))
             }
         }
         print(table(rows, model: model.info.name))
