@@ -97,7 +97,7 @@ struct ReLU6: LaneKernel {
     @inline(__always) func callAsFunction(_ x: Vec) -> Vec { clamp06(x) }
 }
 struct SiLU: LaneKernel {
-    @inline(__always) func callAsFunction(_ x: Vec) -> Vec { x / (1 + vexp(-x)) }
+    @inline(__always) func callAsFunction(_ x: Vec) -> Vec { x / (1 + vexpForLogistic(-x)) }
 }
 struct Sigmoid: LaneKernel {
     @inline(__always) func callAsFunction(_ x: Vec) -> Vec { 1 / (1 + vexp(-x)) }
