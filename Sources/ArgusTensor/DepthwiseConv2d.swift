@@ -2,11 +2,17 @@
 /// have M = 1. Each output row is accumulated tap by tap, each tap a multiply-add over the columns
 /// where it reads the image (no per-element padding branches; the stride-1 loop auto-vectorizes),
 /// then gets the fused bias and activation while it is in L1.
-/// (Measured: this beats accumulating all taps in SIMD registers per column block on SSE2 codegen.)
+/// Column strides 1 and 2 go to `depthwiseConv2dVector` (taps accumulated in registers); this loop
+/// serves larger strides.
 /// Only the (image, channel) planes in `planes` are computed, so workers can split them.
 func depthwiseConv2d(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                      g: ConvGeometry, planes: Range<Int>, activation: Activation?,
                      output: UnsafeMutablePointer<Float>) {
+    if g.strideW <= 2 {
+        depthwiseConv2dVector(input: input, weight: weight, bias: bias, g: g, planes: planes,
+                              activation: activation, output: output)
+        return
+    }
     let kW = g.kW, sW = g.strideW, outW = g.outW
     // Per kernel column: input column offset and the output columns where it reads the image.
     let cols = UnsafeMutablePointer<Int>.allocate(capacity: 3 * kW)
