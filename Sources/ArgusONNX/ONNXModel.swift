@@ -26,9 +26,11 @@ public struct ONNXModel: Sendable {
     /// Graph inputs that are not initializers (what `run` needs fed).
     public let inputs: [ONNXTensorInfo]
     public let outputs: [ONNXTensorInfo]
-    /// The op_type of every node in the file's graph (before constant folding and fusion), e.g. to tell a
-    /// decode-in-graph export (it has "Exp") from a raw-head one.
-    public let operatorTypes: Set<String>
+    /// How many nodes of each op_type the file's graph has (before constant folding and fusion).
+    public let operatorCounts: [String: Int]
+    /// The op_type of every node in the file's graph, e.g. to tell a decode-in-graph export (it has "Exp")
+    /// from a raw-head one.
+    public var operatorTypes: Set<String> { Set(operatorCounts.keys) }
     private let plan: Plan
 
     /// Reads and validates the file at `path` (ONNXError on anything wrong, also an unreadable file).
@@ -58,7 +60,7 @@ public struct ONNXModel: Sendable {
         self.plan = plan
         inputs = feeds.map { ONNXTensorInfo($0.0) }
         outputs = graph.outputs.map { ONNXTensorInfo($0) }
-        operatorTypes = Set(graph.nodes.map(\.opType))
+        operatorCounts = graph.nodes.reduce(into: [:]) { $0[$1.opType, default: 0] += 1 }
     }
 
     /// Runs the graph; feeds by input name (float tensors). Returns every graph output as a float Tensor.

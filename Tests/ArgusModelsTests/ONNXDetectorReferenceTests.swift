@@ -1,6 +1,7 @@
 import ArgusDetection
 import ArgusImage
 import ArgusMask
+import ArgusONNX
 import Foundation
 import XCTest
 @testable import ArgusModels
@@ -219,5 +220,27 @@ final class CustomClassONNXTests: XCTestCase {
             total += want.count
         }
         XCTAssertGreaterThan(total, 10)
+    }
+}
+
+/// What `argus inspect` lists for an ONNX file, against the onnx package's reading of the shared files
+/// (`onnx_models.json`: ir_version, opset, inputs, outputs, metadata, op counts).
+final class ONNXSummaryTests: XCTestCase {
+    func testDeclarationsMatchTheOnnxPackage() throws {
+        let summary = try ONNXDetectorReferenceTests.fixture("onnx_models")
+        for entry in summary["models"] as! [[String: Any]] {
+            let file = entry["file"] as! String
+            let model = try ONNXModel(contentsOf: try SharedData.path("weights/onnx/\(file)"))
+            XCTAssertEqual(model.irVersion, entry["ir_version"] as? Int, file)
+            XCTAssertEqual(model.opsetVersion, (entry["opset_import"] as? [String: Int])?["ai.onnx"], file)
+            XCTAssertEqual(model.operatorCounts, entry["op_counts"] as? [String: Int], file)
+            XCTAssertEqual(model.metadata, entry["metadata_props"] as? [String: String], file)
+            for (got, want) in zip(model.inputs + model.outputs,
+                                   (entry["inputs"] as! [[String: Any]]) + (entry["outputs"] as! [[String: Any]])) {
+                XCTAssertEqual(got.name, want["name"] as? String, file)
+                XCTAssertEqual(got.elementType, want["elem_type"] as? String, file)
+                XCTAssertEqual(got.shape, (want["shape"] as! [Any]).map { $0 as? Int }, file)
+            }
+        }
     }
 }
