@@ -1,8 +1,8 @@
 /// Depthwise conv for column strides 1 and 2 with the taps accumulated in SIMD registers: each
 /// plane is first copied into a zero-bordered scratch plane (so no tap needs a bounds check), then
-/// every run of eight output columns takes all kH x kW multiply-adds in one register, gets the bias
-/// and activation there and is stored once. The separate per-tap passes over an output row (a load,
-/// a multiply-add and a store per tap and element) and the second pass for the activation are gone.
+/// every run of eight output columns takes all kH x kW multiply-adds in one register and is stored
+/// once (instead of a load, multiply-add and store per tap and element); the bias and activation
+/// follow per batch of rows while they are in L1.
 /// Taps are summed in the same order as the row-wise loop (kernel row, then column), with fused
 /// multiply-adds.
 func depthwiseConv2dVector(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
@@ -45,6 +45,9 @@ private enum DoubleStrideTaps: TapLoad {
     }
 }
 
+/// Output elements per bias + activation pass.
+private let epilogueBatch = 1024
+
 struct Identity: LaneKernel {
     @inline(__always) func callAsFunction(_ x: Vec) -> Vec { x }
 }
@@ -72,13 +75,24 @@ private func depthwisePlanes<L: TapLoad, F: LaneKernel>(_: L.Type, _ f: F, _ inp
         let dstPlane = output + plane * g.outPlane
         let w = weight + c * kH * kW
         let epilogue = Biased(bias: Vec(repeating: bias?[c] ?? 0), f: f)
+        // The bias and activation run as a separate pass over each batch of finished rows (still in
+        // L1): fused into the tap loop, the taps' and the activation's dependency chains in one
+        // iteration were too long for out-of-order execution to overlap blocks.
+        let plain = F.self == Identity.self && (bias?[c] ?? 0) == 0
+        var pending = 0
+        func finished(_ oh: Int) {
+            let rows = oh + 1 - pending
+            guard rows * outW >= epilogueBatch || oh + 1 == g.outH else { return }
+            if !plain { mapInPlace(dstPlane + pending * outW, count: rows * outW, epilogue) }
+            pending = oh + 1
+        }
         if is3x3 {
             let w0 = Vec(repeating: w[0]), w1 = Vec(repeating: w[1]), w2 = Vec(repeating: w[2])
             let w3 = Vec(repeating: w[3]), w4 = Vec(repeating: w[4]), w5 = Vec(repeating: w[5])
             let w6 = Vec(repeating: w[6]), w7 = Vec(repeating: w[7]), w8 = Vec(repeating: w[8])
             for oh in 0..<g.outH {
                 let r0 = UnsafePointer(padded + oh * sH * ld), r1 = r0 + dH * ld, r2 = r1 + dH * ld
-                rowBlocks(outW, dstPlane + oh * outW, epilogue, spill: oh + 1 < g.outH) { ow in
+                rowBlocks(outW, dstPlane + oh * outW, spill: oh + 1 < g.outH) { ow in
                     var acc = L.load(r0, ow) * w0
                     acc = acc.addingProduct(L.load(r0 + dW, ow), w1)
                     acc = acc.addingProduct(L.load(r0 + 2 * dW, ow), w2)
@@ -89,11 +103,12 @@ private func depthwisePlanes<L: TapLoad, F: LaneKernel>(_: L.Type, _ f: F, _ inp
                     acc = acc.addingProduct(L.load(r2 + dW, ow), w7)
                     return acc.addingProduct(L.load(r2 + 2 * dW, ow), w8)
                 }
+                finished(oh)
             }
         } else {
             for oh in 0..<g.outH {
                 let top = UnsafePointer(padded + oh * sH * ld)
-                rowBlocks(outW, dstPlane + oh * outW, epilogue, spill: oh + 1 < g.outH) { ow in
+                rowBlocks(outW, dstPlane + oh * outW, spill: oh + 1 < g.outH) { ow in
                     var acc = Vec(repeating: 0)
                     for i in 0..<kH {
                         let row = top + i * dH * ld
@@ -101,25 +116,25 @@ private func depthwisePlanes<L: TapLoad, F: LaneKernel>(_: L.Type, _ f: F, _ inp
                     }
                     return acc
                 }
+                finished(oh)
             }
         }
     }
 }
 
-/// Stores `epilogue(block(ow))` for ow = 0, 8, 16, ... < outW into `dst` (the last block partially).
+/// Stores `block(ow)` for ow = 0, 8, 16, ... < outW into `dst` (the last block partially).
 /// With `spill` the last block is stored whole: its extra lanes land on the start of the next row,
-/// which is written afterwards (a lane-by-lane store would make the compiler scalarize the epilogue).
+/// which is written afterwards (a lane-by-lane store would make the compiler scalarize the block).
 @inline(__always)
-private func rowBlocks<E: LaneKernel>(_ outW: Int, _ dst: UnsafeMutablePointer<Float>, _ epilogue: E,
-                                      spill: Bool, _ block: (Int) -> Vec) {
+private func rowBlocks(_ outW: Int, _ dst: UnsafeMutablePointer<Float>, spill: Bool, _ block: (Int) -> Vec) {
     var ow = 0
     let raw = UnsafeMutableRawPointer(dst)
     while ow + vecWidth <= outW {
-        raw.storeBytes(of: epilogue(block(ow)), toByteOffset: ow * 4, as: Vec.self)
+        raw.storeBytes(of: block(ow), toByteOffset: ow * 4, as: Vec.self)
         ow += vecWidth
     }
     guard ow < outW else { return }
-    let v = epilogue(block(ow))
+    let v = block(ow)
     if spill {
         raw.storeBytes(of: v, toByteOffset: ow * 4, as: Vec.self)
     } else {
