@@ -52,8 +52,13 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), paddi
         x.storage.withUnsafeBufferPointer { src in
             let src = src.baseAddress!, out = out.baseAddress!
             parallelRanges(n * c, workers: workerCount(elements: x.count * g.kH, available: EngineThreads.current)) { planes in
-                let colMax = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                defer { colMax.deallocate() }
+                // The column maxima with pW columns of -inf on the left and enough on the right for
+                // whole-vector window reads (a -inf never beats a real element; every window holds one).
+                let padded = g.pW + (g.outW + vecWidth - 1) / vecWidth * vecWidth * g.sW + (g.kW - 1) * g.dW + w
+                let colPad = UnsafeMutablePointer<Float>.allocate(capacity: padded)
+                defer { colPad.deallocate() }
+                colPad.initialize(repeating: -.infinity, count: padded)
+                let colMax = colPad + g.pW
                 for plane in planes {
                     let ip = src + plane * h * w
                     let op = out + plane * g.outH * g.outW
@@ -64,9 +69,12 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), paddi
                         colMax.update(from: ip + h0 * w, count: w)
                         var ih = h0 + g.dH
                         while ih < h1 {
-                            let row = ip + ih * w
-                            for iw in 0..<w { colMax[iw] = stickyMax(colMax[iw], row[iw]) }
+                            stickyMaxInPlace(colMax, ip + ih * w, count: w)
                             ih += g.dH
+                        }
+                        if g.sW == 1 {
+                            windowMaxUnitStride(colPad, g.kW, g.dW, op + oh * g.outW, count: g.outW)
+                            continue
                         }
                         for ow in 0..<g.outW {
                             var w0 = ow * g.sW - g.pW
@@ -82,6 +90,47 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), paddi
             }
         }
     }
+}
+
+/// best[i] = stickyMax(best[i], row[i]) for `count` elements, eight lanes at a time.
+@inline(__always)
+private func stickyMaxInPlace(_ best: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    let b = UnsafeMutableRawPointer(best), r = UnsafeRawPointer(row)
+    while i + vecWidth <= count {
+        let v = r.loadUnaligned(fromByteOffset: i * 4, as: Vec.self)
+        let m = b.loadUnaligned(fromByteOffset: i * 4, as: Vec.self)
+        b.storeBytes(of: stickyMax(m, v), toByteOffset: i * 4, as: Vec.self)
+        i += vecWidth
+    }
+    while i < count { best[i] = stickyMax(best[i], row[i]); i += 1 }
+}
+
+/// out[ow] = the sticky max of padded[ow + j * dilation] over j in 0..<kernel (in order of j, like
+/// the scalar loop after the -inf padding), eight outputs at a time.
+@inline(__always)
+private func windowMaxUnitStride(_ padded: UnsafePointer<Float>, _ kernel: Int, _ dilation: Int,
+                                 _ out: UnsafeMutablePointer<Float>, count: Int) {
+    var ow = 0
+    let p = UnsafeRawPointer(padded)
+    while ow < count {
+        var best = p.loadUnaligned(fromByteOffset: ow * 4, as: Vec.self)
+        for j in 1..<max(1, kernel) {
+            best = stickyMax(best, p.loadUnaligned(fromByteOffset: (ow + j * dilation) * 4, as: Vec.self))
+        }
+        if ow + vecWidth <= count {
+            UnsafeMutableRawPointer(out + ow).storeBytes(of: best, as: Vec.self)
+        } else {
+            withUnsafeBytes(of: best) { UnsafeMutableRawPointer(out + ow).copyMemory(from: $0.baseAddress!, byteCount: (count - ow) * 4) }
+        }
+        ow += vecWidth
+    }
+}
+
+/// stickyMax on eight lanes.
+@inline(__always)
+private func stickyMax(_ best: Vec, _ v: Vec) -> Vec {
+    best.replacing(with: v, where: (v .> best) .| (v .!= v))
 }
 
 /// torch's max_pool update: the new value wins if larger or NaN, so a NaN stays once seen.
