@@ -25,6 +25,7 @@ struct BinaryKernel: Kernel {
         _ = try checkedCount(shape, label)
         switch (a.data, b.data) {
         case let (.float(x), .float(y)):
+            if a.shape == b.shape { return [Value(shape: shape, data: .float(sameShape(x, y)))] }
             let r: [Float]
             switch op {
             case .add: r = broadcastApply(x, a.shape, y, b.shape, outShape: shape, +)
@@ -39,6 +40,27 @@ struct BinaryKernel: Kernel {
             return [Value(shape: shape, data: .int32(try integer(x, a.shape, y, b.shape, shape)))]
         default:
             throw ONNXError.invalidInput("\(label): inputs of types \(a.elementType) and \(b.elementType)")
+        }
+    }
+
+    /// Elementwise over equal shapes (the residual adds): one vectorizable loop per op, split over
+    /// the engine's workers (each element computed alike, so the split never changes a result).
+    private func sameShape(_ x: [Float], _ y: [Float]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: x.count) { out, initialized in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeBufferPointer { py in
+                    let o = out.baseAddress!, a = px.baseAddress!, b = py.baseAddress!
+                    parallelRanges(x.count) { r in
+                        switch op {
+                        case .add: for i in r { (o + i).initialize(to: a[i] + b[i]) }
+                        case .sub: for i in r { (o + i).initialize(to: a[i] - b[i]) }
+                        case .mul: for i in r { (o + i).initialize(to: a[i] * b[i]) }
+                        case .div: for i in r { (o + i).initialize(to: a[i] / b[i]) }
+                        }
+                    }
+                }
+            }
+            initialized = x.count
         }
     }
 
