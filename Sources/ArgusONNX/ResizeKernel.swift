@@ -81,16 +81,25 @@ struct ResizeKernel: Kernel {
             (0..<outShape[axis]).map { nearest(Float($0), scale: scales[axis], input: x.shape[axis], output: outShape[axis]) }
         }
         let st = stridesOf(x.shape)
-        var out = [Float]()
-        out.reserveCapacity(count)
+        // Source offsets of the output rows (all axes but the last), then each row gathered through
+        // the last axis's map (no per-element offset table).
         var offsets = [0]
-        for axis in 0..<r {
+        for axis in 0..<max(0, r - 1) {
             var next: [Int] = []
             next.reserveCapacity(offsets.count * outShape[axis])
             for o in offsets { for i in maps[axis] { next.append(o + i * st[axis]) } }
             offsets = next
         }
-        for o in offsets { out.append(v[o]) }
+        let last = r == 0 ? [0] : maps[r - 1].map { $0 * st[r - 1] }
+        let out = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            v.withUnsafeBufferPointer { src in
+                var k = 0
+                for o in offsets {
+                    for i in last { (buffer.baseAddress! + k).initialize(to: src[o + i]); k += 1 }
+                }
+                initialized = k
+            }
+        }
         return [Value(floats: out, shape: outShape)]
     }
 
