@@ -43,7 +43,7 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
                      _ g: ConvGeometry, _ activation: Activation?, _ out: UnsafeMutablePointer<Float>) {
     let threads = EngineThreads.current
     let plane = g.outPlane
-    let kind = ConvPartition(g).kind
+    let kind = ConvPartition(g, smallTiles: activation == .silu).kind
     if kind == .depthwise {
         let planes = g.batch * g.inChannels
         parallelRanges(planes, workers: workerCount(elements: planes * plane * g.kH * g.kW, available: threads)) {
@@ -82,6 +82,17 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
             let (src, dst, a, group) = operands(i / perImage)
             let col0 = (i % perImage) * width
             block(a, src + col0, ldb: plane, dst, group: group, rows: 0..<m, col0: col0, cols: min(width, plane - col0))
+        }
+    case .pointwiseTiles(let height, let width):
+        // Column slice by column slice (its input columns stay in cache), all channel slices of each.
+        let rowTiles = (m + height - 1) / height, colTiles = (plane + width - 1) / width
+        let perImage = rowTiles * colTiles
+        parallelBlocks(images * perImage, workers: threads) { _, i in
+            let (src, dst, a, group) = operands(i / perImage)
+            let tile = i % perImage
+            let col0 = (tile / rowTiles) * width, r0 = (tile % rowTiles) * height
+            block(a, src + col0, ldb: plane, dst, group: group, rows: r0..<min(m, r0 + height), col0: col0,
+                  cols: min(width, plane - col0))
         }
     case .pointwiseRows(let height):
         let perImage = (m + height - 1) / height

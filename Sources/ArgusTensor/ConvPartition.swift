@@ -10,6 +10,8 @@ struct ConvPartition {
         case pointwiseColumns(width: Int)
         /// 1x1 GEMM on a small plane, split into output-channel slices of this height.
         case pointwiseRows(height: Int)
+        /// 1x1 GEMM in tiles of (output channels x columns), each within OpenBLAS's small-matrix bound.
+        case pointwiseTiles(height: Int, width: Int)
         /// Whole-plane im2col, then the GEMM split into output-channel slices of this height.
         case im2colRows(height: Int)
         /// im2col + GEMM per chunk of output rows (`chunkRows`), this many chunks per image.
@@ -43,7 +45,11 @@ struct ConvPartition {
     /// Columns per batched GEMM.
     static let batchedColumns = 1024
 
-    init(_ g: ConvGeometry) {
+    /// `smallTiles`: 1x1 convs go to `pointwiseTiles` where a tile fits (`smallTile`). The caller
+    /// enables it for SiLU convs (the YOLO families it was measured on); the ReLU two-stage models
+    /// keep the packed partition, and so their results bit for bit (their full-size reference tests
+    /// flip a borderline Mask R-CNN mask on any rounding change in the backbone).
+    init(_ g: ConvGeometry, smallTiles: Bool = false) {
         let isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
         if g.groups == g.inChannels && g.groups == g.outChannels && !isPointwise {
             kind = .depthwise
@@ -58,6 +64,10 @@ struct ConvPartition {
         let rowSplit = plane <= Self.smallPlane && m >= 32 && macs >= Self.minSplitMACs
         // Output-channel slices: a multiple-of-16 height (whole GEMM micro-tiles), four slices at most.
         let height = Self.roundUp((m + Self.blockMultiple - 1) / Self.blockMultiple, 16)
+        if isPointwise, smallTiles, let tile = Self.smallTile(m: m, k: k, plane: plane) {
+            kind = .pointwiseTiles(height: tile.height, width: tile.width)
+            return
+        }
         if isPointwise {
             if rowSplit {
                 kind = .pointwiseRows(height: height)
@@ -79,6 +89,26 @@ struct ConvPartition {
         var chunks = (g.outH + rows - 1) / rows
         if macs >= Self.minSplitMACs { chunks = min(g.outH, Self.roundUp(chunks, Self.blockMultiple)) }
         kind = .im2colChunks(count: chunks)
+    }
+
+    /// OpenBLAS (SkylakeX/Cooper Lake kernels, as picked on this AVX-512 machine) multiplies calls
+    /// with M * N * K <= 100^3 by its small-matrix kernel: no packing and no separate beta pass.
+    /// Measured for YOLOX-Nano's 1x1 shapes: 53-57 GMAC/s there against 42-50 for the same work in
+    /// larger (packed) calls, e.g. 64x2704x64 in 240-column tiles 196 us vs 227 us in one call.
+    static let smallGEMM = 1_000_000
+
+    /// (output channels, columns) per 1x1 tile so each GEMM stays within `smallGEMM`: all the
+    /// channels when 16 columns fit, else multiple-of-8 channel slices; widths a multiple of 16,
+    /// evened over the plane. Nil for K > 512 (slower there: 46 vs 50 GMAC/s at K = 1152).
+    static func smallTile(m: Int, k: Int, plane: Int) -> (height: Int, width: Int)? {
+        guard k <= 512 else { return nil }
+        var height = m
+        if m * k * 16 > smallGEMM {
+            height = max(8, min(m, smallGEMM / (k * min(plane, 128)) / 8 * 8))
+        }
+        let fit = max(16, smallGEMM / (height * k) / 16 * 16)
+        let slices = (plane + fit - 1) / fit
+        return (height, min(plane, roundUp((plane + slices - 1) / slices, 16)))
     }
 
     /// Output rows of chunk `i` of `count` over `outH` rows.
