@@ -92,7 +92,7 @@ private func depthwisePlanes<L: TapLoad, F: LaneKernel>(_: L.Type, _ f: F, _ inp
             let w6 = Vec(repeating: w[6]), w7 = Vec(repeating: w[7]), w8 = Vec(repeating: w[8])
             for oh in 0..<g.outH {
                 let r0 = UnsafePointer(padded + oh * sH * ld), r1 = r0 + dH * ld, r2 = r1 + dH * ld
-                rowBlocks(outW, dstPlane + oh * outW, spill: oh + 1 < g.outH) { ow in
+                rowBlocks(outW, dstPlane + oh * outW, spill: oh + 1 < g.outH && outW >= vecWidth) { ow in
                     var acc = L.load(r0, ow) * w0
                     acc = acc.addingProduct(L.load(r0 + dW, ow), w1)
                     acc = acc.addingProduct(L.load(r0 + 2 * dW, ow), w2)
@@ -108,7 +108,7 @@ private func depthwisePlanes<L: TapLoad, F: LaneKernel>(_: L.Type, _ f: F, _ inp
         } else {
             for oh in 0..<g.outH {
                 let top = UnsafePointer(padded + oh * sH * ld)
-                rowBlocks(outW, dstPlane + oh * outW, spill: oh + 1 < g.outH) { ow in
+                rowBlocks(outW, dstPlane + oh * outW, spill: oh + 1 < g.outH && outW >= vecWidth) { ow in
                     var acc = Vec(repeating: 0)
                     for i in 0..<kH {
                         let row = top + i * dH * ld
@@ -125,6 +125,8 @@ private func depthwisePlanes<L: TapLoad, F: LaneKernel>(_: L.Type, _ f: F, _ inp
 /// Stores `block(ow)` for ow = 0, 8, 16, ... < outW into `dst` (the last block partially).
 /// With `spill` the last block is stored whole: its extra lanes land on the start of the next row,
 /// which is written afterwards (a lane-by-lane store would make the compiler scalarize the block).
+/// Callers allow it only when a next row exists and is at least a vector long, so the extra lanes
+/// (fewer than `vecWidth`) never leave it: past it lies another worker's plane or the buffer's end.
 @inline(__always)
 private func rowBlocks(_ outW: Int, _ dst: UnsafeMutablePointer<Float>, spill: Bool, _ block: (Int) -> Vec) {
     var ow = 0
