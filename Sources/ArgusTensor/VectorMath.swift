@@ -11,25 +11,8 @@ let vecWidth = 8
 @inline(__always)
 func vexp(_ x: Vec) -> Vec {
     let hi = Vec(repeating: 89), lo = Vec(repeating: -103)
-    var v = x.replacing(with: lo, where: x .< lo)
-    v = v.replacing(with: hi, where: v .> hi)
-    // n = round(x / ln 2) via the 1.5 * 2^23 trick (SSE2 has no floor); its low bits are n.
-    // Fused multiply-adds throughout (like Sleef's AVX2 exp in PyTorch): fewer instructions, and
-    // each step rounds once instead of twice.
+    let (p, shifted) = expReduced(x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi))
     let magic = Vec(repeating: 12582912)
-    let shifted = magic.addingProduct(v, Vec(repeating: 1.44269504088896341))
-    let n = shifted - magic
-    // r = x - n ln 2, ln 2 split in two parts so the product is exact.
-    v = v.addingProduct(n, Vec(repeating: -0.693359375))
-    v = v.addingProduct(n, Vec(repeating: 2.12194440e-4))
-    let z = v * v
-    var p = Vec(repeating: 1.9875691500e-4)
-    p = Vec(repeating: 1.3981999507e-3).addingProduct(p, v)
-    p = Vec(repeating: 8.3334519073e-3).addingProduct(p, v)
-    p = Vec(repeating: 4.1665795894e-2).addingProduct(p, v)
-    p = Vec(repeating: 1.6666665459e-1).addingProduct(p, v)
-    p = Vec(repeating: 5.0000001201e-1).addingProduct(p, v)
-    p = (v + Vec(repeating: 1)).addingProduct(p, z)
     // 2^n as two factors 2^(n/2) and 2^(n - n/2): each stays a normal float for n in [-149, 128],
     // and their product overflows or underflows exactly when e^x does.
     let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
@@ -40,19 +23,18 @@ func vexp(_ x: Vec) -> Vec {
     return p * scaleA * scaleB
 }
 
-/// e^x for the logistic family's `1 + e^x` (SiLU), cheaper than `vexp` with the same polynomial:
-/// x is clamped to [-20, 89] (below -20, 1 + e^x is exactly 1 in Float) and 2^n is one factor built
-/// from the rounding trick's low bits, so n = 128 gives +inf by itself. Only for x in (88.38, 88.72]
-/// does this give +inf where e^x is still finite; then x / (1 + e^-x) is ~1e-37 and comes out as 0.
+/// The shared core of `vexp` and `vexpForLogistic` for an already clamped x: e^r for r = x - n ln 2
+/// (1 + r + r^2 P(r), P of degree 5), and the rounding trick's sum `shifted`, whose low bits are n = round(x / ln 2).
 @inline(__always)
-func vexpForLogistic(_ x: Vec) -> Vec {
-    let hi = Vec(repeating: 89), lo = Vec(repeating: -20)
-    var v = x.replacing(with: lo, where: x .< lo)
-    v = v.replacing(with: hi, where: v .> hi)
+private func expReduced(_ x: Vec) -> (p: Vec, shifted: Vec) {
+    // n = round(x / ln 2) via the 1.5 * 2^23 trick (SSE2 has no floor); its low bits are n.
+    // Fused multiply-adds throughout (like Sleef's AVX2 exp in PyTorch): fewer instructions, and
+    // each step rounds once instead of twice.
     let magic = Vec(repeating: 12582912)
-    let shifted = magic.addingProduct(v, Vec(repeating: 1.44269504088896341))
+    let shifted = magic.addingProduct(x, Vec(repeating: 1.44269504088896341))
     let n = shifted - magic
-    v = v.addingProduct(n, Vec(repeating: -0.693359375))
+    // r = x - n ln 2, ln 2 split in two parts so the product is exact.
+    var v = x.addingProduct(n, Vec(repeating: -0.693359375))
     v = v.addingProduct(n, Vec(repeating: 2.12194440e-4))
     let z = v * v
     var p = Vec(repeating: 1.9875691500e-4)
@@ -61,7 +43,17 @@ func vexpForLogistic(_ x: Vec) -> Vec {
     p = Vec(repeating: 4.1665795894e-2).addingProduct(p, v)
     p = Vec(repeating: 1.6666665459e-1).addingProduct(p, v)
     p = Vec(repeating: 5.0000001201e-1).addingProduct(p, v)
-    p = (v + Vec(repeating: 1)).addingProduct(p, z)
+    return ((v + Vec(repeating: 1)).addingProduct(p, z), shifted)
+}
+
+/// e^x for the logistic family's `1 + e^x` (SiLU), cheaper than `vexp` with the same polynomial:
+/// x is clamped to [-20, 89] (below -20, 1 + e^x is exactly 1 in Float) and 2^n is one factor built
+/// from the rounding trick's low bits, so n = 128 gives +inf by itself. Only for x in (88.38, 88.72]
+/// does this give +inf where e^x is still finite; then x / (1 + e^-x) is ~1e-37 and comes out as 0.
+@inline(__always)
+func vexpForLogistic(_ x: Vec) -> Vec {
+    let hi = Vec(repeating: 89), lo = Vec(repeating: -20)
+    let (p, shifted) = expReduced(x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi))
     // shifted's bit pattern is 0x4B400000 + n; shifted left by 23 only n's low 9 bits remain, which
     // is n's two's complement exponent field for n in [-29, 128].
     let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &<< 23
