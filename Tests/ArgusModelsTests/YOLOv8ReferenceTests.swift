@@ -37,26 +37,6 @@ final class YOLOv8ReferenceTests: XCTestCase {
         }
     }
 
-    /// yolov8n full size at imgsz 640 on coco-val96 000000000139.jpg: stage timings (printed, not asserted).
-    func testFullSizeLatency() throws {
-        let dir = try Self.fullDirectory()
-        let image = try decodeImage(SharedData.bytes("datasets/coco-val96/images/val2017/000000000139.jpg")).image
-        for name in ["yolov8n", "yolov8n-seg"] {
-            let model = try XCTUnwrap(try ModelLoader.load(contentsOf: "\(dir)/\(name).pt") as? YOLOv8)
-            var best = StageTimings(preprocess: .infinity, inference: .infinity, postprocess: .infinity)
-            var count = 0
-            for _ in 0..<6 {
-                let out = try model.detect(image, options: DetectOptions())
-                best.preprocess = min(best.preprocess, out.timings.preprocess)
-                best.inference = min(best.inference, out.timings.inference)
-                best.postprocess = min(best.postprocess, out.timings.postprocess)
-                count = out.detections.count
-            }
-            print(String(format: "YOLOv8 latency %@ 000000000139.jpg: best of 6: preprocess %.1f ms, inference %.1f ms, "
-                         + "postprocess %.1f ms (%d detections)", name, best.preprocess, best.inference, best.postprocess, count))
-        }
-    }
-
     static func fullDirectory() throws -> String {
         guard let dir = ProcessInfo.processInfo.environment["ARGUS_YOLOV8_FULL"], !dir.isEmpty else {
             throw XCTSkip("set ARGUS_YOLOV8_FULL to the directory of tools/gen_yolov8_fixtures.py --full DIR")
