@@ -90,6 +90,27 @@ public struct DetectOptions: Sendable, Equatable {
     }
 }
 
+/// `DetectOptions` checked and completed: every unset value is the model's default.
+public struct ResolvedDetectOptions: Sendable, Equatable {
+    public var confidence: Float
+    public var iou: Double
+    public var maxDetections: Int
+    public var imageSize: Int
+    public var classes: Set<Int>?
+    public var agnosticNMS: Bool
+}
+
+extension DetectOptions {
+    /// Validates the ranges (as `validated()`), then fills what is unset from `defaults`.
+    public func resolved(_ defaults: DetectDefaults) throws -> ResolvedDetectOptions {
+        let o = try validated()
+        return ResolvedDetectOptions(confidence: o.confidence ?? defaults.confidence, iou: o.iou ?? defaults.iou,
+                                     maxDetections: o.maxDetections ?? defaults.maxDetections,
+                                     imageSize: o.imageSize ?? defaults.imageSize, classes: o.classes,
+                                     agnosticNMS: o.agnosticNMS)
+    }
+}
+
 /// Time spent in each stage of one `detect` call, in milliseconds.
 public struct StageTimings: Sendable, Codable, Equatable {
     public var preprocess: Double = 0

@@ -50,7 +50,7 @@ struct BinaryKernel: Kernel {
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeBufferPointer { py in
                     let o = out.baseAddress!, a = px.baseAddress!, b = py.baseAddress!
-                    parallelRanges(x.count) { r in
+                    parallelSlices(x.count) { r in
                         switch op {
                         case .add: for i in r { (o + i).initialize(to: a[i] + b[i]) }
                         case .sub: for i in r { (o + i).initialize(to: a[i] - b[i]) }

@@ -27,7 +27,7 @@ struct QuantConvKernel: Kernel {
         acc.storage.withUnsafeMutableBufferPointer { p in
             guard let base = p.baseAddress else { return }
             // One task per (image, channel) plane; the pass runs while the plane is in cache.
-            parallelRanges(batch * c, minimumPerWorker: max(1, (1 << 16) / max(1, plane))) { planes in
+            parallelSlices(batch * c, minimumPerWorker: max(1, (1 << 16) / max(1, plane))) { planes in
                 for pl in planes {
                     let ch = pl % c
                     let row = base + pl * plane

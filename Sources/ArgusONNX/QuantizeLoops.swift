@@ -1,3 +1,5 @@
+import ArgusTensor
+
 /// The loops behind DynamicQuantizeLinear and ConvInteger's input conversion, written as plain
 /// element loops over raw pointers so the release build vectorizes them.
 
@@ -27,7 +29,7 @@ func rangeIncludingZero(_ v: UnsafeBufferPointer<Float>) -> (lo: Float, hi: Floa
 /// q = clamp(round-half-even(x / scale) + zp, 0, 255) into `out` (NaN -> 0).
 func quantizeLoop(_ v: UnsafeBufferPointer<Float>, scale: Float, zeroPoint: Float, into out: UnsafeMutablePointer<UInt8>) {
     guard let p = v.baseAddress else { return }
-    parallelRanges(v.count) { range in
+    parallelSlices(v.count) { range in
         for i in range {
             var q = (p[i] / scale).rounded(.toNearestOrEven) + zeroPoint
             q = q >= 0 ? q : 0
@@ -40,7 +42,7 @@ func quantizeLoop(_ v: UnsafeBufferPointer<Float>, scale: Float, zeroPoint: Floa
 /// Float(q) - zp for every byte (exact: both are small integers).
 func centreLoop(_ q: UnsafeBufferPointer<UInt8>, zeroPoint: Float, into out: UnsafeMutablePointer<Float>) {
     guard let p = q.baseAddress else { return }
-    parallelRanges(q.count) { range in
+    parallelSlices(q.count) { range in
         for i in range { out[i] = Float(p[i]) - zeroPoint }
     }
 }

@@ -34,6 +34,13 @@ func parallelBlocks(_ count: Int, workers: Int, _ body: (_ worker: Int, _ block:
     }
 }
 
+/// Runs `body` over contiguous slices of 0..<count on up to `EngineThreads.current` workers, each getting at
+/// least `minimumPerWorker` items (inline below that). For element-independent passes in other modules, so
+/// results do not depend on the split.
+public func parallelSlices(_ count: Int, minimumPerWorker: Int = 65_536, _ body: (Range<Int>) -> Void) {
+    parallelRanges(count, workers: min(EngineThreads.current, count / max(1, minimumPerWorker)), body)
+}
+
 /// How many workers a pass over `elements` floats deserves: splitting below ~64K elements
 /// costs more in dispatch than it saves.
 @inline(__always)

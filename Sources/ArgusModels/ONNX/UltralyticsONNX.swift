@@ -86,22 +86,18 @@ public struct UltralyticsONNX: Detector {
     }
 
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {
-        let options = try options.validated()
+        let options = try options.resolved(info.defaults)
         var timings = StageTimings()
         var clock = Stopwatch()
-        let boxed: LetterboxResult
+        let input: Tensor, geometry: LetterboxGeometry
         if let fixed = fixedSize {
-            if let size = options.imageSize, size != max(fixed.width, fixed.height) {
-                throw ModelError.invalidOption("imgsz: this ONNX model has a fixed \(fixed.width)x\(fixed.height) input; "
-                    + "omit imgsz or pass \(max(fixed.width, fixed.height))")
-            }
-            boxed = letterbox(image, newShape: (fixed.height, fixed.width), auto: false, stride: info.stride)
+            try ONNXFixedInput.check(options.imageSize, width: fixed.width, height: fixed.height)
+            (input, geometry) = YOLOv8.letterboxedInput(image, shape: (fixed.height, fixed.width), auto: false,
+                                                        stride: info.stride)
         } else {
-            let requested = options.imageSize ?? info.defaults.imageSize
-            let size = (requested + info.stride - 1) / info.stride * info.stride
-            boxed = letterbox(image, newShape: (size, size), auto: true, stride: info.stride)
+            let size = (options.imageSize + info.stride - 1) / info.stride * info.stride
+            (input, geometry) = YOLOv8.letterboxedInput(image, shape: (size, size), auto: true, stride: info.stride)
         }
-        let input = Tensor(shape: [1, 3, boxed.image.height, boxed.image.width], storage: toCHWFloat(boxed.image))
         timings.preprocess = clock.lap()
 
         let outputs = try graph.run([inputName: input])
@@ -112,10 +108,9 @@ public struct UltralyticsONNX: Detector {
         timings.inference = clock.lap()
 
         let detections = try YOLOv8Postprocess.detections(
-            output: prediction, protos: protos, classCount: classCount, geometry: boxed.geometry,
-            inputSize: (boxed.image.width, boxed.image.height), original: (image.width, image.height),
-            confidence: options.confidence ?? info.defaults.confidence, iou: options.iou ?? info.defaults.iou,
-            maxDetections: options.maxDetections ?? info.defaults.maxDetections, classes: options.classes,
+            output: prediction, protos: protos, classCount: classCount, geometry: geometry,
+            inputSize: (input.shape[3], input.shape[2]), original: (image.width, image.height),
+            confidence: options.confidence, iou: options.iou, maxDetections: options.maxDetections, classes: options.classes,
             agnostic: options.agnosticNMS, classNames: info.classNames)
         timings.postprocess = clock.lap()
         return DetectionOutput(detections: detections, timings: timings)

@@ -56,11 +56,8 @@ public struct YOLOXONNX: Detector {
     }
 
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {
-        let options = try options.validated()
-        if let size = options.imageSize, size != max(inputWidth, inputHeight) {
-            throw ModelError.invalidOption("imgsz: this ONNX model has a fixed \(inputWidth)x\(inputHeight) input; "
-                + "omit imgsz or pass \(max(inputWidth, inputHeight))")
-        }
+        let options = try options.resolved(info.defaults)
+        try ONNXFixedInput.check(options.imageSize, width: inputWidth, height: inputHeight)
         var timings = StageTimings()
         var clock = Stopwatch()
         let (input, ratio) = preprocess(image)
@@ -71,11 +68,9 @@ public struct YOLOXONNX: Detector {
         timings.inference = clock.lap()
         let rows = try decode(output)
         let detections = YOLOXPipeline.postprocess(rows, classCount: classCount, ratio: ratio,
-                                          confidence: options.confidence ?? info.defaults.confidence,
-                                          iou: options.iou ?? info.defaults.iou,
-                                          maxDetections: options.maxDetections ?? info.defaults.maxDetections,
-                                          classes: options.classes, agnostic: options.agnosticNMS,
-                                          classNames: info.classNames)
+                                                   confidence: options.confidence, iou: options.iou,
+                                                   maxDetections: options.maxDetections, classes: options.classes,
+                                                   agnostic: options.agnosticNMS, classNames: info.classNames)
         timings.postprocess = clock.lap()
         return DetectionOutput(detections: detections, timings: timings)
     }

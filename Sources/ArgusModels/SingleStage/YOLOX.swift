@@ -48,8 +48,8 @@ public struct YOLOX: Detector {
     }
 
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {
-        let options = try options.validated()
-        let side = Self.inputSide(options.imageSize ?? info.defaults.imageSize)
+        let options = try options.resolved(info.defaults)
+        let side = Self.inputSide(options.imageSize)
         var timings = StageTimings()
         var clock = Stopwatch()
         let (input, ratio) = YOLOXPipeline.preprocess(image, width: side, height: side)
@@ -60,8 +60,7 @@ public struct YOLOX: Detector {
         YOLOXPipeline.decode(&values, columns: columns, width: side, height: side)
         let detections = YOLOXPipeline.postprocess(
             values, classCount: network.head.classCount, ratio: ratio,
-            confidence: options.confidence ?? info.defaults.confidence, iou: options.iou ?? info.defaults.iou,
-            maxDetections: options.maxDetections ?? info.defaults.maxDetections, classes: options.classes,
+            confidence: options.confidence, iou: options.iou, maxDetections: options.maxDetections, classes: options.classes,
             agnostic: options.agnosticNMS, classNames: info.classNames)
         timings.postprocess = clock.lap()
         return DetectionOutput(detections: detections, timings: timings)

@@ -44,13 +44,13 @@ public struct YOLOv5: Detector {
     }
 
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {
-        let options = try options.validated()
+        let options = try options.resolved(info.defaults)
         var timings = StageTimings()
         var clock = Stopwatch()
 
         // check_img_size: round the requested size up to a multiple of the largest stride.
         let stride = info.stride
-        let requested = options.imageSize ?? info.defaults.imageSize
+        let requested = options.imageSize
         let size = (requested + stride - 1) / stride * stride
         let boxed = letterbox(image, newShape: (size, size), auto: true, stride: stride)
         let input = Tensor(shape: [1, 3, boxed.image.height, boxed.image.width], storage: toCHWFloat(boxed.image))
@@ -61,8 +61,7 @@ public struct YOLOv5: Detector {
 
         let candidates = Self.nonMaxSuppression(
             raw.values, rows: raw.rows, classCount: network.detect.classCount,
-            confidence: options.confidence ?? info.defaults.confidence, iou: options.iou ?? info.defaults.iou,
-            maxDetections: options.maxDetections ?? info.defaults.maxDetections,
+            confidence: options.confidence, iou: options.iou, maxDetections: options.maxDetections,
             classes: options.classes, agnostic: options.agnosticNMS)
         let detections = candidates.map { c in
             Detection(box: Self.scaleBox(c.box, input: (boxed.image.width, boxed.image.height),

@@ -65,18 +65,24 @@ public struct YOLOv8: Detector {
     /// The network input for an image: Ultralytics' LetterBox (auto, stride, pad 114) at `imageSize` rounded up
     /// to a stride multiple (`check_imgsz`), as RGB / 255 in CHW.
     func preprocess(_ image: RGBImage, imageSize: Int) -> (input: Tensor, geometry: LetterboxGeometry) {
-        let stride = info.stride
-        let size = max((imageSize + stride - 1) / stride * stride, stride)
-        let boxed = letterbox(image, newShape: (size, size), auto: true, stride: stride)
+        let size = max((imageSize + info.stride - 1) / info.stride * info.stride, info.stride)
+        return Self.letterboxedInput(image, shape: (size, size), auto: true, stride: info.stride)
+    }
+
+    /// Ultralytics' LetterBox into `shape` (`auto`: only up to a stride multiple) as the RGB / 255 CHW input;
+    /// shared with the ONNX exports, whose fixed-size files take the full square (`auto` false).
+    static func letterboxedInput(_ image: RGBImage, shape: (height: Int, width: Int), auto: Bool,
+                                 stride: Int) -> (input: Tensor, geometry: LetterboxGeometry) {
+        let boxed = letterbox(image, newShape: shape, auto: auto, stride: stride)
         return (Tensor(shape: [1, 3, boxed.image.height, boxed.image.width], storage: toCHWFloat(boxed.image)),
                 boxed.geometry)
     }
 
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {
-        let options = try options.validated()
+        let options = try options.resolved(info.defaults)
         var timings = StageTimings()
         var clock = Stopwatch()
-        let (input, geometry) = preprocess(image, imageSize: options.imageSize ?? info.defaults.imageSize)
+        let (input, geometry) = preprocess(image, imageSize: options.imageSize)
         timings.preprocess = clock.lap()
 
         let head = try network(input)
@@ -85,8 +91,7 @@ public struct YOLOv8: Detector {
         let detections = try YOLOv8Postprocess.detections(
             output: head.output, protos: head.protos, classCount: network.head.classCount, geometry: geometry,
             inputSize: (input.shape[3], input.shape[2]), original: (image.width, image.height),
-            confidence: options.confidence ?? info.defaults.confidence, iou: options.iou ?? info.defaults.iou,
-            maxDetections: options.maxDetections ?? info.defaults.maxDetections,
+            confidence: options.confidence, iou: options.iou, maxDetections: options.maxDetections,
             classes: options.classes, agnostic: options.agnosticNMS, classNames: info.classNames)
         timings.postprocess = clock.lap()
         return DetectionOutput(detections: detections, timings: timings)
