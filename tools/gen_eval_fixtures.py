@@ -8,7 +8,8 @@ The cases use the format of ../shared/eval (see its README): {name, description,
 params, expected, expected_voc}, so they run with `../shared/eval/check.py tools/eval_fixtures -- argus eval
 --case -` and with the ArgusEval unit tests. They cover what the public cases do not: custom params
 (thresholds without 0.5/0.75, unsorted recall thresholds, duplicate maxDets, custom area ranges and labels,
-imgIds/catIds subsets, useCats=0 with unsorted catIds), GT id 0 and the `ignore` field, segm with
+imgIds/catIds subsets, useCats=0 with unsorted or repeated catIds, score ties across the pooled categories, crowds
+and a small maxDets cut), GT id 0 and the `ignore` field, segm with
 uncompressed-RLE crowds, results without bbox, bbox evaluation of mask-only results, segm evaluation of
 box-only results, score ties across images, an IoU threshold of 1.0, and random realistic sets.
 `expected_voc` comes from the classic devkit `voc_eval`/`voc_ap` written out below with the README's
@@ -167,7 +168,7 @@ def r4(x):
 
 
 def random_bbox_set(rng, n_img, cat_ids, w=320, h=240, crowd_p=0.0, max_gt=6, dets_per_gt=(0, 3), fp_per_img=3,
-                    int_coords=False, id0=False):
+                    int_coords=False, id0=False, same_cat_p=0.9):
     images = [{'id': int(i), 'width': w, 'height': h} for i in rng.permutation(np.arange(1, n_img + 1) * 3)]
     anns, dts = [], []
     aid = 0 if id0 else 1
@@ -188,7 +189,7 @@ def random_bbox_set(rng, n_img, cat_ids, w=320, h=240, crowd_p=0.0, max_gt=6, de
             for _ in range(int(rng.integers(dets_per_gt[0], dets_per_gt[1] + 1))):
                 jx, jy = rng.normal(0, 0.08 * bw), rng.normal(0, 0.08 * bh)
                 sw, sh = bw * rng.uniform(0.8, 1.2), bh * rng.uniform(0.8, 1.2)
-                dc = cid if rng.random() < 0.9 else int(rng.choice(cat_ids))
+                dc = cid if rng.random() < same_cat_p else int(rng.choice(cat_ids))
                 dts.append({'image_id': im['id'], 'category_id': dc,
                             'bbox': [r4(x + jx), r4(y + jy), r4(sw), r4(sh)], 'score': r4(rng.random())})
         for _ in range(int(rng.integers(0, fp_per_img + 1))):
@@ -271,6 +272,13 @@ def box(x, y, w, h):
     return [float(x), float(y), float(w), float(h)]
 
 
+def coarse_scores(dts, steps):
+    """Rounds scores to multiples of 1/steps, so detections of different categories in one image tie."""
+    for d in dts:
+        d['score'] = float(round(d['score'] * steps) / steps)
+    return dts
+
+
 # ---------------------------------------------------------------- cases
 
 def cases():
@@ -318,6 +326,59 @@ def cases():
         "category's GT and detections twice.", ['useCats', 'quirk'], 'bbox', gt, dt, {'useCats': 0, 'catIds': [2, 1, 2]})
     add('usecats1_repeated_catid', 'useCats=1 with a repeated, unsorted catIds: np.unique makes it [1, 2].',
         ['params'], 'bbox', gt, dt, {'catIds': [2, 2, 1]})
+
+    # useCats=0 pools each image's GT and detections category by category (catIds order), then sorts the
+    # detections stably by score: equal scores keep the pooled order, not the results-list order.
+    gt = {'images': [{'id': 4, 'width': 120, 'height': 120}, {'id': 2, 'width': 120, 'height': 120}],
+          'categories': [{'id': 2, 'name': 'b'}, {'id': 1, 'name': 'a'}],
+          'annotations': [
+              {'id': 1, 'image_id': 4, 'category_id': 1, 'bbox': box(10, 10, 20, 20), 'area': 400.0, 'iscrowd': 0},
+              {'id': 2, 'image_id': 4, 'category_id': 2, 'bbox': box(14, 10, 20, 20), 'area': 400.0, 'iscrowd': 0},
+              {'id': 3, 'image_id': 4, 'category_id': 2, 'bbox': box(60, 60, 30, 30), 'area': 900.0, 'iscrowd': 0},
+              {'id': 4, 'image_id': 4, 'category_id': 1, 'bbox': box(50, 0, 40, 40), 'area': 1600.0, 'iscrowd': 1},
+              {'id': 5, 'image_id': 2, 'category_id': 2, 'bbox': box(20, 20, 40, 40), 'area': 1600.0, 'iscrowd': 0},
+              {'id': 6, 'image_id': 2, 'category_id': 1, 'bbox': box(70, 70, 20, 20), 'area': 400.0, 'iscrowd': 0}]}
+    dt = [{'image_id': 4, 'category_id': 2, 'bbox': box(70, 70, 10, 10), 'score': 0.8},   # FP, listed first
+          {'image_id': 4, 'category_id': 1, 'bbox': box(14, 10, 20, 20), 'score': 0.8},   # cat 1 on cat-2 GT
+          {'image_id': 2, 'category_id': 2, 'bbox': box(100, 0, 10, 10), 'score': 0.7},  # FP
+          {'image_id': 4, 'category_id': 2, 'bbox': box(10, 10, 20, 20), 'score': 0.8},   # cat 2 on cat-1 GT
+          {'image_id': 4, 'category_id': 2, 'bbox': box(55, 5, 20, 20), 'score': 0.8},    # inside the crowd
+          {'image_id': 4, 'category_id': 1, 'bbox': box(60, 60, 30, 30), 'score': 0.6},
+          {'image_id': 2, 'category_id': 1, 'bbox': box(21, 20, 40, 40), 'score': 0.7},   # cat 1 on cat-2 GT
+          {'image_id': 2, 'category_id': 1, 'bbox': box(70, 70, 20, 20), 'score': 0.5}]
+    add('usecats0_ties_across_categories', 'useCats=0, two images with GT of two categories (one a crowd), detections '
+        'of one category overlapping GT of the other, equal scores across categories listed against category order, '
+        'and maxDets [1, 3, 5]: ties keep the pooled order (category 1 before 2), which decides which detection the '
+        'cut keeps and which one the matching sees first.', ['useCats', 'score_ties', 'maxDets', 'iscrowd'], 'bbox',
+        gt, dt, {'useCats': 0, 'maxDets': [1, 3, 5]})
+    add('usecats0_ties_unsorted_catids', 'As usecats0_ties_across_categories with catIds [2, 1]: pooling follows '
+        'catIds, so category 2 now comes first among equal scores.', ['useCats', 'score_ties', 'maxDets'], 'bbox',
+        gt, dt, {'useCats': 0, 'maxDets': [1, 3, 5], 'catIds': [2, 1]})
+
+    rng = rng_for('usecats0_crowd_ties')
+    gt, dt = random_bbox_set(rng, 12, [4, 1, 6, 2], crowd_p=0.2, int_coords=True, max_gt=7, dets_per_gt=(1, 3),
+                             same_cat_p=0.6)
+    coarse_scores(dt, 4)
+    add('usecats0_realistic_crowd_ties', 'useCats=0 on integer boxes of four categories: 20% crowds, 40% of the '
+        'detections near a GT carry another category, scores rounded to quarters (ties across categories), '
+        'maxDets [1, 3, 5], so the per-image cut picks among tied detections of different categories.',
+        ['useCats', 'score_ties', 'maxDets', 'iscrowd', 'realistic'], 'bbox', gt, dt,
+        {'useCats': 0, 'maxDets': [1, 3, 5]})
+    add('usecats0_realistic_crowd_ties_areas', 'The same set with default maxDets, custom area ranges and a catIds '
+        'subset given out of order (GT and detections of category 2 are left out of the pool).',
+        ['useCats', 'score_ties', 'iscrowd', 'area_ranges', 'params'], 'bbox', gt, dt,
+        {'useCats': 0, 'catIds': [6, 1, 4], 'areaRng': [[0, 1e10], [0, 900], [900, 4000], [4000, 1e10]],
+         'areaRngLbl': ['all', 'small', 'medium', 'large']})
+    add('usecats0_repeated_catid_ties', 'useCats=0 with catIds [2, 4, 2] on the tied set: category 2 is pooled '
+        'twice, and its copies tie with category 4 in pooled order.', ['useCats', 'score_ties', 'quirk'], 'bbox',
+        gt, dt, {'useCats': 0, 'catIds': [2, 4, 2], 'maxDets': [2, 4, 8]})
+
+    rng = rng_for('usecats0_segm_ties')
+    gt, dt = random_segm_set(rng, 10, [3, 1, 2], with_bbox=True)
+    coarse_scores(dt, 3)
+    add('usecats0_segm_crowd_ties', 'segm with useCats=0: polygon and uncompressed-RLE crowd GT of three '
+        'categories, scores rounded to thirds, maxDets [1, 3, 5].', ['useCats', 'segm', 'score_ties', 'maxDets', 'iscrowd'],
+        'segm', gt, dt, {'useCats': 0, 'maxDets': [1, 3, 5]})
 
     gt = {'images': [{'id': 1, 'width': 100, 'height': 100}], 'categories': [{'id': 1, 'name': 'a'}],
           'annotations': [{'id': 0, 'image_id': 1, 'category_id': 1, 'bbox': box(10, 10, 20, 20), 'area': 400.0, 'iscrowd': 0},

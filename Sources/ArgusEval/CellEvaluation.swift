@@ -49,16 +49,19 @@ extension PreparedEval {
         let A = params.areaRanges.count, T = params.iouThresholds.count
         let g0 = cellGtStart[c], G = cellGtStart[c + 1] - g0
         let d0 = cellDtStart[c], nd = cellDtStart[c + 1] - d0
-        // Detections: stable sort by descending score, then cut.
+        // Detections: stable sort by descending score, then cut. Ties keep the cell's order (the position q),
+        // not the results-list order: with useCats=0 a cell pools its detections category by category in
+        // catIds order, and np.argsort(kind='mergesort') keeps that pooled order for equal scores.
         s.dets.removeAll(keepingCapacity: true)
-        for q in 0..<nd { s.dets.append(cellDt[d0 + q]) }
+        for q in 0..<nd { s.dets.append(Int32(q)) }
         if nd > 1 {
-            let sc = dtScore
+            let sc = dtScore, cd = cellDt
             s.dets.sort { a, b in
-                let sa = sc[Int(a)], sb = sc[Int(b)]
+                let sa = sc[Int(cd[d0 + Int(a)])], sb = sc[Int(cd[d0 + Int(b)])]
                 return sa > sb || (sa == sb && a < b)
             }
         }
+        for j in 0..<nd { s.dets[j] = cellDt[d0 + Int(s.dets[j])] }
         let D = dtStart[c + 1] - dtStart[c]
         for j in 0..<D { out.scores[dtStart[c] + j] = dtScore[Int(s.dets[j])] }
         // IoU matrix [d][g] in the GTs' list order.

@@ -58,6 +58,7 @@ extension PreparedEval {
 
         // Keys: (category, image) with useCats, else (image) with the position in the category order as
         // sub-key, so pooled lists follow the loop `for cId in p.catIds` (a repeated id pools twice, as there).
+        // That pooled order, not the results-list order, is what breaks score ties (evaluateCell sorts on it).
         var positions = [Int: [Int]]()
         for (p, id) in catOrder.enumerated() { positions[id, default: []].append(p) }
         let useCats = params.useCategories

@@ -16,7 +16,7 @@ final class ConformanceTests: XCTestCase {
 
     func testExtraCases() throws {
         let files = EvalFixtures.caseFiles(in: EvalFixtures.toolsFixtures)
-        XCTAssertGreaterThanOrEqual(files.count, 16)
+        XCTAssertGreaterThanOrEqual(files.count, 24)
         for f in files { try check(f) }
     }
 
