@@ -96,6 +96,11 @@ Mask R-CNN images[] (everything the Faster R-CNN fixtures have, plus masks):
                             [[y, x, value]] at y = y0 + (13k+1) % (y1-y0), x = x0 + (29k+2) % (x1-x0), k = 0..31,
                             with x0 = max(floor(box x1), 0), x1 = min(ceil(box x2) + 1, w), y0/y1 likewise},
                             so the bilinear paste is checked before thresholding
+    noise                   as in the Faster R-CNN fixtures (features, proposals, detections), plus masks:
+                            {bands, per_detection: [one per detection: null when the float64 run has no such
+                            detection, else {logit: largest |float32 - float64| of its 28x28 logits, prob: of
+                            its pasted probabilities, flipped: mask pixels that differ between the two runs,
+                            near: [pixel count with |p - 0.5| <= band, for each band]}]}
 Semantic images[]:
     input                   stats of the normalized input [1, 3, H, W]
     head                    stats of the classifier output before upsampling [1, 21, h, w]
@@ -103,8 +108,11 @@ Semantic images[]:
     label_map               file name of an 8-bit grayscale PNG (H x W, value = argmax over the 21 classes
                             of "out", torch.argmax: the first maximal class on ties) next to the JSON;
                             also classes: {label: pixel count} for the labels present
-    ambiguous               pixels whose top-2 class scores of "out" differ by < 1e-4: count, and coords
-                            [[y, x], ...] (all of them when count <= 500, else the first 500 in raster order)
+    noise                   {out: {max_abs, max_rel_std}: largest |float32 - float64| of "out", the model run
+                            again in float64; labels_flipped: label pixels that differ between the two runs}
+    ambiguous               pixels whose top-2 class scores of "out" differ by < eps = max(AMBIGUOUS_K x
+                            noise.out.max_abs, 1e-4): eps, k, count, and coords [[y, x], ...] (all of them when
+                            count <= 500, else the first 500 in raster order)
 
 Torchvision behaviours the implementation must match (the settings are also in the JSON "config"):
   - Mask branch: the box detections (after per-class NMS and top-100) are the RoIs of mask_roi_pool (in
@@ -153,13 +161,19 @@ from torchvision.ops.misc import FrozenBatchNorm2d
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_torchvision_fixtures as base  # noqa: E402  (the shared weight rule, images and stats)
-from gen_torchvision_fixtures import IMAGES, fill_weights, load_image, state_dict_summary, stats  # noqa: E402
+from gen_torchvision_fixtures import IMAGES, fill_weights, float64_twin, load_image, state_dict_summary, stats  # noqa: E402
+from reference_noise import pair_items, tensor_noise  # noqa: E402
 
 OUT = base.REPO / "Tests/ArgusModelsTests/Fixtures/torchvision_seg"
 MASK_GAIN = base.MNV3_GAIN  # (4, 12): keeps the Faster R-CNN tiny keys identical; masks come out mixed
 SEM_MEAN = (0.485, 0.456, 0.406)
 SEM_STD = (0.229, 0.224, 0.225)
-AMBIGUOUS_EPS = 1e-4
+# Mask pixels are counted as near the 0.5 threshold at each of these probability distances.
+NEAR_BANDS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
+# A semantic pixel is ambiguous when its top-2 class scores are closer than this many times the reference's
+# own float32 noise (largest |float32 - float64| over the "out" logits), and never closer than 1e-4.
+AMBIGUOUS_K = 8
+AMBIGUOUS_MIN = 1e-4
 MAX_COORDS = 500
 N_BOX_SAMPLES = 32
 ASPP_TINY = 16  # DeepLabHead's 256, narrowed: the 3x3 atrous convs on 240 channels dominate the file size
@@ -312,7 +326,7 @@ def instance_config(model, extra):
 def semantic_config(model, extra):
     cfg = {"num_classes": 21, "image_mean": list(SEM_MEAN), "image_std": list(SEM_STD), "resize": None,
            "upsampling": "F.interpolate(size=input HxW, mode='bilinear', align_corners=False)",
-           "norm_layer": "BatchNorm2d(eps=1e-5), eval", "ambiguous_eps": AMBIGUOUS_EPS}
+           "norm_layer": "BatchNorm2d(eps=1e-5), eval", "ambiguous_k": AMBIGUOUS_K, "ambiguous_min": AMBIGUOUS_MIN}
     cfg.update(extra)
     return cfg
 
@@ -347,14 +361,14 @@ def pasted_summary(prob, box, index):
             "box_samples": samples}
 
 
-def run_instance(model, name):
-    captured = {}
+def run_instance(model, name, model64):
+    captured, captured64 = {}, {}
     hooks = [model.roi_heads.mask_predictor.register_forward_hook(lambda m, i, o: captured.__setitem__("logits", o)),
-             model.register_forward_hook(lambda m, i, o: captured.__setitem__("det", o[0]))]
-    doc = base.run(model, name)  # the Faster R-CNN fields; our hooks add the mask logits and the masks
+             model64.roi_heads.mask_predictor.register_forward_hook(lambda m, i, o: captured64.__setitem__("logits", o))]
+    doc, c32, c64 = base.run(model, name, model64)  # the Faster R-CNN fields; the hooks add the mask logits
     for h in hooks:
         h.remove()
-    det = captured["det"]
+    det = c32["det"]
     logits, labels = captured["logits"], det["labels"]
     doc["mask_logits"] = [logit_summary(logits[i, int(labels[i])]) for i in range(len(labels))]
     masks = []
@@ -365,10 +379,30 @@ def run_instance(model, name):
                       "area": int(binary.sum())})
     doc["masks"] = masks
     doc["pasted"] = [pasted_summary(det["masks"][i, 0], det["boxes"][i], i) for i in pasted_indices(det["boxes"])]
+    doc["noise"]["masks"] = mask_noise(det, logits, c64["det"], captured64["logits"])
     return doc
 
 
-def run_semantic(model, name, stem):
+def mask_noise(det32, logits32, det64, logits64):
+    """Per float32 detection paired with a float64 one (reference_noise.pair_items): the largest 28x28 logit
+    difference, the largest pasted-probability difference, how many mask pixels flip between the two, and
+    `near`: the pixel count with |p - 0.5| <= band for each band of NEAR_BANDS (pixels a rounding change of
+    that size in the probability could flip). Unpaired detections get null."""
+    pairs, _ = pair_items(det32["boxes"], det32["scores"], det32["labels"],
+                          det64["boxes"], det64["scores"], det64["labels"])
+    out = [None] * len(det32["labels"])
+    for i, j in pairs:
+        label = int(det32["labels"][i])
+        p32, p64 = det32["masks"][i, 0].double(), det64["masks"][j, 0]
+        dist = (p32 - 0.5).abs()
+        out[i] = {"logit": float((logits32[i, label].double() - logits64[j, label]).abs().max()),
+                  "prob": float((p32 - p64).abs().max()),
+                  "flipped": int(((p32 > 0.5) != (p64 > 0.5)).sum()),
+                  "near": [int((dist <= band).sum()) for band in NEAR_BANDS]}
+    return {"bands": NEAR_BANDS, "per_detection": out}
+
+
+def run_semantic(model, name, stem, model64):
     img = load_image(name)
     mean = torch.tensor(SEM_MEAN, dtype=torch.float32)[:, None, None]
     std = torch.tensor(SEM_STD, dtype=torch.float32)[:, None, None]
@@ -377,11 +411,14 @@ def run_semantic(model, name, stem):
     hook = model.classifier.register_forward_hook(lambda m, i, o: captured.__setitem__("head", o))
     with torch.inference_mode():
         out = model(x)["out"]
+        out64 = model64(x.double())["out"]
     hook.remove()
     logits = out[0]
     labels = logits.argmax(0)
+    noise = tensor_noise(out, out64)
+    eps = max(AMBIGUOUS_K * noise["max_abs"], AMBIGUOUS_MIN)
     top2 = logits.topk(2, dim=0).values
-    amb = (top2[0] - top2[1]) < AMBIGUOUS_EPS
+    amb = (top2[0] - top2[1]) < eps
     coords = amb.nonzero().tolist()
     png = f"{stem}_{Path(name).stem}.png"
     Image.fromarray(labels.numpy().astype(np.uint8), mode="L").save(OUT / png, optimize=True)
@@ -389,7 +426,8 @@ def run_semantic(model, name, stem):
     return {"file": name, "original_size": list(img.shape[-2:]), "input": stats(x), "head": stats(captured["head"]),
             "out": stats(out), "label_map": png,
             "classes": {str(int(v)): int(c) for v, c in zip(values, counts)},
-            "ambiguous": {"count": len(coords), "coords": coords[:MAX_COORDS]}}
+            "noise": {"out": noise, "labels_flipped": int((out64[0].argmax(0) != labels).sum())},
+            "ambiguous": {"eps": eps, "k": AMBIGUOUS_K, "count": len(coords), "coords": coords[:MAX_COORDS]}}
 
 
 def main():
@@ -409,9 +447,11 @@ def main():
                "weights_file": weights_file, "weight_gain": list(gain), "config": cfg,
                "state_dict": state_dict_summary(model)}
         if kind == "instance":
-            doc["images"] = [run_instance(model, f) for f in IMAGES]
+            model64 = float64_twin(model)
+            doc["images"] = [run_instance(model, f, model64) for f in IMAGES]
         else:
-            doc["images"] = [run_semantic(model, f, name) for f in IMAGES]
+            model64 = float64_twin(model)
+            doc["images"] = [run_semantic(model, f, name, model64) for f in IMAGES]
         sd = model.state_dict()
         if name == "maskrcnn_mnv3_tiny":
             save_mask_branch(sd)

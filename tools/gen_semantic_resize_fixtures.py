@@ -16,7 +16,9 @@ Writes Tests/ArgusModelsTests/Fixtures/torchvision_seg/semantic_resize.json:
               (short 96, 160, 200) and an upscale (short 700) of both images
   lraspp[]:  {file, short, input (stats of the normalized resized batch), out (stats of the model's out at the
               resized size), label_map (8-bit PNG at the image's size, argmax of the upsampled logits),
-              ambiguous {count, coords} (top-2 gap < 1e-4, as the other semantic fixtures),
+              noise {out: largest |float32 - float64| of the upsampled logits, labels_flipped},
+              ambiguous {eps, k, count, coords} (top-2 gap < eps = max(k x that noise, 1e-4), as the other
+              semantic fixtures),
               scores: {mean, std, samples [[c, y, x, p]]} of the softmax probabilities [21, H, W]}
 """
 import json
@@ -52,15 +54,18 @@ def resize_entry(name, short):
             "samples": [[c, y, x, int(r[c, y, x])] for c, y, x in samples]}
 
 
-def lraspp_entry(model, name):
+def lraspp_entry(model, model64, name):
     img = load_uint8(name)
     x = SemanticSegmentation(resize_size=LRASPP_SHORT)(img)[None]
     with torch.inference_mode():
         out = model(x)["out"]
         full = F.interpolate(out, size=img.shape[-2:], mode="bilinear", align_corners=False)[0]
+        full64 = F.interpolate(model64(x.double())["out"], size=img.shape[-2:], mode="bilinear", align_corners=False)[0]
     labels = full.argmax(0)
+    noise = seg.tensor_noise(full, full64)
+    eps = max(seg.AMBIGUOUS_K * noise["max_abs"], seg.AMBIGUOUS_MIN)
     top2 = full.topk(2, dim=0).values
-    coords = ((top2[0] - top2[1]) < seg.AMBIGUOUS_EPS).nonzero().tolist()
+    coords = ((top2[0] - top2[1]) < eps).nonzero().tolist()
     png = f"semantic_resize_lraspp_{Path(name).stem}.png"
     Image.fromarray(labels.numpy().astype(np.uint8), mode="L").save(OUT / png, optimize=True)
     p = full.softmax(0)
@@ -68,7 +73,8 @@ def lraspp_entry(model, name):
     samples = [[(37 * k + 3) % C, (13 * k + 1) % H, (29 * k + 2) % W] for k in range(16)]
     d = p.double()
     return {"file": name, "short": LRASPP_SHORT, "input": stats(x), "out": stats(out), "label_map": png,
-            "ambiguous": {"count": len(coords), "coords": coords[:seg.MAX_COORDS]},
+            "noise": {"out": noise, "labels_flipped": int((full64.argmax(0) != labels).sum())},
+            "ambiguous": {"eps": eps, "k": seg.AMBIGUOUS_K, "count": len(coords), "coords": coords[:seg.MAX_COORDS]},
             "scores": {"mean": float(d.mean()), "std": float(d.std()),
                        "samples": [[c, y, xx, float(p[c, y, xx])] for c, y, xx in samples]}}
 
@@ -82,7 +88,7 @@ def main():
     doc = {"torch": torch.__version__, "resize": "TF.resize(uint8 tensor, [short], BILINEAR, antialias=True)",
            "model": "lraspp_mnv3_tiny (gen_segmentation_fixtures.py)",
            "resizes": [resize_entry(f, s) for f in IMAGES for s in RESIZE_SHORT],
-           "lraspp": [lraspp_entry(model, f) for f in IMAGES]}
+           "lraspp": [lraspp_entry(model, seg.float64_twin(model), f) for f in IMAGES]}
     with open(OUT / "semantic_resize.json", "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")

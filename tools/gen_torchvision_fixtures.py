@@ -70,12 +70,24 @@ JSON fields:
     given_proposals         (GIVEN_PROPOSALS_FOR models only) Fast R-CNN mode: `boxes`, 40 caller proposals in
                             original pixels; `align` / `pool`: the detections when they replace the RPN's
                             proposals, pooled by MultiScaleRoIAlign with roi_align / with roi_pool
+    noise                   the reference's own float32 sensitivity (tools/reference_noise.py): the same model
+                            in float64 (`.double()`, same weights) on the same image, compared with this run:
+                            features[] {name, max_abs, max_rel_std} per level; proposals (the top 50 against
+                            the float64 top 70) and detections: {score, box (90th-percentile |float32 - float64|
+                            over paired items), score_max, box_max, unstable (float32 indices the float64 run
+                            does not reproduce, or sensitive ones), sensitive (paired, but > 10x the typical
+                            difference), extra, cut (the float64 list's last score when it holds
+                            detections_per_img items, else the score threshold), count64}; proposals also
+                            count [float32, float64] (all proposals). given_proposals' align / pool carry the
+                            same detections record as their own `noise`.
   `samples` = values at fixed indices: a list of [index..., value] with index into the shape minus the
   batch dimension (c, y, x), index k = 0..15: c = (37 k + 3) % C, y = (13 k + 1) % H, x = (29 k + 2) % W.
   mean/std are over the whole tensor (std unbiased, torch default), computed in float64.
 """
+import copy
 import json
 import math
+import sys
 from collections import OrderedDict
 from pathlib import Path
 
@@ -93,6 +105,9 @@ from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from torchvision.ops.misc import FrozenBatchNorm2d
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_noise import detection_noise, tensor_noise  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "Tests/ArgusModelsTests/Fixtures/torchvision"
@@ -273,7 +288,8 @@ def load_image(name):
     return torch.from_numpy(arr.copy()).permute(2, 0, 1).float().div(255)
 
 
-def run(model, name):
+def forward(model, img):
+    """The model on one image, with the transform output, FPN features and RPN proposals captured."""
     captured = {}
     hooks = [model.transform.register_forward_hook(lambda m, i, o: captured.__setitem__("transform", o[0])),
              model.backbone.register_forward_hook(lambda m, i, o: captured.__setitem__("features", o))]
@@ -285,23 +301,59 @@ def run(model, name):
         return boxes, scores
 
     model.rpn.filter_proposals = filter_and_capture
+    try:
+        with torch.inference_mode():
+            captured["det"] = model([img])[0]
+    finally:
+        del model.rpn.filter_proposals
+        for h in hooks:
+            h.remove()
+    return captured
+
+
+def float64_twin(model):
+    """The same network and weights in float64: the reference's exact answer up to float32 rounding."""
+    return copy.deepcopy(model).double()
+
+
+def run(model, name, model64=None):
     img = load_image(name)
-    with torch.inference_mode():
-        det = model([img])[0]
-    del model.rpn.filter_proposals
-    for h in hooks:
-        h.remove()
-    il = captured["transform"]
+    c32 = forward(model, img)
+    il, det = c32["transform"], c32["det"]
     tr = stats(il.tensors)
     tr = {"tensor_shape": tr.pop("shape"), "image_size": list(il.image_sizes[0]), **tr}
-    boxes, scores = captured["proposals"]
-    return {
+    boxes, scores = c32["proposals"]
+    doc = {
         "file": name, "original_size": list(img.shape[-2:]), "transformed": tr,
-        "features": [{"name": k, **stats(v)} for k, v in captured["features"].items()],
+        "features": [{"name": k, **stats(v)} for k, v in c32["features"].items()],
         "proposals": {"count": int(boxes[0].shape[0]), "top": boxes[0][:TOP_PROPOSALS].tolist(),
                       "top_scores": scores[0][:TOP_PROPOSALS].tolist()},
         "detections": {"boxes": det["boxes"].tolist(), "scores": det["scores"].tolist(),
                        "labels": det["labels"].tolist()},
+    }
+    if model64 is not None:
+        c64 = forward(model64, img.double())
+        doc["noise"] = reference_noise_of(model, c32, c64)
+        return doc, c32, c64
+    return doc, c32, None
+
+
+def reference_noise_of(model, c32, c64):
+    """float32 vs float64 of the same run (see reference_noise.py): features, the top proposals, detections."""
+    roi = model.roi_heads
+    det32, det64 = c32["det"], c64["det"]
+    b32, s32 = c32["proposals"]
+    b64, s64 = c64["proposals"]
+    top = {"boxes": b32[0][:TOP_PROPOSALS], "scores": s32[0][:TOP_PROPOSALS], "labels": [0] * min(TOP_PROPOSALS, len(s32[0]))}
+    # The float64 list a little past the cut, so a neighbour that swapped rank still pairs.
+    top64 = {"boxes": b64[0][:TOP_PROPOSALS + 20], "scores": s64[0][:TOP_PROPOSALS + 20],
+             "labels": [0] * min(TOP_PROPOSALS + 20, len(s64[0]))}
+    return {
+        "features": [{"name": k, **tensor_noise(v, c64["features"][k])} for k, v in c32["features"].items()],
+        "proposals": {**detection_noise(top, top64), "count": [int(b32[0].shape[0]), int(b64[0].shape[0])]},
+        "detections": detection_noise({k: det32[k] for k in ("boxes", "scores", "labels")},
+                                      {k: det64[k] for k in ("boxes", "scores", "labels")},
+                                      cap=roi.detections_per_img, threshold=roi.score_thresh),
     }
 
 
@@ -320,31 +372,39 @@ def given_proposals(shape, count=40, seed=7):
     return out
 
 
-def run_given(model, name, boxes):
+def run_given(model, name, boxes, model64=None):
     """Fast R-CNN mode: the caller's proposals replace the RPN's. They are resized with the image
     (transform.resize_boxes), pooled by the model's MultiScaleRoIAlign (or, for "pool", the same module with
     torchvision.ops.roi_pool in place of roi_align), then box head, postprocess and rescale as usual."""
+    out = {"boxes": boxes}
+    for mode in ("align", "pool"):
+        det = given_forward(model, name, boxes, mode, torch.float32)
+        out[mode] = {"boxes": det["boxes"].tolist(), "scores": det["scores"].tolist(), "labels": det["labels"].tolist()}
+        if model64 is not None:
+            det64 = given_forward(model64, name, boxes, mode, torch.float64)
+            out[mode]["noise"] = detection_noise(det, det64, cap=model.roi_heads.detections_per_img,
+                                                 threshold=model.roi_heads.score_thresh)
+    return out
+
+
+def given_forward(model, name, boxes, mode, dtype):
     from torchvision.models.detection.transform import resize_boxes
     from torchvision.ops import poolers, roi_align, roi_pool
 
-    img = load_image(name)
-    out = {"boxes": boxes}
-    for mode in ("align", "pool"):
-        if mode == "pool":
-            poolers.roi_align = lambda x, rois, output_size, spatial_scale, sampling_ratio: roi_pool(
-                x, rois, output_size, spatial_scale)
-        try:
-            with torch.inference_mode():
-                images, _ = model.transform([img])
-                features = model.backbone(images.tensors)
-                original = [tuple(img.shape[-2:])]
-                props = [resize_boxes(torch.tensor(boxes, dtype=torch.float32), original[0], images.image_sizes[0])]
-                dets, _ = model.roi_heads(features, props, images.image_sizes)
-                det = model.transform.postprocess(dets, images.image_sizes, original)[0]
-        finally:
-            poolers.roi_align = roi_align
-        out[mode] = {"boxes": det["boxes"].tolist(), "scores": det["scores"].tolist(), "labels": det["labels"].tolist()}
-    return out
+    img = load_image(name).to(dtype)
+    if mode == "pool":
+        poolers.roi_align = lambda x, rois, output_size, spatial_scale, sampling_ratio: roi_pool(
+            x, rois, output_size, spatial_scale)
+    try:
+        with torch.inference_mode():
+            images, _ = model.transform([img])
+            features = model.backbone(images.tensors)
+            original = [tuple(img.shape[-2:])]
+            props = [resize_boxes(torch.tensor(boxes, dtype=dtype), original[0], images.image_sizes[0])]
+            dets, _ = model.roi_heads(features, props, images.image_sizes)
+            return model.transform.postprocess(dets, images.image_sizes, original)[0]
+    finally:
+        poolers.roi_align = roi_align
 
 
 def main():
@@ -357,10 +417,12 @@ def main():
         doc = {"torch": torch.__version__, "torchvision": torchvision.__version__, "builder": builder,
                "weights_file": weights_file,
                "weight_gain": list(gain), "config": config_of(model, extra),
-               "state_dict": state_dict_summary(model), "images": [run(model, f) for f in IMAGES]}
+               "state_dict": state_dict_summary(model), "images": []}
+        model64 = float64_twin(model)
+        doc["images"] = [run(model, f, model64)[0] for f in IMAGES]
         if name in GIVEN_PROPOSALS_FOR:
             for image in doc["images"]:
-                image["given_proposals"] = run_given(model, image["file"], given_proposals(image["original_size"]))
+                image["given_proposals"] = run_given(model, image["file"], given_proposals(image["original_size"]), model64)
         if weights_file == f"{name}.pt":  # the 320 variant shares the same network and weights
             torch.save(model.state_dict(), OUT / weights_file)
         with open(OUT / f"{name}.json", "w") as f:

@@ -77,15 +77,20 @@ final class FasterRCNNReferenceTests: XCTestCase {
             let decoded = try decodeImage(bytes).image
             let trace = try model.trace(decoded)
             try checkInput(trace, image["transformed"] as? [String: Any], file)
-            try checkFeatures(trace.features, image["features"] as? [Any], file)
-            try checkProposals(trace, image["proposals"] as? [String: Any], file)
-            try checkDetections(trace.output.detections, image["detections"] as? [String: Any], file)
+            let noise = image["noise"] as? [String: Any]
+            try checkFeatures(trace.features, image["features"] as? [Any], noise, file)
+            try checkProposals(trace, image["proposals"] as? [String: Any], noise, file)
+            try checkDetections(trace.output.detections, image["detections"] as? [String: Any], noise?["detections"], file)
             if let given = image["given_proposals"] as? [String: Any] {
                 // Fast R-CNN mode: the caller's proposals instead of the RPN's, with RoI Align and RoI Pool.
                 let proposals = try XCTUnwrap(given["boxes"] as? [[Double]]).map(Self.box)
                 for pooling in RoIPooling.allCases {
                     let output = try model.detect(decoded, proposals: proposals, pooling: pooling)
-                    try checkDetections(output.detections, given[pooling.rawValue] as? [String: Any], "\(file) given proposals, \(pooling)")
+                    let det = given[pooling.rawValue] as? [String: Any]
+                    // RoI Pool rounds box edges to feature cells: the reference's float64 run moves ~8% of
+                    // these detections by itself, so up to 10% may be borderline there.
+                    try checkDetections(output.detections, det, det?["noise"], borderlineBound: pooling == .pool ? 0.10 : 0.05,
+                                        "\(file) given proposals, \(pooling)")
                 }
             }
         }
@@ -98,15 +103,18 @@ final class FasterRCNNReferenceTests: XCTestCase {
         try checkStats(trace.input, ref, tolerance: 1e-5, "\(file) input")
     }
 
-    func checkFeatures(_ features: [Tensor], _ ref: [Any]?, _ file: String) throws {
+    /// Float32 convolutions summed in another order: relative to the level's spread, 10x the reference's own
+    /// float32 noise on that level (largest |float32 - float64| / std) and never below 1e-3.
+    func checkFeatures(_ features: [Tensor], _ ref: [Any]?, _ noise: [String: Any]?, _ file: String) throws {
         let ref = try XCTUnwrap(ref as? [[String: Any]])
+        let levels = try XCTUnwrap(noise?["features"] as? [[String: Any]], "\(file): no feature noise record")
         XCTAssertEqual(features.count, ref.count, "\(file): FPN level count")
-        for (f, r) in zip(features, ref) {
+        for ((f, r), n) in zip(zip(features, ref), levels) {
             XCTAssertEqual(f.shape, r["shape"] as? [Int], "\(file): level \(r["name"] ?? "?") shape")
             guard f.shape == r["shape"] as? [Int] else { continue }
-            // Float32 convolutions summed in another order: relative to the level's spread.
             let std = (r["std"] as? Double) ?? 1
-            try checkStats(f, r, tolerance: 1e-3 * max(std, 1e-3), "\(file) level \(r["name"] ?? "?")")
+            let relative = max(1e-3, ReferenceNoise.multiple * (n["max_rel_std"] as? Double ?? 1))
+            try checkStats(f, r, tolerance: relative * max(std, 1e-3), "\(file) level \(r["name"] ?? "?")")
         }
     }
 
@@ -125,58 +133,31 @@ final class FasterRCNNReferenceTests: XCTestCase {
         }
     }
 
-    /// The reference's top proposals must be among ours (IoU >= 0.99, objectness within 1e-3): >= 99%.
-    func checkProposals(_ trace: FasterRCNN.Trace, _ ref: [String: Any]?, _ file: String) throws {
+    /// The reference's top proposals among ours, margin-aware (ReferenceMargins.swift): every proposal the
+    /// reference's float64 run reproduces, with objectness and corners within 10x the reference's own float32
+    /// noise; at most 5% borderline. The count must match unless the reference's float64 run changes it too.
+    func checkProposals(_ trace: FasterRCNN.Trace, _ ref: [String: Any]?, _ noise: [String: Any]?, _ file: String) throws {
         let ref = try XCTUnwrap(ref)
         let top = try XCTUnwrap(ref["top"] as? [[Double]]).map(Self.box)
         let scores = try XCTUnwrap(ref["top_scores"] as? [Double])
-        XCTAssertEqual(trace.proposals.count, ref["count"] as? Int, "\(file): proposal count")
-        var used = Set<Int>()
-        var matched = 0
-        for (b, s) in zip(top, scores) {
-            // Search a little past the reference's rank: ties and 1-ulp score differences reorder neighbours.
-            let window = trace.proposals.indices.prefix(top.count + 20)
-            if let j = window.filter({ !used.contains($0) && abs(Double(trace.proposalScores[$0]) - s) <= 1e-3 })
-                .max(by: { iou(trace.proposals[$0], b) < iou(trace.proposals[$1], b) }),
-               Self.same(trace.proposals[j], b) {
-                used.insert(j); matched += 1
-            } else {
-                let best = trace.proposals.indices.max { iou(trace.proposals[$0], b) < iou(trace.proposals[$1], b) }
-                print("\(file): unmatched reference proposal \(b) score \(s); closest of ours: "
-                      + (best.map { "#\($0) \(trace.proposals[$0]) score \(trace.proposalScores[$0]) IoU \(iou(trace.proposals[$0], b))" } ?? "none"))
-            }
-        }
-        print("\(file): \(matched)/\(top.count) top proposals matched, \(trace.proposals.count) proposals")
-        XCTAssertGreaterThanOrEqual(Double(matched), 0.99 * Double(top.count), "\(file): \(matched)/\(top.count) top proposals matched")
+        let n = try XCTUnwrap(noise?["proposals"] as? [String: Any], "\(file): no proposal noise record")
+        let counts = try XCTUnwrap(n["count"] as? [Int])
+        XCTAssertLessThanOrEqual(abs(trace.proposals.count - counts[0]), abs(counts[0] - counts[1]),
+                                 "\(file): proposal count \(trace.proposals.count) vs the reference's \(counts[0]) (float64: \(counts[1]))")
+        let reference = zip(top, scores).map { ReferenceItem(box: $0, score: $1, label: 0) }
+        let mine = zip(trace.proposals, trace.proposalScores).map { ReferenceItem(box: $0, score: Double($1), label: 0) }
+        ReferenceMatch.check(mine, against: reference, noise: try ReferenceNoise(n, file), borderlineBound: 0.05,
+                             exactCount: false, searchWindow: 20, "\(file) proposals")
     }
 
-    /// Every reference detection (all 100) needs one of ours with the same class, IoU >= 0.99 and score
-    /// within 1e-3: at least 99% must match. Equal scores make torchvision's order arbitrary, so sets are compared.
-    func checkDetections(_ mine: [Detection], _ ref: [String: Any]?, _ file: String) throws {
-        let ref = try XCTUnwrap(ref)
-        let boxes = try XCTUnwrap(ref["boxes"] as? [[Double]]).map(Self.box)
-        let scores = try XCTUnwrap(ref["scores"] as? [Double])
-        let labels = try XCTUnwrap(ref["labels"] as? [Int])
-        XCTAssertEqual(mine.count, boxes.count, "\(file): detection count")
-        var used = Set<Int>()
-        var matched = 0
-        var worstScore = 0.0
-        for i in boxes.indices {
-            let candidates = mine.indices.filter { !used.contains($0) && mine[$0].classId == labels[i] }
-            guard let j = candidates.max(by: { iou(mine[$0].box, boxes[i]) < iou(mine[$1].box, boxes[i]) }),
-                  Self.same(mine[j].box, boxes[i]), abs(Double(mine[j].score) - scores[i]) <= 1e-3 else { continue }
-            worstScore = max(worstScore, abs(Double(mine[j].score) - scores[i]))
-            used.insert(j); matched += 1
-        }
-        print("\(file): \(matched)/\(boxes.count) detections matched, worst score difference \(worstScore)")
-        XCTAssertGreaterThanOrEqual(Double(matched), 0.99 * Double(boxes.count),
-                                    "\(file): \(matched)/\(boxes.count) detections matched (worst score diff \(worstScore))")
-    }
-
-    /// IoU >= 0.99, or corners within 0.01 px: a degenerate box (the RPN keeps boxes down to 1e-3 px) can lose
-    /// IoU 0.99 to a 1e-4 px coordinate difference.
-    static func same(_ a: Box, _ b: Box) -> Bool {
-        iou(a, b) >= 0.99 || max(abs(a.x1 - b.x1), abs(a.y1 - b.y1), abs(a.x2 - b.x2), abs(a.y2 - b.y2)) <= 0.01
+    /// All reference detections (100 at box score threshold 0), margin-aware (ReferenceMargins.swift): at most
+    /// 5% borderline unless stated. Equal scores make torchvision's order arbitrary, so sets are compared.
+    @discardableResult
+    func checkDetections(_ mine: [Detection], _ ref: [String: Any]?, _ noise: Any?, borderlineBound: Double = 0.05,
+                         _ file: String) throws -> ReferenceMatch {
+        let reference = try ReferenceItem.list(ref, file)
+        return ReferenceMatch.check(mine.map(ReferenceItem.init), against: reference, noise: try ReferenceNoise(noise, file),
+                                    borderlineBound: borderlineBound, "\(file) detections")
     }
 
     // MARK: - Fixture loading

@@ -1,0 +1,129 @@
+import ArgusDetection
+import Foundation
+import XCTest
+
+/// Margin-aware acceptance of a list of detections against a float32 reference.
+///
+/// The fixtures record the reference's own float32 noise: the same network run again in float64
+/// (tools/reference_noise.py), its largest score and box-corner differences, the float32 items the float64
+/// run does not reproduce (`unstable`) and the score that decides membership (`cut`: the threshold, or the
+/// last score of a list full at its top-k). Argus and the reference are both float32 runs in different
+/// summation orders, each off the exact answer by about that noise, so:
+///   - tolerances are `multiple` times the measured noise (with a floor for a noise that happened to be ~0);
+///   - an item is borderline when the reference itself flips it (`unstable`) or its score is within the
+///     score tolerance of the cut; borderline items may be missing, are reported, and their number is bounded;
+///   - every other reference item must be matched: same class, score and every box corner within tolerance.
+struct ReferenceNoise {
+    /// Tolerances = this multiple of the measured float32-vs-float64 difference.
+    static let multiple = 10.0
+    /// Floors: a float32 score is good to ~1e-7 relative; a corner of a box in an 800 px image to ~1e-4 px.
+    static let scoreFloor = 1e-5, cornerFloor = 0.01
+
+    let score: Double
+    let box: Double
+    let unstable: Set<Int>
+    let cut: Double?
+
+    init(score: Double, box: Double, unstable: Set<Int> = [], cut: Double? = nil) {
+        self.score = score; self.box = box; self.unstable = unstable; self.cut = cut
+    }
+
+    /// The `noise` record of tools/reference_noise.py's `detection_noise`.
+    init(_ json: Any?, _ what: String) throws {
+        let j = try XCTUnwrap(json as? [String: Any], "\(what): the fixture has no float32 noise record (regenerate it)")
+        score = try XCTUnwrap(j["score"] as? Double)
+        box = try XCTUnwrap(j["box"] as? Double)
+        unstable = Set(try XCTUnwrap(j["unstable"] as? [Int]))
+        cut = j["cut"] as? Double
+    }
+
+    var scoreTolerance: Double { max(Self.multiple * score, Self.scoreFloor) }
+    var cornerTolerance: Double { max(Self.multiple * box, Self.cornerFloor) }
+
+    /// Reference item `i` with score `s` is borderline: flipped by the reference's own rounding, or within
+    /// the score tolerance of the cut.
+    func isBorderline(_ i: Int, score s: Double) -> Bool {
+        unstable.contains(i) || (cut.map { s - $0 <= scoreTolerance } ?? false)
+    }
+}
+
+/// One detection on either side of a comparison.
+struct ReferenceItem {
+    var box: Box
+    var score: Double
+    var label: Int
+
+    init(box: Box, score: Double, label: Int) { self.box = box; self.score = score; self.label = label }
+    init(_ d: Detection) { self.init(box: d.box, score: Double(d.score), label: d.classId) }
+
+    /// Items from a fixture's {boxes, scores, labels}; `labels` absent means one class.
+    static func list(_ json: Any?, _ what: String) throws -> [ReferenceItem] {
+        let j = try XCTUnwrap(json as? [String: Any], "\(what): no detections")
+        let boxes = try XCTUnwrap(j["boxes"] as? [[Double]]), scores = try XCTUnwrap(j["scores"] as? [Double])
+        let labels = (j["labels"] as? [Int]) ?? Array(repeating: 0, count: scores.count)
+        return zip(boxes, zip(scores, labels)).map { b, sl in
+            ReferenceItem(box: Box(x1: Float(b[0]), y1: Float(b[1]), x2: Float(b[2]), y2: Float(b[3])), score: sl.0, label: sl.1)
+        }
+    }
+}
+
+struct ReferenceMatch {
+    /// Reference index -> our index.
+    var pairs: [Int: Int] = [:]
+    var borderline: [Int] = []
+    var worstScore = 0.0, worstCorner = 0.0
+
+    static func corner(_ a: Box, _ b: Box) -> Double {
+        Double(max(abs(a.x1 - b.x1), abs(a.y1 - b.y1), abs(a.x2 - b.x2), abs(a.y2 - b.y2)))
+    }
+
+    /// Pairs `reference` with `mine` and asserts the acceptance rule above. `borderlineBound` caps the
+    /// fraction of reference items that may be borderline (a fixture whose items mostly sit on a decision
+    /// tests nothing). `searchWindow`: how far past a reference item's rank ours may sit (ties and
+    /// near-ties reorder neighbours); nil searches everything.
+    @discardableResult
+    static func check(_ mine: [ReferenceItem], against reference: [ReferenceItem], noise: ReferenceNoise,
+                      borderlineBound: Double, exactCount: Bool = true, searchWindow: Int? = nil, _ what: String,
+                      file: StaticString = #filePath, line: UInt = #line) -> ReferenceMatch {
+        var m = ReferenceMatch()
+        let sTol = noise.scoreTolerance, cTol = noise.cornerTolerance
+        let border = reference.indices.filter { noise.isBorderline($0, score: reference[$0].score) }
+        m.borderline = border
+        let borderSet = Set(border)
+        var used = Set<Int>()
+        var missing: [String] = []
+        // Clear items first, so a borderline neighbour never takes their partner.
+        for i in reference.indices.filter({ !borderSet.contains($0) }) + border {
+            let r = reference[i]
+            let window = searchWindow.map { mine.indices.prefix(i + $0 + 1) } ?? mine.indices[...]
+            let j = window.filter { !used.contains($0) && mine[$0].label == r.label && abs(mine[$0].score - r.score) <= sTol }
+                .min { corner(mine[$0].box, r.box) < corner(mine[$1].box, r.box) }
+            if let j, corner(mine[j].box, r.box) <= cTol {
+                used.insert(j); m.pairs[i] = j
+                m.worstScore = max(m.worstScore, abs(mine[j].score - r.score))
+                m.worstCorner = max(m.worstCorner, corner(mine[j].box, r.box))
+            } else if !borderSet.contains(i) {
+                let near = mine.indices.filter { mine[$0].label == r.label }.min { corner(mine[$0].box, r.box) < corner(mine[$1].box, r.box) }
+                missing.append("#\(i) \(r.box) score \(r.score) class \(r.label); closest of ours: "
+                               + (near.map { "#\($0) \(mine[$0].box) score \(mine[$0].score)" } ?? "none"))
+            }
+        }
+        let unmatchedBorder = border.filter { m.pairs[$0] == nil }
+        print("\(what): \(m.pairs.count)/\(reference.count) matched (score tol \(sTol), corner tol \(cTol) px), "
+              + "\(border.count) borderline (\(unmatchedBorder.count) of them unmatched), worst score diff \(m.worstScore), "
+              + "worst corner diff \(m.worstCorner)")
+        XCTAssert(missing.isEmpty, "\(what): \(missing.count) clear reference items unmatched: \(missing.prefix(5))",
+                  file: file, line: line)
+        XCTAssertLessThanOrEqual(Double(border.count), borderlineBound * Double(max(reference.count, 1)),
+                                 "\(what): \(border.count) of \(reference.count) reference items are borderline", file: file, line: line)
+        if exactCount {
+            // Ours past the cut's noise, unpaired: the mirror image of a borderline reference item.
+            let extraAtCut = mine.indices.filter { j in
+                !used.contains(j) && (noise.cut.map { mine[j].score - $0 <= sTol } ?? false)
+            }.count
+            XCTAssertLessThanOrEqual(abs(mine.count - reference.count), border.count + extraAtCut,
+                                     "\(what): \(mine.count) items vs the reference's \(reference.count)", file: file, line: line)
+        }
+        return m
+    }
+}
