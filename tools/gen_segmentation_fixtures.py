@@ -100,7 +100,9 @@ Mask R-CNN images[] (everything the Faster R-CNN fixtures have, plus masks):
                             {bands, per_detection: [one per detection: null when the float64 run has no such
                             detection, else {logit: largest |float32 - float64| of its 28x28 logits, prob: of
                             its pasted probabilities, flipped: mask pixels that differ between the two runs,
-                            near: [pixel count with |p - 0.5| <= band, for each band]}]}
+                            near: [pixel count with |p - 0.5| <= band, for each band]}], paste_edge: [per
+                            detection, the smallest distance of its expanded box's corners to an integer:
+                            paste_masks_in_image truncates them, so one that close moves the mask by a pixel]}
 Semantic images[]:
     input                   stats of the normalized input [1, 3, H, W]
     head                    stats of the classifier output before upsampling [1, 21, h, w]
@@ -391,6 +393,7 @@ def mask_noise(det32, logits32, det64, logits64):
     pairs, _ = pair_items(det32["boxes"], det32["scores"], det32["labels"],
                           det64["boxes"], det64["scores"], det64["labels"])
     out = [None] * len(det32["labels"])
+    edges = paste_edges(det32["boxes"])
     for i, j in pairs:
         label = int(det32["labels"][i])
         p32, p64 = det32["masks"][i, 0].double(), det64["masks"][j, 0]
@@ -399,7 +402,21 @@ def mask_noise(det32, logits32, det64, logits64):
                   "prob": float((p32 - p64).abs().max()),
                   "flipped": int(((p32 > 0.5) != (p64 > 0.5)).sum()),
                   "near": [int((dist <= band).sum()) for band in NEAR_BANDS]}
-    return {"bands": NEAR_BANDS, "per_detection": out}
+    return {"bands": NEAR_BANDS, "per_detection": out, "paste_edge": edges}
+
+
+def paste_edges(boxes):
+    """paste_masks_in_image truncates the expanded box (expand_boxes, 30/28 about the centre, float32) to
+    integers: a corner that close to an integer moves the whole pasted mask by a pixel under any rounding
+    change. Per detection, the smallest distance of its four expanded corners to an integer."""
+    scale = 30 / 28
+    w_half = (boxes[:, 2] - boxes[:, 0]) * 0.5 * scale
+    h_half = (boxes[:, 3] - boxes[:, 1]) * 0.5 * scale
+    x_c = (boxes[:, 2] + boxes[:, 0]) * 0.5
+    y_c = (boxes[:, 3] + boxes[:, 1]) * 0.5
+    e = torch.stack([x_c - w_half, y_c - h_half, x_c + w_half, y_c + h_half], 1).double()
+    frac = e - e.floor()
+    return torch.minimum(frac, 1 - frac).min(1).values.tolist()
 
 
 def run_semantic(model, name, stem, model64):

@@ -78,8 +78,13 @@ JSON fields:
                             does not reproduce, or sensitive ones), sensitive (paired, but > 10x the typical
                             difference), extra, cut (the float64 list's last score when it holds
                             detections_per_img items, else the score threshold), count64}; proposals also
-                            count [float32, float64] (all proposals). given_proposals' align / pool carry the
-                            same detections record as their own `noise`.
+                            count [float32, float64] (all proposals). detections.nms: what the RoI heads' NMS
+                            decided for each detection, on its own inputs (reference_noise.nms_margins): gap[i]
+                            (score lead over a same-class candidate it suppressed), iou[i] (closest |IoU -
+                            nms_thresh| to a higher-scored same-class candidate), suppressed [[score, |IoU -
+                            nms_thresh|, w, h]] (candidates down to 1e-3 under the last score that reappear if
+                            that IoU drops; sizes in transformed pixels). given_proposals' align / pool carry
+                            the same detections record as their own `noise`.
   `samples` = values at fixed indices: a list of [index..., value] with index into the shape minus the
   batch dimension (c, y, x), index k = 0..15: c = (37 k + 3) % C, y = (13 k + 1) % H, x = (29 k + 2) % W.
   mean/std are over the whole tensor (std unbiased, torch default), computed in float64.
@@ -107,7 +112,8 @@ from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from torchvision.ops.misc import FrozenBatchNorm2d
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_noise import detection_noise, tensor_noise  # noqa: E402
+from reference_noise import detection_noise, nms_margins, tensor_noise  # noqa: E402
+from torchvision.ops import boxes as box_ops  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "Tests/ArgusModelsTests/Fixtures/torchvision"
@@ -288,6 +294,43 @@ def load_image(name):
     return torch.from_numpy(arr.copy()).permute(2, 0, 1).float().div(255)
 
 
+class NMSCapture:
+    """Records every batched_nms call of a forward (torchvision.ops.boxes, which the RPN and the RoI heads
+    call through their module): its inputs and result. The RoI heads' is the last call."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __enter__(self):
+        self.original = box_ops.batched_nms
+
+        def capture(boxes, scores, idxs, iou_threshold):
+            keep = self.original(boxes, scores, idxs, iou_threshold)
+            self.calls.append((boxes.detach().clone(), scores.detach().clone(), idxs.detach().clone(), iou_threshold,
+                               keep.clone()))
+            return keep
+
+        box_ops.batched_nms = capture
+        return self
+
+    def __exit__(self, *exc):
+        box_ops.batched_nms = self.original
+
+
+def detection_nms_margins(nms_call, count, scale):
+    """nms_margins of the RoI heads' NMS for the `count` final detections (torchvision's order); `scale`:
+    transformed to original pixels."""
+    boxes, scores, labels, threshold, keep = nms_call
+    cut = float(scores[keep[count - 1]]) if count else 0.0
+    return nms_margins(boxes, scores, labels, keep.tolist(), threshold, count, suppressed_floor=cut - 1e-3,
+                       scale=scale)
+
+
+def to_original(original_size, resized_size):
+    """The mean of the two axes' resize factors back to the original image."""
+    return 0.5 * (original_size[0] / resized_size[0] + original_size[1] / resized_size[1])
+
+
 def forward(model, img):
     """The model on one image, with the transform output, FPN features and RPN proposals captured."""
     captured = {}
@@ -302,8 +345,10 @@ def forward(model, img):
 
     model.rpn.filter_proposals = filter_and_capture
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), NMSCapture() as nms:
             captured["det"] = model([img])[0]
+        captured["nms"] = nms.calls[-1]
+        captured["original_size"] = tuple(img.shape[-2:])
     finally:
         del model.rpn.filter_proposals
         for h in hooks:
@@ -351,9 +396,11 @@ def reference_noise_of(model, c32, c64):
     return {
         "features": [{"name": k, **tensor_noise(v, c64["features"][k])} for k, v in c32["features"].items()],
         "proposals": {**detection_noise(top, top64), "count": [int(b32[0].shape[0]), int(b64[0].shape[0])]},
-        "detections": detection_noise({k: det32[k] for k in ("boxes", "scores", "labels")},
-                                      {k: det64[k] for k in ("boxes", "scores", "labels")},
-                                      cap=roi.detections_per_img, threshold=roi.score_thresh),
+        "detections": {**detection_noise({k: det32[k] for k in ("boxes", "scores", "labels")},
+                                         {k: det64[k] for k in ("boxes", "scores", "labels")},
+                                         cap=roi.detections_per_img, threshold=roi.score_thresh),
+                       "nms": detection_nms_margins(c32["nms"], len(det32["scores"]),
+                                                    to_original(c32["original_size"], c32["transform"].image_sizes[0]))},
     }
 
 
@@ -378,12 +425,14 @@ def run_given(model, name, boxes, model64=None):
     torchvision.ops.roi_pool in place of roi_align), then box head, postprocess and rescale as usual."""
     out = {"boxes": boxes}
     for mode in ("align", "pool"):
-        det = given_forward(model, name, boxes, mode, torch.float32)
+        with NMSCapture() as nms:
+            det = given_forward(model, name, boxes, mode, torch.float32)
         out[mode] = {"boxes": det["boxes"].tolist(), "scores": det["scores"].tolist(), "labels": det["labels"].tolist()}
         if model64 is not None:
             det64 = given_forward(model64, name, boxes, mode, torch.float64)
-            out[mode]["noise"] = detection_noise(det, det64, cap=model.roi_heads.detections_per_img,
-                                                 threshold=model.roi_heads.score_thresh)
+            out[mode]["noise"] = {**detection_noise(det, det64, cap=model.roi_heads.detections_per_img,
+                                                    threshold=model.roi_heads.score_thresh),
+                                  "nms": detection_nms_margins(nms.calls[-1], len(det["scores"]), det["scale"])}
     return out
 
 
@@ -402,7 +451,9 @@ def given_forward(model, name, boxes, mode, dtype):
             original = [tuple(img.shape[-2:])]
             props = [resize_boxes(torch.tensor(boxes, dtype=dtype), original[0], images.image_sizes[0])]
             dets, _ = model.roi_heads(features, props, images.image_sizes)
-            return model.transform.postprocess(dets, images.image_sizes, original)[0]
+            det = model.transform.postprocess(dets, images.image_sizes, original)[0]
+            det["scale"] = to_original(original[0], images.image_sizes[0])
+            return det
     finally:
         poolers.roi_align = roi_align
 

@@ -118,3 +118,47 @@ def tensor_noise(t32, t64):
     std = float(t64.double().std()) if t64.numel() > 1 else 0.0
     m = float(d.max()) if d.numel() else 0.0
     return {"max_abs": m, "max_rel_std": m / std if std > 0 else 0.0}
+
+
+def nms_margins(boxes, scores, labels, keep, iou_threshold, kept_count, suppressed_floor, scale=1.0, near=0.05):
+    """What decides each kept item of a class-aware NMS, on the NMS's own inputs (boxes [N, 4], scores [N],
+    labels [N], keep: the NMS's output indices; the first kept_count of them are the final items):
+      gap[i]        the smallest score lead of kept item i over a same-class candidate it overlaps above the
+                    threshold (the one that takes its place if the two scores swap), or None
+      iou[i]        the smallest |IoU - threshold| between kept item i and a higher-scored same-class
+                    candidate (whether item i survives), or None
+      suppressed    [score, |IoU - threshold|, box width, box height] for each suppressed candidate that
+                    scores at least suppressed_floor and whose largest IoU with a higher-scored kept
+                    same-class item is within `near` of the threshold: it reappears if that IoU drops
+                    under the threshold
+    IoU as torchvision computes it (box_iou); widths/heights times `scale` (the NMS's coordinates to the
+    output's)."""
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    sc = np.asarray(scores, dtype=np.float64)
+    lab = np.asarray(labels).reshape(-1)
+    keep = [int(k) for k in keep]
+    kept = set(keep)
+    gaps, ious = [], []
+    for c in keep[:kept_count]:
+        same = np.where((lab == lab[c]) & (np.arange(len(sc)) != c))[0]
+        if len(same) == 0:
+            gaps.append(None)
+            ious.append(None)
+            continue
+        o = box_iou(b[c:c + 1], b[same])[0]
+        lower = same[(sc[same] <= sc[c]) & (o > iou_threshold)]
+        gaps.append(float((sc[c] - sc[lower]).min()) if len(lower) else None)
+        higher = same[sc[same] > sc[c]]
+        ious.append(float(np.abs(o[sc[same] > sc[c]] - iou_threshold).min()) if len(higher) else None)
+    suppressed = []
+    kept_list = np.array(keep, dtype=np.int64)
+    for j in range(len(sc)):
+        if j in kept or sc[j] < suppressed_floor:
+            continue
+        over = kept_list[(lab[kept_list] == lab[j]) & (sc[kept_list] >= sc[j])]
+        if len(over) == 0:
+            continue
+        margin = float(np.abs(box_iou(b[j:j + 1], b[over])[0].max() - iou_threshold))
+        if margin <= near:
+            suppressed.append([float(sc[j]), margin, float(b[j, 2] - b[j, 0]) * scale, float(b[j, 3] - b[j, 1]) * scale])
+    return {"gap": gaps, "iou": ious, "suppressed": suppressed}

@@ -121,7 +121,8 @@ final class MaskRCNNReferenceTests: XCTestCase {
     /// For each detection pair of the margin-aware box comparison whose reference mask the float64 run
     /// reproduces: the mask logits' statistics within 10x the reference's own float32 logit noise, and the binary
     /// mask differing from the reference's at no more pixels than lie within 10x the reference's own float32
-    /// probability noise of the 0.5 threshold (the fixture's `near` counts); the pasted float maps besides.
+    /// probability noise of the 0.5 threshold (the fixture's `near` counts), plus, when the paste box sits within
+    /// the box noise of a pixel edge, the pixels along the reference mask's outline; the pasted float maps besides.
     func checkMasks(_ trace: FasterRCNN.Trace, pairs: [Int: Int], noise: Any?, image: [String: Any], size: (Int, Int),
                     _ file: String) throws {
         let refMasks = try XCTUnwrap(image["masks"] as? [[String: Any]])
@@ -129,6 +130,8 @@ final class MaskRCNNReferenceTests: XCTestCase {
         let maskNoise = try XCTUnwrap(noise as? [String: Any], "\(file): no mask noise record (regenerate the fixture)")
         let bands = try XCTUnwrap(maskNoise["bands"] as? [Double])
         let perDetection = try XCTUnwrap(maskNoise["per_detection"] as? [Any])
+        let pasteEdges = try XCTUnwrap(maskNoise["paste_edge"] as? [Double])
+        let detectionNoise = try ReferenceNoise((image["noise"] as? [String: Any])?["detections"], file)
         let mine = trace.output.detections
         let logits = try XCTUnwrap(trace.maskLogits)
         XCTAssertEqual(logits.shape, [mine.count, 28, 28])
@@ -136,6 +139,10 @@ final class MaskRCNNReferenceTests: XCTestCase {
         var worstIoU = 1.0, worstLogit = 0.0
         for (i, j) in pairs.sorted(by: { $0.key < $1.key }) {
             guard let n = perDetection[i] as? [String: Any] else { borderline += 1; continue }  // the float64 run lost it
+            // paste_masks_in_image truncates the expanded box (30/28 about its centre) to integers: a corner
+            // within the corner noise band of an integer (times 1 + 30/28, the expansion's worst case) can move
+            // the pasted mask by a pixel, which changes pixels next to its outline and nowhere else.
+            let edgeShift = pasteEdges[i] <= detectionNoise.cornerBand * (1 + 30.0 / 28)
             // Logits: mean, spread and samples of the 28x28 map.
             let r = refLogits[i]
             let map = Array(logits.storage[(j * 784)..<((j + 1) * 784)])
@@ -150,10 +157,14 @@ final class MaskRCNNReferenceTests: XCTestCase {
             // Binary mask in original pixels: differences only where the reference is within its noise of 0.5.
             let band = ReferenceNoise.multiple * (try XCTUnwrap(n["prob"] as? Double))
             let near = try XCTUnwrap(n["near"] as? [Int])
-            let allowed = near[bands.firstIndex { $0 >= band } ?? (bands.count - 1)]
+            var allowed = near[bands.firstIndex { $0 >= band } ?? (bands.count - 1)]
             let m = refMasks[i]
             let counts = try XCTUnwrap(m["counts"] as? String)
             let expected = try RLE(compressed: counts, height: size.0, width: size.1)
+            if edgeShift {
+                borderline += 1
+                allowed += Self.outlinePixels(expected)
+            }
             let got = try XCTUnwrap(mine[j].mask, "\(file) #\(i): no mask")
             XCTAssertEqual(got.height, size.0); XCTAssertEqual(got.width, size.1)
             let (inter, union) = RLE.intersectionAndUnion(got, expected)
@@ -163,8 +174,8 @@ final class MaskRCNNReferenceTests: XCTestCase {
             XCTAssertLessThanOrEqual(union - inter, allowed, "\(file) #\(i): \(union - inter) mask pixels differ, "
                                      + "\(allowed) are within \(band) of 0.5 in the reference (IoU \(maskIoU), areas \(got.area) vs \(expected.area))")
         }
-        print("\(file): \(pairs.count - borderline) masks compared (\(borderline) borderline), worst mask IoU \(worstIoU), "
-              + "\(differing) pixels differ of \(nearPixels) near 0.5, worst logit difference \(worstLogit)")
+        print("\(file): \(pairs.count) masks compared (\(borderline) unstable or with a paste box within the noise of a pixel edge), "
+              + "worst mask IoU \(worstIoU), \(differing) pixels differ of \(nearPixels) allowed, worst logit difference \(worstLogit)")
         // The pasted float map (before the threshold) for the fixture's chosen detections.
         let paste = MaskPaste(imageHeight: size.0, imageWidth: size.1)
         for case let p as [String: Any] in try XCTUnwrap(image["pasted"] as? [Any]) {
@@ -182,6 +193,28 @@ final class MaskRCNNReferenceTests: XCTestCase {
                 XCTAssertEqual(v, s[2], accuracy: 2e-3, "\(file) #\(i): pasted value at y \(y) x \(x)")
             }
         }
+    }
+
+    /// Pixels within one pixel (8-neighbourhood) of the mask's outline, on either side: all that a one-pixel
+    /// move or a one-pixel change of the pasted size can change.
+    static func outlinePixels(_ mask: RLE) -> Int {
+        let (h, w) = (mask.height, mask.width)
+        let p = mask.decodeRowMajor()
+        var count = 0
+        for y in 0..<h {
+            for x in 0..<w {
+                let v = p[y * w + x]
+                var edge = false
+                for dy in -1...1 where !edge {
+                    for dx in -1...1 {
+                        let (yy, xx) = (y + dy, x + dx)
+                        if yy >= 0 && yy < h && xx >= 0 && xx < w && p[yy * w + xx] != v { edge = true; break }
+                    }
+                }
+                if edge { count += 1 }
+            }
+        }
+        return count
     }
 
     // MARK: - Fixtures
