@@ -79,6 +79,7 @@ from ultralytics.data.augment import LetterBox  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_yolov8_fixtures import rle, short_floats  # noqa: E402  (one definition for both scripts)
+from reference_noise import detection_noise  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -95,10 +96,12 @@ QUANT_OPS = {"DynamicQuantizeLinear", "ConvInteger", "MatMulInteger", "QLinearCo
              "QuantizeLinear", "DequantizeLinear"}
 
 
-def session(path):
+def session(path, optimized=True):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
+    if not optimized:
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
@@ -229,44 +232,63 @@ def yolox_nms_plus1(boxes, scores, thr):
 
 def yolox_reference(path, names):
     sess = session(path)
+    # onnxruntime has no float64 Conv, so its float32 sensitivity is measured against itself in another
+    # summation order: the same graph without graph optimisations (no NCHWc layout, no fused convs).
+    plain = session(path, optimized=False)
     images = []
     for file in IMAGES:
         im0 = cv2.imread(str(COCO / file))
         x, r, (w, h) = yolox_preproc(im0, YOLOX_SIZE)
         out = sess.run(None, {sess.get_inputs()[0].name: x[None]})[0]
-        p = yolox_decode(out, YOLOX_SIZE)
-        boxes = np.stack([p[:, 0] - p[:, 2] / 2, p[:, 1] - p[:, 3] / 2,
-                          p[:, 0] + p[:, 2] / 2, p[:, 1] + p[:, 3] / 2], 1) / r
-        scores = p[:, 4:5] * p[:, 5:]
-        # demo: class-agnostic numpy NMS with +1
-        cls = scores.argmax(1)
-        best = scores[np.arange(len(cls)), cls]
-        valid = best > 0.1
-        vb, vs, vc = boxes[valid], best[valid], cls[valid]
-        keep = yolox_nms_plus1(vb, vs, 0.45)
-        demo = [{"box": vb[i].astype(np.float64).tolist(), "score": float(vs[i]), "class_id": int(vc[i]),
-                 "label": names[int(vc[i])]} for i in keep]
-        # eval: yolox.utils.postprocess (class-aware torchvision batched_nms) at test_conf 0.01, nms 0.65
-        t = torch.from_numpy(p.copy())
-        xyxy = torch.cat([t[:, :2] - t[:, 2:4] / 2, t[:, :2] + t[:, 2:4] / 2], 1)
-        class_conf, class_pred = t[:, 5:].max(1)
-        score = t[:, 4] * class_conf
-        m = score >= 0.01
-        idx = torchvision.ops.batched_nms(xyxy[m], score[m], class_pred[m], 0.65)
-        eb = (xyxy[m][idx] / r).double()
-        ev = [{"box": eb[i].tolist(), "score": float(score[m][idx][i]), "class_id": int(class_pred[m][idx][i]),
-               "label": names[int(class_pred[m][idx][i])]} for i in range(len(idx))]
+        entry = yolox_detections(out, r, names)
+        out2 = plain.run(None, {plain.get_inputs()[0].name: x[None]})[0]
+        other = yolox_detections(out2, r, names)
+        diff = np.abs(out.astype(np.float64) - out2)
+        noise = {"output": {"max_abs": float(diff.max()), "max_rel": float((diff / np.maximum(1, np.abs(out2))).max())}}
+        for key, cap, thr in [("detections_demo", None, 0.1), ("detections_eval", None, 0.01)]:
+            def lists(d):
+                return {"boxes": [e["box"] for e in d], "scores": [e["score"] for e in d],
+                        "labels": [e["class_id"] for e in d]}
+            noise[key] = detection_noise(lists(entry[key]), lists(other[key]), cap=cap, threshold=thr)
         top = np.argsort(-out[0][:, 4], kind="stable")[:10]
         images.append({"file": file, "width": im0.shape[1], "height": im0.shape[0],
                        "preproc": {"ratio": r, "resized": [w, h]}, "input": stats(x[None]),
                        "output": {**stats(out, rows_first=True),
                                   "top_rows_by_obj": [{"row": int(i), "values": out[0][i].astype(np.float64).tolist()}
                                                       for i in top]},
-                       "detections_demo": demo, "detections_eval": ev})
-        print(f"  {file}: demo {len(demo)}, eval {len(ev)}")
+                       **entry, "noise": noise})
+        print(f"  {file}: demo {len(entry['detections_demo'])}, eval {len(entry['detections_eval'])}, "
+              f"output noise {noise['output']}")
     return {"model": path.name, "onnxruntime": ort.__version__, "input_size": [YOLOX_SIZE, YOLOX_SIZE],
             "strides": [8, 16, 32], "demo": {"score_thr": 0.1, "nms_thr": 0.45, "class_agnostic": True},
             "eval": {"conf_thre": 0.01, "nms_thre": 0.65, "class_agnostic": False}, "images": images}
+
+
+def yolox_detections(out, r, names):
+    """The demo's and the evaluator's detections from one raw output."""
+    p = yolox_decode(out, YOLOX_SIZE)
+    boxes = np.stack([p[:, 0] - p[:, 2] / 2, p[:, 1] - p[:, 3] / 2,
+                      p[:, 0] + p[:, 2] / 2, p[:, 1] + p[:, 3] / 2], 1) / r
+    scores = p[:, 4:5] * p[:, 5:]
+    # demo: class-agnostic numpy NMS with +1
+    cls = scores.argmax(1)
+    best = scores[np.arange(len(cls)), cls]
+    valid = best > 0.1
+    vb, vs, vc = boxes[valid], best[valid], cls[valid]
+    keep = yolox_nms_plus1(vb, vs, 0.45)
+    demo = [{"box": vb[i].astype(np.float64).tolist(), "score": float(vs[i]), "class_id": int(vc[i]),
+             "label": names[int(vc[i])]} for i in keep]
+    # eval: yolox.utils.postprocess (class-aware torchvision batched_nms) at test_conf 0.01, nms 0.65
+    t = torch.from_numpy(p.copy())
+    xyxy = torch.cat([t[:, :2] - t[:, 2:4] / 2, t[:, :2] + t[:, 2:4] / 2], 1)
+    class_conf, class_pred = t[:, 5:].max(1)
+    score = t[:, 4] * class_conf
+    m = score >= 0.01
+    idx = torchvision.ops.batched_nms(xyxy[m], score[m], class_pred[m], 0.65)
+    eb = (xyxy[m][idx] / r).double()
+    ev = [{"box": eb[i].tolist(), "score": float(score[m][idx][i]), "class_id": int(class_pred[m][idx][i]),
+           "label": names[int(class_pred[m][idx][i])]} for i in range(len(idx))]
+    return {"detections_demo": demo, "detections_eval": ev}
 
 
 # ---- YOLOv8 int8 -----------------------------------------------------------------------------------
@@ -338,7 +360,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--custom", metavar="DIR", help="instead export the 3-class tiny seg fixture to an int8 "
                         "ONNX (0.66 MB, not committed) in DIR, with its summary and references")
+    parser.add_argument("--only-yolox", action="store_true", help="regenerate onnx_yolox_nano.json only")
     args = parser.parse_args()
+    if args.only_yolox:
+        coco80 = json.loads((OUT / "onnx_models.json").read_text())["models"][1]["metadata_parsed"]["names"]
+        ref = yolox_reference(ONNX_DIR / "yolox_nano.onnx", [coco80[str(i)] for i in range(80)])
+        (OUT / "onnx_yolox_nano.json").write_text(json.dumps(short_floats(ref), separators=(",", ":")) + "\n")
+        return
     if args.custom:
         custom_export(Path(args.custom))
         return

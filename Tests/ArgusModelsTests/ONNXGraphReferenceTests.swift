@@ -105,8 +105,12 @@ final class ONNXGraphReferenceTests: XCTestCase {
             checkInput(x, entry["input"] as! [String: Any], file)
             let out = try model.run(["images": x])
             let d = maxDifference(try XCTUnwrap(out["output"]), entry["output"] as! [String: Any], rowsKey: "top_rows_by_obj", file)
-            print("yolox_nano \(file): max |ours - onnxruntime| = \(d)")
-            XCTAssertLessThanOrEqual(d, 1e-4, file)
+            // 10x onnxruntime's own float32 sensitivity: its largest output difference between the optimised
+            // graph (the reference) and the same graph without optimisations (another summation order).
+            let noise = try XCTUnwrap(((entry["noise"] as? [String: Any])?["output"] as? [String: Any])?["max_abs"] as? Double)
+            let tolerance = max(ReferenceNoise.multiple * noise, 1e-5)
+            print("yolox_nano \(file): max |ours - onnxruntime| = \(d) (tolerance \(tolerance))")
+            XCTAssertLessThanOrEqual(d, tolerance, file)
         }
     }
 
