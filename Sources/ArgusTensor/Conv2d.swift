@@ -43,10 +43,9 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
                      _ g: ConvGeometry, _ activation: Activation?, _ out: UnsafeMutablePointer<Float>) {
     let threads = EngineThreads.current
     let plane = g.outPlane
-    // Small-kernel GEMM tiles for the SiLU (YOLO) convs, see ConvPartition.init; im2col blocks are
-    // tiled inside `block` (measured: YOLOX's 12->16 stem 42 -> 56 GMAC/s, K = 144..576 49 -> 56).
-    let smallTiles = activation == .silu
-    let kind = ConvPartition(g, smallTiles: smallTiles).kind
+    // Every block's GEMM runs in small-matrix tiles where the shape allows (tiledSgemm; measured:
+    // YOLOX's 12->16 stem 42 -> 56 GMAC/s, K = 144..576 49 -> 56).
+    let kind = ConvPartition(g).kind
     if kind == .depthwise {
         let planes = g.batch * g.inChannels
         parallelRanges(planes, workers: workerCount(elements: planes * plane * g.kH * g.kW, available: threads)) {
@@ -67,13 +66,8 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
     // (leading dimension ldb), then the fused bias + activation while the block is in cache.
     func block(_ a: UnsafePointer<Float>, _ rhs: UnsafePointer<Float>, ldb: Int, _ dst: UnsafeMutablePointer<Float>,
                group: Int, rows: Range<Int>, col0: Int, cols: Int) {
-        if smallTiles {
-            tiledSgemm(m: rows.count, n: cols, k: k, a: a + rows.lowerBound * k, lda: k, b: rhs, ldb: ldb,
-                       c: dst + rows.lowerBound * plane + col0, ldc: plane)
-        } else {
-            sgemm(m: rows.count, n: cols, k: k, a: a + rows.lowerBound * k, lda: k, b: rhs, ldb: ldb,
-                  c: dst + rows.lowerBound * plane + col0, ldc: plane)
-        }
+        tiledSgemm(m: rows.count, n: cols, k: k, a: a + rows.lowerBound * k, lda: k, b: rhs, ldb: ldb,
+                   c: dst + rows.lowerBound * plane + col0, ldc: plane)
         guard needsEpilogue else { return }
         for r in rows {
             Activation.biasAndActivate(dst + r * plane + col0, count: cols, bias: b?[group * m + r] ?? 0,

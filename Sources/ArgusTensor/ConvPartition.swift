@@ -45,11 +45,9 @@ struct ConvPartition {
     /// Columns per batched GEMM.
     static let batchedColumns = 1024
 
-    /// `smallTiles`: 1x1 convs go to `pointwiseTiles` where a tile fits (`smallTile`). The caller
-    /// enables it for SiLU convs (the YOLO families it was measured on); the ReLU two-stage models
-    /// keep the packed partition, and so their results bit for bit (their full-size reference tests
-    /// flip a borderline Mask R-CNN mask on any rounding change in the backbone).
-    init(_ g: ConvGeometry, smallTiles: Bool = false) {
+    /// 1x1 convs go to `pointwiseTiles` wherever a tile fits (`smallTile`), whatever their activation:
+    /// a conv's partition is a function of its shape only.
+    init(_ g: ConvGeometry) {
         let isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
         if g.groups == g.inChannels && g.groups == g.outChannels && !isPointwise {
             kind = .depthwise
@@ -64,7 +62,7 @@ struct ConvPartition {
         let rowSplit = plane <= Self.smallPlane && m >= 32 && macs >= Self.minSplitMACs
         // Output-channel slices: a multiple-of-16 height (whole GEMM micro-tiles), four slices at most.
         let height = Self.roundUp((m + Self.blockMultiple - 1) / Self.blockMultiple, 16)
-        if isPointwise, smallTiles, let tile = Self.smallTile(m: m, k: k, plane: plane) {
+        if isPointwise, let tile = Self.smallTile(m: m, k: k, plane: plane) {
             kind = .pointwiseTiles(height: tile.height, width: tile.width)
             return
         }
