@@ -338,6 +338,8 @@ struct BenchCommand: ParsableCommand {
             lines.append("| \(model) | \(r.engine) | \(r.threads) | \(String(format: "%.1f", r.median)) | "
                          + "\(String(format: "%.1f", r.min)) | \(r.detections) | \(ratio) |")
         }
+        lines.append("")
+        lines.append("Argus's OpenBLAS kernels: \(BLASCoreType.current)")
         return lines.joined(separator: "\n")
     }
 }

@@ -102,7 +102,7 @@ struct ServeCommand: ParsableCommand {
         try service.start()
         let hostText = host.contains(":") ? "[\(host)]" : host
         log("argus: listening on http://\(hostText):\(service.port) with \(configuration.workers) worker(s) x "
-            + "\(configuration.blasThreadsPerWorker) BLAS thread(s); models: \(registry.names.joined(separator: ", ")) "
+            + "\(configuration.blasThreadsPerWorker) BLAS thread(s) (OpenBLAS \(BLASCoreType.current) kernels); models: \(registry.names.joined(separator: ", ")) "
             + "(default \(registry.names[0]))")
 
         // Serve until SIGINT or SIGTERM, then stop cleanly.
