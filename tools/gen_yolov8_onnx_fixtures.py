@@ -20,6 +20,12 @@ Writes into Tests/ArgusModelsTests/Fixtures/yolov8/:
   onnx_yolox_nano.json, onnx_yolov8n_int8_320.json, onnx_yolov8n-seg_int8_320.json: per image
                      the input tensor stats, every raw output's stats + samples (+ top rows), decoded
                      detections (and for the seg model masks as COCO RLE + area and the proto stats).
+                     onnx_yolox_nano.json also has per image `noise`, onnxruntime's own float32 sensitivity:
+                     it has no float64 Conv, so the same graph is run again with graph optimisations
+                     disabled (no NCHWc layout or fused convs: another summation order): output {max_abs,
+                     max_rel} over the whole raw output, and detections_demo / detections_eval as
+                     tools/reference_noise.py's detection_noise (the demo's and the evaluator's detections
+                     of the unoptimised run). `--only-yolox` regenerates just that file.
 
 YOLOX-Nano (opset 11, input `images` 1x3x416x416, output `output` 1x3549x85, exported without
 decode_in_inference: columns are [dx, dy, log w, log h, sigmoid(obj), sigmoid(cls) x 80], rows are the
