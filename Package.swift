@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer"]),
         .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels"]),
         .testTarget(name: "ArgusEndToEndTests",
-                    dependencies: ["ArgusModels", "ArgusEval", "ArgusImage", "ArgusDetection", "ArgusMask"],
+                    dependencies: ["ArgusModels", "ArgusEval", "ArgusImage", "ArgusDetection", "ArgusMask", "ArgusTensor"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

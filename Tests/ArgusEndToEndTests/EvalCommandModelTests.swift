@@ -1,4 +1,5 @@
 import ArgusEval
+import ArgusTensor
 import Foundation
 import XCTest
 
@@ -25,6 +26,11 @@ final class EvalCommandModelTests: XCTestCase {
         let process = Process()
         process.executableURL = try argusExecutable()
         process.arguments = arguments
+        // The same OpenBLAS kernels as this process, so the executable's numbers can be compared with the
+        // in-process models' bit for bit (argus would otherwise pick its own when OpenBLAS fell back, BLASCoreType).
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = BLASCoreType.current
+        process.environment = environment
         // stderr goes to a file, so one pipe suffices and neither can fill up and block the child.
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("argus-evalmodel-\(UUID().uuidString).err")
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
