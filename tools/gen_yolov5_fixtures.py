@@ -18,8 +18,42 @@ Real images are read from ../shared/datasets/coco128 and only referenced by name
 Run from the repository root:
     /work/venv-ref/bin/python tools/gen_yolov5_fixtures.py
 (the reference venv is made by `bash ../shared/bench/install_venv.sh DIR`, and `yolov5==7.0.14` is added
-to it by `bash tools/setup_bench_venv.sh DIR`). Output is deterministic: a rerun writes identical files.
+to it by `bash tools/setup_bench_venv.sh DIR`). Output is deterministic on one machine: a rerun writes
+identical files (another CPU's float32 may differ in the last bits, in the BatchNorm statistics too, so the
+checkpoints are not regenerated just to add fields).
+
+The reference's own float32 noise (for margin-aware tests, see Tests/ArgusModelsTests/YOLOMargins.swift):
+    /work/venv-ref/bin/python tools/gen_yolov5_fixtures.py --noise-only
+loads the COMMITTED checkpoints (left byte-identical), runs detect.py's pipeline again in float32 and with the
+fused network deep-copied `.double()` on the same letterboxed input `.double()` (NMS and scale_boxes on the
+float64 output), and adds to each image entry of the existing JSON (whose float32 values stay as they are) a
+`noise` record (a full regeneration writes it too):
+  head            {xywh, obj, cls}: max |float32 - float64| / max(1, |float64|) over the listed head rows, per
+                  column kind; float32 = the stored values and this machine's runs in three summation orders
+                  (oneDNN as detect.py runs it, oneDNN off = PyTorch's im2col + BLAS GEMM, channels_last;
+                  yolo_reference_noise.summation_orders), the largest
+  detections      reference_noise.detection_noise(stored list, float64 list, cap=max_det, threshold=conf):
+                  score, box (90th percentile |float32 - float64| over paired items), unstable, cut, extra, ...
+  own             {score, box}: per stored detection, its own largest |float32 - float64| score and corner
+                  difference over the stored list and the three float32 runs (yolo_reference_noise.own_errors;
+                  the tests' per-item tolerance is 10x the larger of this and the typical one); `flipped`:
+                  stored detections one of those float32 runs does not reproduce
+  class_gap       per stored detection: best minus second-best obj x cls of its row (float64; absent for nc=1)
+  nms             class-aware greedy NMS replayed in float64 on the candidates (yolo_reference_noise.nms_record,
+                  checked against the reference's own float64 NMS): iou, iou_noise (typical |IoU as the float32
+                  reference computes it, on class-offset boxes - IoU in float64|), per stored detection `margin`
+                  (iou - its largest IoU with an earlier kept box of its class) and `gap` (smallest score gap to a
+                  candidate it suppressed), `suppressed`: [IoU margin, score gap] of suppressed candidates near
+                  either decision
+  this_machine    information only: this machine's float32 run against the stored one
+Per-item records are null for stored items the float64 run has no counterpart of (they are `unstable`).
+    /work/venv-ref/bin/python tools/gen_yolov5_fixtures.py --yolov5n-noise
+does the same for the official yolov5n reference in ../shared/reference/yolov5n (read-only): the three debug
+dumps' head rows (`debug`: {stem: {head, mean}}) and the 224 detect-setting lists (`detect`: {stem: record}),
+written to Fixtures/yolov5_yolov5n_noise.json for YOLOv5ReferenceTests.
 """
+import argparse
+import contextlib
 import json
 import math
 import os
@@ -61,6 +95,10 @@ from utils.augmentations import letterbox  # noqa: E402
 from utils.general import non_max_suppression, scale_boxes  # noqa: E402
 from utils.metrics import box_iou  # noqa: E402
 from utils.torch_utils import smart_optimizer  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_noise import detection_noise  # noqa: E402
+from yolo_reference_noise import nms_record, own_errors, per_reference, rel_noise, short, summation_orders, xywh2xyxy  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "Tests/ArgusModelsTests/Fixtures"
@@ -383,11 +421,13 @@ def rows_json(pred):
             "top_rows_by_obj": [{"row": int(r), "values": p[r].tolist()} for r in top]}
 
 
-def run(model, im0, conf):
+def run(model, im0, conf, transform=lambda x: x, context=None):
+    """detect.py on one image; `transform` and `context` run it in another float32 summation order
+    (yolo_reference_noise.summation_orders), for the noise records only."""
     stride = int(model.stride.max())
     x = preprocess(im0, stride)
-    with torch.inference_mode():
-        pred = model(x)[0]
+    with torch.inference_mode(), (context or contextlib.nullcontext)():
+        pred = model(transform(x))[0]
         det = non_max_suppression(pred.clone(), conf, IOU, None, False, max_det=1000)[0]
         det[:, :4] = scale_boxes(x.shape[2:], det[:, :4], im0.shape)
     return x, pred, det
@@ -440,7 +480,225 @@ def short_floats(value):
     return value
 
 
+# ---- the reference's own float32 noise (float64 rerun) ------------------------------------------------
+
+MAX_WH = 7680  # non_max_suppression's class offset
+
+
+def fresh_grids(model):
+    """A copy of the network without Detect's cached grids (a checkpoint may pickle stale ones; they are remade
+    for every new input size anyway), so it can be converted to another dtype or memory format."""
+    m = deepcopy(model)
+    d = m.model[-1]
+    d.grid = [torch.empty(0) for _ in range(d.nl)]
+    d.anchor_grid = [torch.empty(0) for _ in range(d.nl)]
+    return m
+
+
+def float64_twin(model):
+    """The same fused network in float64 (fresh Detect grids, made in float64 from the anchors buffer)."""
+    return fresh_grids(model).double()
+
+
+def run64(model64, x, im0, conf, max_det=1000):
+    """detect.py's pipeline on the float64 network: the same letterboxed input widened, NMS and scale_boxes
+    on the float64 output."""
+    x64 = x.double()
+    with torch.inference_mode():
+        pred = model64(x64)[0]
+        det = non_max_suppression(pred.clone(), conf, IOU, None, False, max_det=max_det)[0]
+        det[:, :4] = scale_boxes(x64.shape[2:], det[:, :4], im0.shape)
+    return pred, det
+
+
+def as_items(dets):
+    """The JSON's detections (or a (n, 6) tensor) as reference_noise's {boxes, scores, labels}."""
+    if isinstance(dets, torch.Tensor):
+        d = dets.double()
+        return {"boxes": d[:, :4].tolist(), "scores": d[:, 4].tolist(), "labels": d[:, 5].long().tolist()}
+    return {"boxes": [d["box"] for d in dets], "scores": [d["score"] for d in dets],
+            "labels": [d["class_id"] for d in dets]}
+
+
+def candidates(pred, conf):
+    """Rows non_max_suppression considers (obj > conf, best obj x cls > conf), their xyxy box, score, class and
+    the gap between the best and the second-best obj x cls (null for one class)."""
+    p = pred[0].double()
+    prod = p[:, 5:] * p[:, 4:5]
+    score, cls = prod.max(1)
+    rows = torch.nonzero((p[:, 4] > conf) & (score > conf)).view(-1)
+    gap = (prod[rows].topk(2, 1).values[:, 0] - prod[rows].topk(2, 1).values[:, 1]) if prod.shape[1] > 1 else None
+    return rows, xywh2xyxy(p[rows, :4]), score[rows], cls[rows], gap
+
+
+def detection_margins(pred32, pred64, det64, ref_items, conf, max_det, others=()):
+    """detection_noise of the reference list against the float64 run, with the class gaps and NMS margins of
+    class-aware greedy NMS replayed on the float64 candidates (yolo_reference_noise.nms_record), per
+    reference item."""
+    rows, boxes, scores, cls, gap = candidates(pred64, conf)
+    p32 = pred32[0]
+    kept, nms = nms_record(rows.numpy(), boxes.numpy(), scores.numpy(), cls.numpy(), IOU,
+                           lambda r: xywh2xyxy(p32[r, :4]), lambda b, lab: lab.float() * MAX_WH)
+    kept = kept[:max_det]
+    # The replay must be the reference's own float64 NMS.
+    assert len(kept) == len(det64), (len(kept), len(det64))
+    assert torch.allclose(scores[kept], det64[:, 4].double(), rtol=0, atol=1e-12), "NMS replay differs"
+    items64 = as_items(det64)
+    noise = detection_noise(ref_items, items64, cap=max_det, threshold=conf)
+    out = {"detections": noise, "own": own_errors(ref_items, items64, others),
+           "nms": {"iou": IOU, "iou_noise": nms["iou_noise"], "pairs": nms["pairs"],
+                   "margin": per_reference(ref_items, items64, nms["margin"]),
+                   "gap": per_reference(ref_items, items64, nms["gap"]),
+                   "suppressed": nms["suppressed"]}}
+    if gap is not None:
+        out["class_gap"] = per_reference(ref_items, items64, gap[kept].tolist())
+    return out
+
+
+def head_noise(rows32, rows64, kinds):
+    """Relative noise max |fp32 - fp64| / max(1, |fp64|) per column kind over the listed rows."""
+    a, b = np.asarray(rows32, dtype=np.float64), np.asarray(rows64, dtype=np.float64)
+    return {k: rel_noise(a[:, cols], b[:, cols]) for k, cols in kinds.items()}
+
+
+def head_kinds(width):
+    return {"xywh": slice(0, 4), "obj": slice(4, 5), "cls": slice(5, width)}
+
+
+def compact(record):
+    """Noise records to 4 significant digits, except the cut (a score compared against scores)."""
+    out = short({k: v for k, v in record.items() if k != "detections"})
+    det = record.get("detections")
+    if det is not None:
+        out["detections"] = {**short({k: v for k, v in det.items() if k != "cut"}), "cut": det["cut"]}
+    return out
+
+
+def float32_runs(model, orders, im0, conf):
+    """This machine's float32 run and the same in the other summation orders: [(pred, det)]."""
+    return [run(model, im0, conf)[1:]] + [run(m, im0, conf, tf, ctx)[1:] for _, m, tf, ctx in orders]
+
+
+def head_noise_of(rows32_stored, runs, pred64, listed):
+    """Per column kind, the largest relative noise of the stored rows and every float32 run's rows."""
+    p64 = pred64[0][listed].numpy()
+    kinds = head_kinds(p64.shape[1])
+    h = head_noise(rows32_stored, p64, kinds)
+    for pred, _ in runs:
+        h = {k: max(v, w) for (k, v), w in zip(h.items(), head_noise(pred[0].double()[listed].numpy(), p64, kinds).values())}
+    return h
+
+
+def image_noise(model, model64, orders, im0, entry, max_det):
+    """The `noise` record of one fixture image (see the module docstring)."""
+    x, pred32, det32 = run(model, im0, entry["conf"])
+    pred64, det64 = run64(model64, x, im0, entry["conf"], max_det)
+    runs = float32_runs(model, orders, im0, entry["conf"])
+    head = entry["head"]
+    listed = list(range(len(head["first_rows"]))) + [t["row"] for t in head["top_rows_by_obj"]]
+    json32 = head["first_rows"] + [t["values"] for t in head["top_rows_by_obj"]]
+    p32 = pred32[0].double()
+    ref_items = as_items(entry["detections"])
+    record = {"head": head_noise_of(json32, runs, pred64, listed)}
+    record.update(detection_margins(pred32, pred64, det64, ref_items, entry["conf"], max_det,
+                                    [as_items(d) for _, d in runs]))
+    # How this machine's float32 run compares with the stored one (information only).
+    local = as_items(det32)
+    same = len(local["scores"]) == len(ref_items["scores"])
+    record["this_machine"] = {"head": rel_noise(json32, p32[listed].numpy()), "detections": len(local["scores"]),
+                              "score_diff": float(np.abs(np.subtract(local["scores"], ref_items["scores"])).max(
+                                  initial=0.0)) if same else None}
+    return compact(record)
+
+
+def add_noise(spec, path, doc):
+    """Adds `noise` to every image entry of `doc` from the committed checkpoint at `path`."""
+    model = reference_model(path)
+    model64 = float64_twin(model)
+    orders = summation_orders(fresh_grids(model))
+    for entry in doc["images"]:
+        folder = COCO if entry["source"] == "coco128" else OUT
+        im0 = cv2.imread(str(folder / entry["file"]))
+        entry["noise"] = image_noise(model, model64, orders, im0, entry, doc["max_det"])
+        n = entry["noise"]
+        print(f"  {spec['name']} {entry['file']}: head {n['head']}, score {n['detections']['score']:.3g}, "
+              f"box {n['detections']['box']:.3g}, unstable {n['detections']['unstable']}, "
+              f"iou noise {n['nms']['iou_noise']:.3g}, this machine {n['this_machine']}")
+
+
+def noise_only():
+    """Adds the `noise` records to the committed JSONs, from the committed checkpoints (left untouched)."""
+    for spec in MODELS:
+        path = OUT / f"{spec['name']}.pt"
+        doc = json.loads((OUT / f"{spec['name']}.json").read_text())
+        add_noise(spec, path, doc)
+        (OUT / f"{spec['name']}.json").write_text(json.dumps(short_floats(doc), separators=(",", ":")) + "\n")
+
+
+def yolov5n_noise():
+    """The same records for the official yolov5n reference in ../shared/reference/yolov5n (read-only): the
+    three debug images' head rows and all 224 detect-setting lists, written to yolov5_yolov5n_noise.json."""
+    shared = REPO.parent / "shared"
+    ref_dir = shared / "reference/yolov5n"
+    model = reference_model(shared / "weights/ultralytics/yolov5n.pt")
+    model64 = float64_twin(model)
+    orders = summation_orders(fresh_grids(model))
+
+    def image_of(name, set_):
+        folder = "datasets/coco128/images/train2017" if set_ == "coco128" else "datasets/coco-val96/images/val2017"
+        return cv2.imread(str(shared / folder / name))
+
+    debug = {}
+    for f in sorted((ref_dir / "debug").glob("*.json")):
+        d = json.loads(f.read_text())
+        im0 = image_of(d["file_name"], d["set"])
+        x, pred32, _ = run(model, im0, 0.25)
+        pred64, _ = run64(model64, x, im0, 0.25)
+        runs = float32_runs(model, orders, im0, 0.25)
+        head = d["raw_head_output"]
+        listed = list(range(len(head["first_20_rows"]))) + [t["row"] for t in head["top10_rows_by_obj"]]
+        json32 = head["first_20_rows"] + [t["values"] for t in head["top10_rows_by_obj"]]
+        h = head_noise_of(json32, runs, pred64, listed)
+        mean64 = float(pred64[0].mean())
+        means = [head["mean"]] + [float(p[0].double().mean()) for p, _ in runs]
+        debug[f.stem] = short({"head": h, "mean": max(abs(m - mean64) for m in means) / max(1.0, abs(mean64))})
+        print(f"  yolov5n debug {f.stem}: {debug[f.stem]}")
+    detect = {}
+    for f in sorted((ref_dir / "detect").glob("*.json")):
+        d = json.loads(f.read_text())
+        s = d["settings"]
+        assert s["iou_thres"] == IOU and not s["agnostic_nms"] and not s["multi_label"]
+        im0 = image_of(d["file_name"], d["set"])
+        x, pred32, _ = run(model, im0, s["conf_thres"])
+        assert list(x.shape) == d["input_shape"], f.name
+        pred64, det64 = run64(model64, x, im0, s["conf_thres"], s["max_det"])
+        runs = float32_runs(model, orders, im0, s["conf_thres"])
+        rec = detection_margins(pred32, pred64, det64, as_items(d["detections"]), s["conf_thres"], s["max_det"],
+                                [as_items(dd) for _, dd in runs])
+        detect[f.stem] = compact(rec)
+        n = rec["detections"]
+        if n["unstable"] or n["extra"] or rec["own"]["flipped"]:
+            print(f"  yolov5n {f.stem}: unstable {n['unstable']}, extra {n['extra']}, flipped {rec['own']['flipped']}")
+    doc = {"reference": "../shared/reference/yolov5n (detect.py pipeline, float32), rerun in float64 by "
+                        "tools/gen_yolov5_fixtures.py --yolov5n-noise",
+           "torch": torch.__version__, "yolov5": yolov5.__version__, "debug": debug, "detect": detect}
+    (OUT / "yolov5_yolov5n_noise.json").write_text(json.dumps(doc, separators=(",", ":")) + "\n")
+    dets = [v["detections"] for v in detect.values()]
+    print(f"yolov5n: {len(detect)} lists, score noise max {max(v['score'] for v in dets):.3g}, box noise max "
+          f"{max(v['box'] for v in dets):.3g}, unstable {sum(len(v['unstable']) for v in dets)}")
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--noise-only", action="store_true",
+                        help="add the float64 noise records to the committed JSONs from the committed checkpoints")
+    parser.add_argument("--yolov5n-noise", action="store_true",
+                        help="write yolov5_yolov5n_noise.json for the shared yolov5n reference")
+    args = parser.parse_args()
+    if args.noise_only:
+        return noise_only()
+    if args.yolov5n_noise:
+        return yolov5n_noise()
     OUT.mkdir(parents=True, exist_ok=True)
     synthetic = synthetic_image()
     cv2.imwrite(str(OUT / SYNTHETIC), synthetic)
@@ -466,6 +724,7 @@ def main():
                "strides": detect.stride.tolist(),
                "anchors_px": (detect.anchors * detect.stride.view(-1, 1, 1)).tolist(),
                "iou": IOU, "max_det": 1000, "imgsz": IMGSZ, "images": images}
+        add_noise(spec, path, ref)
         (OUT / f"{spec['name']}.json").write_text(json.dumps(short_floats(ref), separators=(",", ":")) + "\n")
         print(f"{spec['name']}: {path.stat().st_size / 1e3:.0f} KB,",
               ", ".join(f"{i['file']}: {len(i['detections'])} at conf {i['conf']}" for i in images))

@@ -82,14 +82,43 @@ JSON fields:
     protos                              (seg) the (1, 32, mh, mw) prototypes: shape, mean, std, samples
     detections[]                        box [x1,y1,x2,y2] original pixels, score, class_id, label
                                         (seg: mask = {size [h, w], counts: COCO compressed RLE string}, area)
+    noise                               the reference's own float32 noise, below
   `samples`: values at fixed indices, a list of [index..., value], index into the shape minus the batch
   dimension; k = 0..15: 3-D (c, y, x): c = (37k+3) % C, y = (13k+1) % H, x = (29k+2) % W;
   2-D (c, n): c = (37k+3) % C, n = (997k+2) % N. mean/std over the whole tensor (std unbiased), float64.
+
+The `noise` record (for margin-aware tests, Tests/ArgusModelsTests/YOLOMargins.swift), written by a full run
+and added to the committed JSONs, from the COMMITTED checkpoints (left byte-identical: the BatchNorm statistics
+are measured in float32, so a rebuild on another CPU changes bits), by
+    YOLO_OFFLINE=1 YOLO_AUTOINSTALL=false YOLO_CONFIG_DIR=$(mktemp -d) \
+        /work/venv-ref/bin/python tools/gen_yolov8_fixtures.py --noise-only [--full DIR]
+It runs predict's pipeline again in float32 and with the fused network deep-copied `.double()` on the same
+letterboxed input `.double()` (NMS, scale_boxes and the mask path on the float64 output; the mask path is
+process_mask_native + scale_masks replayed in the input's dtype, checked against Ultralytics' own masks):
+  head, box_logits, cls_logits(, mask_coefficients, protos)
+                  the largest of |mean32 - mean64| / max(1, |mean|, std), |std32 - std64| / max(1, std) and
+                  |v32 - v64| / max(1, |v64|) over the samples (and head top_anchors), float32 being the stored
+                  values and this machine's runs in three summation orders (oneDNN as predict runs it, oneDNN
+                  off = PyTorch's im2col + BLAS GEMM, channels_last; yolo_reference_noise.summation_orders)
+  detections      reference_noise.detection_noise(stored list, float64 list, cap=max_det, threshold=conf)
+  own             {score, box}: per stored detection, its largest |float32 - float64| score and corner
+                  difference over those float32 runs; `flipped`: stored detections one of them does not reproduce
+  class_gap       per stored detection: best minus second-best class score of its anchor (float64)
+  nms             class-aware NMS replayed in float64 (yolo_reference_noise.nms_record): iou_noise, per stored
+                  detection `margin` and `gap`, `suppressed` candidates near a decision (see that module)
+  masks           (seg) per stored mask (null when unpaired): `logit` = max |logit32 - logit64| inside the box
+                  (this machine's oneDNN run),
+                  `near` = pixels inside the box with |logit32| <= each of `logit_bands`, `edge` = mask pixels in
+                  the row or column a box edge within each of `edge_bands` of an integer would add or remove
+                  (crop_mask keeps x1 <= col < x2), `flipped` = pixels float32 and float64 disagree on
+  this_machine    information only: this machine's float32 detection count and largest score difference
 """
 import argparse
+import contextlib
 import json
 import math
 import os
+import sys
 import tempfile
 from copy import deepcopy
 from pathlib import Path
@@ -101,12 +130,18 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 import ultralytics  # noqa: E402
 from pycocotools import mask as mask_utils  # noqa: E402
 from ultralytics import YOLO  # noqa: E402
 from ultralytics.utils import DEFAULT_CFG_DICT, DEFAULT_CFG_KEYS  # noqa: E402
 from ultralytics.data.augment import LetterBox  # noqa: E402
 from ultralytics.nn.tasks import DetectionModel, SegmentationModel  # noqa: E402
+from ultralytics.utils import nms as ultra_nms, ops  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_noise import detection_noise, pair_items  # noqa: E402
+from yolo_reference_noise import nms_record, own_errors, per_reference, rel_noise, short, summation_orders, xywh2xyxy  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -369,20 +404,259 @@ def reference(spec, path):
             "imgsz": IMGSZ, "iou": IOU, "max_det": MAX_DET, "retina_masks": True, "images": images}
 
 
+# ---- the reference's own float32 noise (float64 rerun) ------------------------------------------------
+
+MAX_WH = 7680  # ultralytics.utils.nms class offset
+# Mask pixels whose logit is within a band of 0 (the 0.5 threshold), and pixels a crop edge within a band of an
+# integer could add or remove: counts at each band, the test picks the band its tolerance needs.
+LOGIT_BANDS = [1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
+EDGE_BANDS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1]
+
+
+def forward(model, x, context=None):
+    """The fused network on x: (y, protos or None, raw {boxes, scores, mask_coefficient}) from its Detect."""
+    captured = {}
+    hook = model.model[-1].register_forward_hook(lambda _m, _i, o: captured.update(out=o))
+    with torch.inference_mode(), (context or contextlib.nullcontext)():
+        model(x)
+    hook.remove()
+    out = captured["out"]
+    if isinstance(out[0], tuple):
+        (y, protos), raw = out
+        return y, protos, raw
+    y, raw = out
+    return y, None, raw
+
+
+def mask_logits(protos, coefs, shape):
+    """process_mask_native + scale_masks (ultralytics/utils/ops.py) before the > 0 threshold and the box crop,
+    in the inputs' dtype (scale_masks' own `.float()` would make the float64 run float32)."""
+    c, mh, mw = protos.shape
+    h, w = shape
+    logits = (coefs @ protos.view(c, -1)).view(1, -1, mh, mw)
+    gain = min(4 * mh / h, 4 * mw / w)
+    pad = (4 * mh - max(round(h * gain), 1)) | (4 * mw - max(round(w * gain), 1))
+    f = 4 // math.gcd(4, pad | pad // 2)
+    if f > 1:
+        logits = F.interpolate(logits, scale_factor=f, mode="bilinear")
+    im1_h, im1_w = logits.shape[2:]
+    g = min(im1_h / h, im1_w / w)
+    pad_w, pad_h = (im1_w - max(round(w * g), 1)) / 2, (im1_h - max(round(h * g), 1)) / 2
+    top, left = round(pad_h - 0.1), round(pad_w - 0.1)
+    bottom, right = top + max(round(h * g), 1), left + max(round(w * g), 1)
+    if (im1_h, im1_w) != (h, w):
+        logits = F.interpolate(logits[..., top:bottom, left:right], (h, w), mode="bilinear")
+    return logits[0]
+
+
+def crop(masks, boxes):
+    """crop_mask: keep column c, row r iff x1 <= c < x2 and y1 <= r < y2."""
+    n, h, w = masks.shape
+    b = boxes.to(torch.float64)
+    cols = torch.arange(w, dtype=torch.float64)[None, None, :]
+    rows = torch.arange(h, dtype=torch.float64)[None, :, None]
+    x1, y1, x2, y2 = (b[:, k, None, None] for k in range(4))
+    return masks & (cols >= x1) & (cols < x2) & (rows >= y1) & (rows < y2)
+
+
+def pipeline(model, x, im0, conf, nc, seg, transform=lambda x: x, context=None):
+    """predict's postprocess on the network output at x, in the output's dtype: NMS, scale_boxes and (seg) the
+    mask logits; detections whose cropped mask is empty dropped as construct_result does. Returns the head
+    tensors, the candidate rows and the detections (boxes, scores, labels, coefficients, logits)."""
+    y, protos, raw = forward(model, transform(x), context)
+    y, protos = y.contiguous(), (None if protos is None else protos.contiguous())
+    raw = {k: (v.contiguous() if isinstance(v, torch.Tensor) else v) for k, v in raw.items()}
+    det = ultra_nms.non_max_suppression(y.clone(), conf, IOU, max_det=MAX_DET, nc=nc if seg else 0)[0]
+    boxes = ops.scale_boxes(x.shape[2:], det[:, :4].clone(), im0.shape)
+    out = {"y": y, "protos": protos, "raw": raw, "nms": det, "boxes": boxes, "scores": det[:, 4],
+           "labels": det[:, 5].long()}
+    if seg:
+        logits = mask_logits(protos[0], det[:, 6:], im0.shape[:2])
+        masks = crop(logits > 0, boxes)
+        keep = masks.flatten(1).any(1)
+        out.update(logits=logits[keep], masks=masks[keep], boxes=boxes[keep], scores=det[keep, 4],
+                   labels=det[keep, 5].long(), nms_keep=keep)
+    return out
+
+
+def items(d):
+    if isinstance(d, dict) and "boxes" in d and isinstance(d["boxes"], torch.Tensor):
+        return {"boxes": d["boxes"].double().tolist(), "scores": d["scores"].double().tolist(),
+                "labels": d["labels"].tolist()}
+    return {"boxes": [e["box"] for e in d], "scores": [e["score"] for e in d], "labels": [e["class_id"] for e in d]}
+
+
+def stats_noise(ref32, t32s, t64, anchors=None):
+    """max over: |mean| and |std| differences (relative as the tests use them) and the samples' (and the head's
+    top anchors') relative differences, for the stored float32 values and each float32 run of this machine
+    (t32s: this summation order and the others), against float64."""
+    a64 = t64.double()
+    m64, s64 = float(a64.mean()), float(a64.std())
+    idx = [tuple(int(i) for i in s[:-1]) for s in ref32["samples"]]
+
+    def listed(t):
+        values = [float(t[0][i]) for i in idx]
+        return values + ([v for a in anchors for v in t[0, :, a].double().tolist()] if anchors else [])
+
+    v64 = listed(a64)
+    stored = [s[-1] for s in ref32["samples"]] + [v for t in (ref32.get("top_anchors") or []) if anchors
+                                                   for v in t["values"]]
+    out = max(abs(ref32["mean"] - m64) / max(1.0, abs(m64), s64), abs(ref32["std"] - s64) / max(1.0, s64),
+              rel_noise(stored, v64))
+    for t32 in t32s:
+        a = t32.double()
+        out = max(out, abs(float(a.mean()) - m64) / max(1.0, abs(m64), s64), abs(float(a.std()) - s64) / max(1.0, s64),
+                  rel_noise(listed(a), v64))
+    return out
+
+
+def mask_noise(ref_items, loc, d64, ref_dets):
+    """Per stored mask (the best MASKS_PER_IMAGE detections): paired with this machine's float32 item and the
+    float64 one, the largest |logit32 - logit64| inside the box, `near`: pixels inside the box with
+    |logit32| <= band for each LOGIT_BANDS, and `edge`: mask pixels in a row or column a box edge within a
+    band (EDGE_BANDS) of an integer could add or remove. Null when the reference item has no pair."""
+    loc_items, it64 = items(loc), items(d64)
+    to_local = dict(pair_items(ref_items["boxes"], ref_items["scores"], ref_items["labels"],
+                               loc_items["boxes"], loc_items["scores"], loc_items["labels"])[0])
+    to64 = dict(pair_items(loc_items["boxes"], loc_items["scores"], loc_items["labels"],
+                           it64["boxes"], it64["scores"], it64["labels"])[0])
+    out = []
+    for i, d in enumerate(ref_dets):
+        if "mask" not in d:
+            break
+        j = to_local.get(i)
+        k = None if j is None else to64.get(j)
+        if k is None:
+            out.append(None)
+            continue
+        l32, l64 = loc["logits"][j].double(), d64["logits"][k]
+        x1, y1, x2, y2 = d["box"]
+        h, w = l32.shape
+        inside = crop(torch.ones(1, h, w, dtype=torch.bool), torch.tensor([[x1, y1, x2, y2]]))[0]
+        on = (l32 > 0) & inside
+        noise = float((l32 - l64).abs()[inside].max()) if inside.any() else 0.0
+        dist = l32.abs()[inside]
+        edge = []
+        for band in EDGE_BANDS:
+            count = 0
+            for v, axis in ((x1, 1), (x2, 1), (y1, 0), (y2, 0)):
+                n = round(v)
+                if abs(v - n) <= band:
+                    if axis == 1 and 0 <= n < w:
+                        count += int(((l32[:, n] > 0) & (torch.arange(h) >= y1 - 1) & (torch.arange(h) < y2 + 1)).sum())
+                    elif axis == 0 and 0 <= n < h:
+                        count += int(((l32[n, :] > 0) & (torch.arange(w) >= x1 - 1) & (torch.arange(w) < x2 + 1)).sum())
+            edge.append(count)
+        out.append({"logit": noise, "near": [int((dist <= band).sum()) for band in LOGIT_BANDS], "edge": edge,
+                    "flipped": int((on != ((l64 > 0) & inside)).sum())})
+    return {"logit_bands": LOGIT_BANDS, "edge_bands": EDGE_BANDS, "per_detection": out}
+
+
+def image_noise(model, model64, orders, entry, nc):
+    """The `noise` record of one image entry (see the module docstring)."""
+    im0 = cv2.imread(str(COCO / entry["file"]))
+    seg = "protos" in entry
+    x = letterbox_tensor(im0)
+    conf = entry["conf"]
+    loc = pipeline(model, x, im0, conf, nc, seg)
+    d64 = pipeline(model64, x.double(), im0, conf, nc, seg)
+    runs = [loc] + [pipeline(m, x, im0, conf, nc, seg, tf, ctx) for _, m, tf, ctx in orders]
+    head = entry["head"]
+    anchors = [t["anchor"] for t in head["top_anchors"]]
+    y32, y64 = loc["y"], d64["y"]
+    rec = {"head": stats_noise(head, [r["y"] for r in runs], y64, anchors),
+           "box_logits": stats_noise(entry["box_logits"], [r["raw"]["boxes"] for r in runs], d64["raw"]["boxes"]),
+           "cls_logits": stats_noise(entry["cls_logits"], [r["raw"]["scores"] for r in runs], d64["raw"]["scores"])}
+    if seg:
+        rec["mask_coefficients"] = stats_noise(entry["mask_coefficients"], [r["raw"]["mask_coefficient"] for r in runs],
+                                               d64["raw"]["mask_coefficient"])
+        rec["protos"] = stats_noise(entry["protos"], [r["protos"] for r in runs], d64["protos"])
+    # NMS replayed on the float64 candidates (best class score > conf), checked against the float64 NMS.
+    p64, p32 = y64[0].double().T, y32[0].T
+    cls64 = p64[:, 4:4 + nc]
+    score, label = cls64.max(1)
+    rows = torch.nonzero(score > conf).view(-1)
+    kept, nms = nms_record(rows.numpy(), xywh2xyxy(p64[rows, :4]).numpy(), score[rows].numpy(), label[rows].numpy(),
+                           IOU, lambda r: xywh2xyxy(p32[r, :4]), lambda b, lab: lab.float() * MAX_WH)
+    kept = kept[:MAX_DET]
+    assert len(kept) == len(d64["nms"]) and torch.allclose(score[rows][kept], d64["nms"][:, 4].double(), rtol=0,
+                                                             atol=1e-12), "NMS replay differs"
+    keep = d64.get("nms_keep", torch.ones(len(kept), dtype=torch.bool))
+    kept_rows = [k for k, flag in zip(kept, keep.tolist()) if flag]
+    top2 = cls64[rows][kept_rows].topk(2, 1).values if nc > 1 else None
+    idx64 = [n for n, flag in enumerate(keep.tolist()) if flag]
+    ref = items(entry["detections"])
+    it64 = items(d64)
+    rec["detections"] = detection_noise(ref, it64, cap=MAX_DET, threshold=conf)
+    rec["own"] = own_errors(ref, it64, [items(r) for r in runs])
+    rec["nms"] = {"iou": IOU, "iou_noise": nms["iou_noise"], "pairs": nms["pairs"],
+                  "margin": per_reference(ref, it64, [nms["margin"][n] for n in idx64]),
+                  "gap": per_reference(ref, it64, [nms["gap"][n] for n in idx64]), "suppressed": nms["suppressed"]}
+    if top2 is not None:
+        rec["class_gap"] = per_reference(ref, it64, (top2[:, 0] - top2[:, 1]).tolist())
+    if seg:
+        # The replica of the mask path is Ultralytics' own on this machine's float32 run.
+        res = YOLO_CACHE["yolo"].predict(im0, imgsz=IMGSZ, conf=conf, iou=IOU, max_det=MAX_DET, retina_masks=True,
+                                         verbose=False)[0]
+        assert torch.equal(res.masks.data > 0.5, loc["masks"]), "mask replica differs from process_mask_native"
+        rec["masks"] = mask_noise(ref, loc, d64, entry["detections"])
+    li = items(loc)
+    same = len(li["scores"]) == len(ref["scores"])
+    rec["this_machine"] = {"detections": len(li["scores"]), "score_diff": float(np.abs(np.subtract(
+        li["scores"], ref["scores"])).max(initial=0.0)) if same else None}
+    det = rec.pop("detections")
+    return {**short(rec), "detections": {**short({k: v for k, v in det.items() if k != "cut"}), "cut": det["cut"]}}
+
+
+YOLO_CACHE = {}
+
+
+def add_noise(spec, path, doc):
+    """Adds `noise` to every image entry of `doc` from the checkpoint at `path` (loaded as predict loads it)."""
+    yolo = YOLO(str(path), task=spec["task"])
+    yolo.predict(cv2.imread(str(COCO / doc["images"][0]["file"])), imgsz=IMGSZ, verbose=False)  # sets up the predictor
+    YOLO_CACHE["yolo"] = yolo
+    model = yolo.predictor.model.model  # AutoBackend's fused float32 network
+    model64 = deepcopy(model).double()
+    orders = summation_orders(model)
+    for entry in doc["images"]:
+        entry["noise"] = image_noise(model, model64, orders, entry, doc["nc"])
+        n = entry["noise"]
+        masks = n.get("masks", {}).get("per_detection", [])
+        print(f"  {spec['name']} {entry['file']}: head {n['head']:.3g}, logits {n['box_logits']:.3g}/"
+              f"{n['cls_logits']:.3g}, score {n['detections']['score']:.3g}, box {n['detections']['box']:.3g}, "
+              f"unstable {n['detections']['unstable']}, iou noise {n['nms']['iou_noise']:.3g}"
+              + (f", mask logit noise max {max(m['logit'] for m in masks if m):.3g}" if masks else "")
+              + f", this machine {n['this_machine']}")
+
+
+def noise_only(out, models):
+    for spec in models:
+        path = out / f"{spec['name']}.pt"
+        doc = json.loads((out / f"{spec['name']}.json").read_text())
+        add_noise(spec, path, doc)
+        (out / f"{spec['name']}.json").write_text(json.dumps(short_floats(doc), separators=(",", ":")) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", metavar="DIR", help="instead write the real-size yolov8n / yolov8n-seg (6-7 MB "
                         "each, too big to commit) with their references into DIR, for local tests and benchmarks")
+    parser.add_argument("--noise-only", action="store_true", help="add the float64 noise records to the existing "
+                        "JSONs from the existing checkpoints (which are left untouched)")
     args = parser.parse_args()
     out, models = OUT, MODELS
     if args.full:
         out, models = Path(args.full), FULL_MODELS
+    if args.noise_only:
+        return noise_only(out, models)
     out.mkdir(parents=True, exist_ok=True)
     for spec in models:
         path = out / f"{spec['name']}.pt"
         save(spec, build(spec), path)
         print(f"{spec['name']}: {path.stat().st_size / 1e3:.0f} KB")
         ref = reference(spec, path)
+        add_noise(spec, path, ref)
         (out / f"{spec['name']}.json").write_text(json.dumps(short_floats(ref), separators=(",", ":")) + "\n")
 
 

@@ -39,8 +39,27 @@ Per image (000000000036.jpg 481x640 portrait, 000000000077.jpg 500x375 landscape
     chosen per image in a wide gap of the sorted scores (no score lies near it).
 `samples`: k = 0..N-1; input (c, y, x) = ((37k+3) % 3... as below), output (row, col) = ((997k+2) % rows,
 (37k+3) % columns).
+
+`noise` (per image, for margin-aware tests, Tests/ArgusModelsTests/YOLOMargins.swift): written by every run, and
+added to the committed JSONs from the COMMITTED .pth files (left byte-identical; fp16 weights widened to fp32 as
+the references were computed) by
+    /work/venv-ref/bin/python tools/gen_yolox_fixtures.py --yolox-src PATH --noise-only
+The model is deep-copied `.double()` and run on the same preproc input `.double()`, postprocess on the float64
+output; the stored float32 values stay as they are.
+  head            {box, obj, cls}: max |float32 - float64| / max(1, |float64|) over the samples and top rows per
+                  column kind; float32 = the stored values and this machine's runs in three summation orders
+                  (oneDNN, oneDNN off = PyTorch's im2col + BLAS GEMM, channels_last;
+                  yolo_reference_noise.summation_orders), the largest; stats: the same for mean, std, min, max
+  detections      reference_noise.detection_noise(stored list, float64 list, threshold=conf)
+  own             {score, box}: per stored detection, its largest |float32 - float64| score and corner
+                  difference over those float32 runs; `flipped`: stored detections one of them does not reproduce
+  class_gap       per stored detection: obj x (best - second-best cls) of its row (float64; absent for 1 class)
+  nms             batched_nms replayed in float64 (yolo_reference_noise.nms_record; the float32 IoU noise
+                  includes batched_nms' class offsets): iou_noise, per stored detection `margin` and `gap`,
+                  `suppressed` candidates near a decision
 """
 import argparse
+import contextlib
 import copy
 import json
 import math
@@ -51,6 +70,10 @@ import cv2
 import numpy as np
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_noise import detection_noise  # noqa: E402
+from yolo_reference_noise import nms_record, own_errors, per_reference, rel_noise, short, summation_orders, xywh2xyxy  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -209,6 +232,111 @@ def reference(model, path, size, classes, conf=None):
     return entry
 
 
+# ---- the reference's own float32 noise (float64 rerun) ------------------------------------------------
+
+def forward(model, x, context=None):
+    """(raw output with decode_in_inference=False, decoded output) of the model on x, in x's dtype."""
+    head = model.head
+    with torch.no_grad(), (context or contextlib.nullcontext)():
+        head.decode_in_inference = False
+        raw = model(x).clone()
+        head.decode_in_inference = True
+        decoded = model(x).clone()
+        head.decode_in_inference = False
+    return raw, decoded
+
+
+def image_noise(model, model64, orders, entry, size, classes):
+    """The `noise` record of one image entry: the raw output's relative noise per column kind over the stored
+    samples and top rows (and its mean/std/min/max), detection_noise of the stored detections against the
+    float64 run's postprocess, class gaps and the NMS margins of batched_nms replayed in float64."""
+    from yolox.utils import postprocess
+    img, x, r = image_input(COCO / entry["file"], size)
+    raw32, dec32 = forward(model, x)
+    raw64, dec64 = forward(model64, x.double())
+    runs = [(raw32, dec32)] + [forward(m, tf(x), ctx) for _, m, tf, ctx in orders]
+    out = entry["output"]
+    cells = [(int(sm[0]), int(sm[1]), sm[2]) for sm in out["samples"]]
+    cells += [(t["row"], c, v) for t in out["top_rows"] for c, v in enumerate(t["values"])]
+    kinds = {"box": range(0, 4), "obj": range(4, 5), "cls": range(5, raw64.shape[2])}
+    head = {}
+    for kind, cols in kinds.items():
+        sel = [(i, c, v) for i, c, v in cells if c in cols]
+        v64 = [float(raw64[0, i, c]) for i, c, _ in sel]
+        head[kind] = max([rel_noise([v for _, _, v in sel], v64)]
+                         + [rel_noise([float(r[0, i, c]) for i, c, _ in sel], v64) for r, _ in runs])
+    a64 = raw64.numpy()
+    exact = {"mean": a64.mean(), "std": a64.std(), "min": a64.min(), "max": a64.max()}
+    values = [out] + [{"mean": r.double().numpy().mean(), "std": r.double().numpy().std(), "min": float(r.min()),
+                       "max": float(r.max())} for r, _ in runs]
+    head["stats"] = max(abs(v[k] - e) / max(1.0, abs(e)) for k, e in exact.items() for v in values)
+    conf = entry["conf"]
+    det64 = postprocess(dec64.clone(), classes, conf, entry["nms"])[0]
+    if det64 is None:
+        det64 = torch.zeros((0, 7), dtype=torch.float64)
+    items64 = {"boxes": (det64[:, :4] / r).tolist(), "scores": (det64[:, 4] * det64[:, 5]).tolist(),
+               "labels": det64[:, 6].long().tolist()}
+    ref = {"boxes": [d["box"] for d in entry["detections"]], "scores": [d["score"] for d in entry["detections"]],
+           "labels": [d["class_id"] for d in entry["detections"]]}
+    # batched_nms replayed on the float64 candidates (obj x best cls >= conf).
+    p64, p32 = dec64[0], dec32[0]
+    prod = p64[:, 5:5 + classes] * p64[:, 4:5]
+    cls_conf, label = p64[:, 5:5 + classes].max(1)
+    score = p64[:, 4] * cls_conf
+    rows = torch.nonzero(score >= conf).view(-1)
+    # the float32 offsets batched_nms adds: class x (largest candidate coordinate + 1) for up to 1000 boxes
+    # (its coordinate trick on CPU), none beyond (one nms per class).
+    rows32 = torch.nonzero(p32[:, 4] * p32[:, 5:5 + classes].max(1).values >= conf).view(-1)
+    top = xywh2xyxy(p32[rows32, :4]).max() if len(rows32) else torch.tensor(0.0)
+
+    def offset32(b, lab):
+        return lab.float() * (top + 1) if len(rows32) * 4 <= 4000 else torch.zeros(len(lab))
+
+    kept, nms = nms_record(rows.numpy(), xywh2xyxy(p64[rows, :4]).numpy(), score[rows].numpy(),
+                           label[rows].numpy(), entry["nms"], lambda rr: xywh2xyxy(p32[rr, :4]), offset32)
+    assert len(kept) == len(det64) and torch.allclose(score[rows][kept], det64[:, 4] * det64[:, 5], rtol=0,
+                                                         atol=1e-12), "NMS replay differs"
+    noise = detection_noise(ref, items64, threshold=conf)
+    others = []
+    for _, dec in runs:
+        d = postprocess(dec.clone(), classes, conf, entry["nms"])[0]
+        d = torch.zeros((0, 7)) if d is None else d
+        others.append({"boxes": (d[:, :4] / r).tolist(), "scores": (d[:, 4] * d[:, 5]).tolist(),
+                       "labels": d[:, 6].long().tolist()})
+    rec = {"head": head, "own": own_errors(ref, items64, others),
+           "nms": {"iou": entry["nms"], "iou_noise": nms["iou_noise"], "pairs": nms["pairs"],
+                   "margin": per_reference(ref, items64, nms["margin"]),
+                   "gap": per_reference(ref, items64, nms["gap"]), "suppressed": nms["suppressed"]}}
+    if classes > 1:
+        top2 = prod[rows][kept].topk(2, 1).values
+        rec["class_gap"] = per_reference(ref, items64, (top2[:, 0] - top2[:, 1]).tolist())
+    return {**short(rec), "detections": {**short({k: v for k, v in noise.items() if k != "cut"}), "cut": noise["cut"]}}
+
+
+def add_noise(model, images, size, classes, name):
+    model64 = copy.deepcopy(model).double()
+    orders = summation_orders(model)
+    for entry in images:
+        entry["noise"] = n = image_noise(model, model64, orders, entry, size, classes)
+        print(f"  {name} {entry['file']}: head {n['head']}, score {n['detections']['score']:.3g}, box "
+              f"{n['detections']['box']:.3g}, unstable {n['detections']['unstable']}, iou noise {n['nms']['iou_noise']:.3g}")
+
+
+def noise_only():
+    """Adds the `noise` records to the committed JSONs; the model is rebuilt from the committed .pth (fp16
+    weights widened to fp32, as the references were computed), which is left untouched."""
+    for name in ("yolox_nano_w0125", "yolox_custom3_w003125"):
+        doc = json.loads((OUT / f"{name}.json").read_text())
+        cfg = doc["config"]
+        model = build(cfg["depth"], cfg["width"], cfg["depthwise"], cfg["classes"])
+        ckpt = torch.load(OUT / doc["checkpoint"], map_location="cpu", weights_only=False)
+        sd = ckpt["model"] if doc["layout"].startswith("{") else ckpt
+        model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in sd.items()})
+        model.eval()
+        add_noise(model, doc["images"], doc["reference_input_size"], cfg["classes"], name)
+        (OUT / f"{name}.json").write_text(json.dumps(f9(doc), separators=(",", ":")) + "\n")
+
+
 def half_roundtrip(model):
     """Weights as an fp16-saved file gives them back (fp16 values widened to fp32)."""
     sd = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
@@ -225,6 +353,7 @@ def write(model, out_dir, name, config, size, seed_note, fp16=False, wrapped=Tru
     torch.save(ckpt, out_dir / f"{name}.pth")
     run_size = ref_size or size
     images = [reference(model, COCO / f, run_size, config["classes"], conf) for f in IMAGES]
+    add_noise(model, images, run_size, config["classes"], name)
     doc = {
         "checkpoint": f"{name}.pth", "layout": "{'model': state_dict}" if wrapped else "state_dict",
         "weights_dtype": "float16" if fp16 else "float32", "weights": seed_note,
@@ -300,8 +429,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--yolox-src", required=True, help="a YOLOX source tree (git checkout or unpacked sdist)")
     ap.add_argument("--full", metavar="DIR", help="write the real-size checkpoints + references here instead")
+    ap.add_argument("--noise-only", action="store_true", help="add the float64 noise records to the committed "
+                    "JSONs from the committed checkpoints (left untouched)")
     args = ap.parse_args()
     sys.path.insert(0, str(Path(args.yolox_src).resolve()))
+    if args.noise_only:
+        return noise_only()
     if args.full:
         out = Path(args.full)
         out.mkdir(parents=True, exist_ok=True)

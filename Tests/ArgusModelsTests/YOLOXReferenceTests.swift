@@ -9,7 +9,8 @@ import XCTest
 /// YOLOX `.pth` checkpoints against YOLOX 0.3.0's own code (`Fixtures/yolox/*.json`, made by
 /// tools/gen_yolox_fixtures.py): the `preproc` input, the raw head output (decode_in_inference=False) and
 /// `yolox.utils.postprocess` detections on two coco128 images. With ARGUS_YOLOX_FULL=DIR (the script's `--full DIR`)
-/// also the real-size Nano / Tiny / S / M and the real Nano weights (from the shared ONNX export).
+/// also the real-size Nano / Tiny / S / M and the real Nano weights (from the shared ONNX export). Tolerances
+/// are 10x the reference's own float32 noise, each image's `noise` record (YOLOMargins.swift).
 final class YOLOXReferenceTests: XCTestCase {
     static func fixtureURL(_ name: String, _ ext: String) throws -> URL {
         try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/yolox/\(name)", withExtension: ext))
@@ -36,8 +37,12 @@ final class YOLOXReferenceTests: XCTestCase {
     }
 
     /// Input, raw output and detections of one model against its JSON; returns the per-image detect times.
+    /// `borderlineBound`: the largest share of reference detections the reference itself puts within its noise
+    /// of a decision (5% for the committed fixtures; the random real-size nets of `--full` saturate into many
+    /// near-tied neighbours, up to 11% measured, so 15% there).
     @discardableResult
-    func check(_ model: YOLOX, _ ref: [String: Any], label: String, minDetections: Int = 100) throws -> [Double] {
+    func check(_ model: YOLOX, _ ref: [String: Any], label: String, minDetections: Int = 100,
+               borderlineBound: Double = 0.05) throws -> [Double] {
         let side = ref["reference_input_size"] as! Int
         var times: [Double] = []
         for entry in ref["images"] as! [[String: Any]] {
@@ -56,6 +61,13 @@ final class YOLOXReferenceTests: XCTestCase {
                 XCTAssertEqual(Double(input.storage[(c * side + y) * side + x]), s[3], "\(label) \(file) input \(s)")
             }
 
+            // Raw output: each value within 10x the reference's own float32 noise of its column kind (box, obj,
+            // cls: largest |float32 - float64| / max(1, |v|) over the samples and top rows; mean/std/min/max: `stats`),
+            // at least 1e-5, relative to max(1, |v|).
+            let noise = try YOLOMargins.record(entry, "\(label) \(file)")
+            let kinds = try XCTUnwrap(noise["head"] as? [String: Any])
+            let tolerance = ["box", "obj", "cls"].map { YOLOMargins.headTolerance(kinds[$0]) }
+            let statsTolerance = YOLOMargins.headTolerance(kinds["stats"])
             let outRef = entry["output"] as! [String: Any]
             let shape = outRef["shape"] as! [Int]
             XCTAssertEqual(output.shape, shape)
@@ -63,51 +75,34 @@ final class YOLOXReferenceTests: XCTestCase {
             for key in ["mean", "std"] {
                 let want = outRef[key] as! Double
                 let got = key == "mean" ? mean(output.storage) : std(output.storage)
-                XCTAssertEqual(got, want, accuracy: 1e-4 * max(1, abs(want)), "\(label) \(file) output \(key)")
+                XCTAssertEqual(got, want, accuracy: statsTolerance * max(1, abs(want)), "\(label) \(file) output \(key)")
             }
-            XCTAssertTrue(close(output.storage.min()!, outRef["min"] as! Double), "\(label) \(file) min")
-            XCTAssertTrue(close(output.storage.max()!, outRef["max"] as! Double), "\(label) \(file) max")
+            XCTAssertTrue(close(output.storage.min()!, outRef["min"] as! Double, statsTolerance), "\(label) \(file) min")
+            XCTAssertTrue(close(output.storage.max()!, outRef["max"] as! Double, statsTolerance), "\(label) \(file) max")
             var worst = 0.0
             func compare(_ row: Int, _ col: Int, _ want: Double) {
-                let got = output.storage[row * columns + col]
-                worst = max(worst, abs(Double(got) - want) / max(1, abs(want)))
-                XCTAssertTrue(close(got, want), "\(label) \(file) output[\(row), \(col)] = \(got), want \(want)")
+                let got = output.storage[row * columns + col], tol = tolerance[col < 4 ? 0 : col == 4 ? 1 : 2]
+                worst = max(worst, abs(Double(got) - want) / max(1, abs(want)) / tol)
+                XCTAssertTrue(close(got, want, tol), "\(label) \(file) output[\(row), \(col)] = \(got), want \(want)")
             }
             for s in outRef["samples"] as! [[Double]] { compare(Int(s[0]), Int(s[1]), s[2]) }
             for top in outRef["top_rows"] as! [[String: Any]] {
                 for (col, want) in (top["values"] as! [Double]).enumerated() { compare(top["row"] as! Int, col, want) }
             }
 
-            let refs = (entry["detections"] as! [[String: Any]]).map { d -> (Box, Float, Int) in
-                let b = (d["box"] as! [Double]).map { Float($0) }
-                return (Box(x1: b[0], y1: b[1], x2: b[2], y2: b[3]), Float(d["score"] as! Double), d["class_id"] as! Int)
-            }
+            // Detections margin-aware (YOLOMargins.checkDetections), at most `borderlineBound` borderline.
+            let refs = entry["detections"] as! [[String: Any]]
             let options = DetectOptions(confidence: Float(entry["conf"] as! Double), iou: entry["nms"] as? Double,
                                         maxDetections: 10_000, imageSize: side)
             let start = Date()
             let got = try model.detect(img, options: options).detections
             times.append(Date().timeIntervalSince(start))
-            var used = Set<Int>()
-            var worstIoU: Float = 1, worstScore: Float = 0
-            for (box, score, cls) in refs {
-                var best: Int?
-                var bestIoU: Float = 0.99
-                for (j, d) in got.enumerated() where !used.contains(j) && d.classId == cls && abs(d.score - score) <= 1e-4 {
-                    let o = iou(d.box, box)
-                    if o >= bestIoU { bestIoU = o; best = j }
-                }
-                if let best {
-                    used.insert(best)
-                    worstIoU = min(worstIoU, bestIoU)
-                    worstScore = max(worstScore, abs(got[best].score - score))
-                }
-            }
             XCTAssertGreaterThanOrEqual(refs.count, minDetections, "\(label) \(file): too few detections compared")
-            XCTAssertEqual(used.count, refs.count, "\(label) \(file): \(used.count) of \(refs.count) matched")
-            XCTAssertEqual(got.count, refs.count, "\(label) \(file): detection count")
+            let match = try YOLOMargins.checkDetections(got.map(ReferenceItem.init), against: YOLOMargins.items(refs),
+                                                        noise: noise, borderlineBound: borderlineBound, "\(label) \(file)")
             XCTAssertEqual(got.first?.label, model.info.classNames[got.first?.classId ?? 0])
-            print("\(label) \(file): output worst rel diff \(worst), \(used.count)/\(refs.count) detections matched, "
-                + "worst IoU \(worstIoU), worst score diff \(worstScore)")
+            print("\(label) \(file): output worst difference \(worst) of its tolerance (\(tolerance)), "
+                + "\(match.pairs.count)/\(refs.count) detections matched")
         }
         return times
     }
@@ -149,7 +144,11 @@ final class YOLOXReferenceTests: XCTestCase {
         let entry = (ref["images"] as! [[String: Any]])[0]
         let a = try m.detect(img, options: DetectOptions(confidence: Float(entry["conf"] as! Double), iou: 0.65,
                                                          maxDetections: 10_000, imageSize: 300)).detections
-        XCTAssertEqual(a.count, (entry["detections"] as! [Any]).count)
+        // The same detections as at 320 (the same input): the list the check above accepted.
+        let b = try m.detect(img, options: DetectOptions(confidence: Float(entry["conf"] as! Double), iou: 0.65,
+                                                         maxDetections: 10_000, imageSize: 320)).detections
+        XCTAssertEqual(a.map(\.score), b.map(\.score))
+        XCTAssertEqual(a.map(\.box), b.map(\.box))
     }
 
     /// The checkpoint variants the released exps define.
@@ -209,7 +208,7 @@ final class YOLOXReferenceTests: XCTestCase {
         XCTAssertEqual(m.config.depthwise, config["depthwise"] as! Bool, name)
         XCTAssertEqual(m.config.classCount, config["classes"] as! Int, name)
         XCTAssertEqual(m.info.defaults.imageSize, config["input_size"] as! Int, name)
-        let times = try check(m, ref, label: name, minDetections: minDetections)
+        let times = try check(m, ref, label: name, minDetections: minDetections, borderlineBound: 0.15)
         print("\(name): load \(String(format: "%.2f", loadTime)) s, detect "
             + times.map { String(format: "%.1f ms", $0 * 1000) }.joined(separator: ", "))
     }
