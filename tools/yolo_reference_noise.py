@@ -17,7 +17,8 @@ orders (`summation_orders`: oneDNN off, i.e. PyTorch's own im2col + BLAS GEMM co
 oneDNN kernels) and record per item the largest difference to float64 over all float32 runs (`own_errors`),
 and the items some float32 order does not reproduce (`flipped`).
 
-The records give margins, not verdicts: the Swift tests decide with ReferenceNoise.multiple times the noise.
+The records give margins, not verdicts: the Swift tests match within ReferenceNoise.multiple (10) times the
+noise and call an item borderline within ReferenceNoise.borderMultiple (2) times it (YOLOMargins.swift).
 Nothing here runs at Argus's run time.
 """
 import contextlib

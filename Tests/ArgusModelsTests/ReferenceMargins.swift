@@ -114,38 +114,48 @@ struct ReferenceMatch {
     /// Pairs `reference` with `mine` and asserts the acceptance rule above. `borderlineBound` caps the
     /// fraction of reference items that may be borderline (a fixture whose items mostly sit on a decision
     /// tests nothing). `searchWindow`: how far past a reference item's rank ours may sit (ties and
-    /// near-ties reorder neighbours); nil searches everything.
+    /// near-ties reorder neighbours); nil searches everything. A family with more to say passes per-item
+    /// `tolerance`s (default: the noise's), items it found borderline by its own decisions (`alsoBorderline`)
+    /// and candidates those decisions could add among ours (`extraAllowance`).
     @discardableResult
     static func check(_ mine: [ReferenceItem], against reference: [ReferenceItem], noise: ReferenceNoise,
-                      borderlineBound: Double, exactCount: Bool = true, searchWindow: Int? = nil, _ what: String,
+                      borderlineBound: Double, exactCount: Bool = true, searchWindow: Int? = nil,
+                      tolerance: ((Int) -> (score: Double, corner: Double))? = nil, alsoBorderline: Set<Int> = [],
+                      extraAllowance: Int = 0, _ what: String,
                       file: StaticString = #filePath, line: UInt = #line) -> ReferenceMatch {
         var m = ReferenceMatch()
-        let sTol = noise.scoreTolerance, cTol = noise.cornerTolerance
-        let border = reference.indices.filter { noise.isBorderline($0, score: reference[$0].score, box: reference[$0].box) }
+        let tol = tolerance ?? { _ in (noise.scoreTolerance, noise.cornerTolerance) }
+        let border = reference.indices.filter {
+            alsoBorderline.contains($0) || noise.isBorderline($0, score: reference[$0].score, box: reference[$0].box)
+        }
         m.borderline = border
         let borderSet = Set(border)
         var used = Set<Int>()
         var missing: [String] = []
+        var worstRatio = 0.0
         // Clear items first, so a borderline neighbour never takes their partner.
         for i in reference.indices.filter({ !borderSet.contains($0) }) + border {
-            let r = reference[i]
+            let r = reference[i], t = tol(i)
             let window = searchWindow.map { mine.indices.prefix(i + $0 + 1) } ?? mine.indices[...]
-            let j = window.filter { !used.contains($0) && mine[$0].label == r.label && abs(mine[$0].score - r.score) <= sTol }
+            let j = window.filter { !used.contains($0) && mine[$0].label == r.label && abs(mine[$0].score - r.score) <= t.score }
                 .min { corner(mine[$0].box, r.box) < corner(mine[$1].box, r.box) }
-            if let j, corner(mine[j].box, r.box) <= cTol {
+            if let j, corner(mine[j].box, r.box) <= t.corner {
                 used.insert(j); m.pairs[i] = j
-                m.worstScore = max(m.worstScore, abs(mine[j].score - r.score))
-                m.worstCorner = max(m.worstCorner, corner(mine[j].box, r.box))
+                let ds = abs(mine[j].score - r.score), dc = corner(mine[j].box, r.box)
+                m.worstScore = max(m.worstScore, ds)
+                m.worstCorner = max(m.worstCorner, dc)
+                worstRatio = max(worstRatio, ds / t.score, dc / t.corner)
             } else if !borderSet.contains(i) {
                 let near = mine.indices.filter { mine[$0].label == r.label }.min { corner(mine[$0].box, r.box) < corner(mine[$1].box, r.box) }
-                missing.append("#\(i) \(r.box) score \(r.score) class \(r.label); closest of ours: "
+                missing.append("#\(i) \(r.box) score \(r.score) class \(r.label) (tolerances \(t)); closest of ours: "
                                + (near.map { "#\($0) \(mine[$0].box) score \(mine[$0].score)" } ?? "none"))
             }
         }
         let unmatchedBorder = border.filter { m.pairs[$0] == nil }
-        print("\(what): \(m.pairs.count)/\(reference.count) matched (score tol \(sTol), corner tol \(cTol) px), "
-              + "\(border.count) borderline (\(unmatchedBorder.count) of them unmatched), worst score diff \(m.worstScore), "
-              + "worst corner diff \(m.worstCorner)")
+        print("\(what): \(m.pairs.count)/\(reference.count) matched (score tol \(noise.scoreTolerance), corner tol "
+              + "\(noise.cornerTolerance) px\(tolerance == nil ? "" : ", per item at least that")), \(border.count) borderline "
+              + "(\(unmatchedBorder.count) of them unmatched), worst score diff \(m.worstScore), worst corner diff "
+              + "\(m.worstCorner), worst \(worstRatio) of its tolerance")
         XCTAssert(missing.isEmpty, "\(what): \(missing.count) clear reference items unmatched: \(missing.prefix(5))",
                   file: file, line: line)
         XCTAssertLessThanOrEqual(Double(border.count), borderlineBound * Double(max(reference.count, 1)),
@@ -155,7 +165,8 @@ struct ReferenceMatch {
             let extraAtCut = mine.indices.filter { j in
                 !used.contains(j) && (noise.cut.map { mine[j].score - $0 <= noise.scoreBand } ?? false)
             }.count
-            XCTAssertLessThanOrEqual(abs(mine.count - reference.count), border.count + extraAtCut + noise.reappearing,
+            XCTAssertLessThanOrEqual(abs(mine.count - reference.count),
+                                     border.count + extraAtCut + noise.reappearing + extraAllowance,
                                      "\(what): \(mine.count) items vs the reference's \(reference.count)", file: file, line: line)
         }
         return m

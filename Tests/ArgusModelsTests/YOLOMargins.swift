@@ -14,7 +14,7 @@ import XCTest
 /// over the reference's float32 runs in several summation orders (oneDNN, PyTorch's im2col GEMM, channels_last)
 /// against float64: one float32 run is one sample of the rounding. All tolerances are
 /// `ReferenceNoise.multiple` (10) times the measured noise, with a small floor; a decision whose margin is
-/// within that tolerance makes its item borderline.
+/// within `ReferenceNoise.borderMultiple` (2) times the noise makes its item borderline, as for the R-CNNs.
 enum YOLOMargins {
     /// Floor of a relative head tolerance: a float32 value is good to ~1e-7 relative; 100x that.
     static let headFloor = 1e-5
@@ -33,17 +33,18 @@ enum YOLOMargins {
         try XCTUnwrap(entry["noise"] as? [String: Any], "\(what): the fixture has no float32 noise record (run the generator with --noise-only)")
     }
 
-    /// Reference items whose class choice or NMS decision lies within the tolerances, and how many suppressed
-    /// candidates ours may keep instead (or besides).
+    /// Reference items whose class choice or NMS decision lies within the reference's noise of flipping
+    /// (ReferenceNoise.borderMultiple, 2x: the IoU noise for NMS IoU margins, the item's score noise for NMS and
+    /// class near-ties), and how many suppressed candidates ours may keep instead (or besides).
     struct Decisions {
         let borderline: Set<Int>
         let possibleExtras: Int
-        let iouTolerance: Double
+        let iouBand: Double
 
-        init(_ noise: [String: Any], count: Int, scoreTolerance: Double) throws {
+        init(_ noise: [String: Any], count: Int, scoreBand: (Int) -> Double, listScoreBand: Double) throws {
             let nms = try XCTUnwrap(noise["nms"] as? [String: Any], "no NMS margins in the noise record")
-            let iouTol = max(ReferenceNoise.multiple * (try XCTUnwrap(nms["iou_noise"] as? Double)), YOLOMargins.iouFloor)
-            iouTolerance = iouTol
+            let iouBand = max(ReferenceNoise.borderMultiple * (try XCTUnwrap(nms["iou_noise"] as? Double)), YOLOMargins.iouFloor)
+            self.iouBand = iouBand
             let margin = try XCTUnwrap(nms["margin"] as? [Any]), gap = try XCTUnwrap(nms["gap"] as? [Any])
             let classGap = (noise["class_gap"] as? [Any]) ?? []
             XCTAssertEqual(margin.count, count, "NMS margins for every reference item")
@@ -51,97 +52,59 @@ enum YOLOMargins {
             for i in 0..<count {
                 // Kept with an IoU just below the threshold, or over a candidate of nearly its score (the sort of a
                 // near-tie decides which of the two survives), or with a near-tie between its two best classes.
-                if let m = margin[i] as? Double, m <= iouTol { border.insert(i) }
-                if i < gap.count, let g = gap[i] as? Double, g <= scoreTolerance { border.insert(i) }
-                if i < classGap.count, let g = classGap[i] as? Double, g <= scoreTolerance { border.insert(i) }
+                if let m = margin[i] as? Double, m <= iouBand { border.insert(i) }
+                if i < gap.count, let g = gap[i] as? Double, g <= scoreBand(i) { border.insert(i) }
+                if i < classGap.count, let g = classGap[i] as? Double, g <= scoreBand(i) { border.insert(i) }
             }
             borderline = border
             let suppressed = (nms["suppressed"] as? [[Double]]) ?? []
-            possibleExtras = suppressed.filter { $0[0] <= iouTol || $0[1] <= scoreTolerance }.count
+            possibleExtras = suppressed.filter { $0[0] <= iouBand || $0[1] <= listScoreBand }.count
         }
     }
 
-    /// The reference list against ours: ReferenceMatch.check's rule with a per-item tolerance. Every reference
-    /// item clear of every decision is matched: same class, score and every corner within 10x the larger of
-    /// the list's typical noise and the item's own |float32 - float64| difference (`own`: the largest over the
-    /// reference's float32 runs in several summation orders, its sensitivity on that item; ours on it is of the
-    /// same order, so a list-wide typical alone fails the most sensitive items), with ReferenceNoise's floors.
-    /// Borderline items (flipped by the reference's own float64 run or by one of its float32 runs in another
-    /// summation order, within their tolerance of the cut, or of an NMS or class decision) may be missing, are
-    /// printed and are at most `borderlineBound` of the list; our count is off by no more than the borderline
-    /// items plus the candidates a decision within the noise could add.
+    /// The reference list against ours: ReferenceMatch.check with per-item tolerances and YOLO's decisions.
+    /// Every reference item clear of every decision is matched: same class, score and every corner within 10x
+    /// the larger of the list's typical noise and the item's own |float32 - float64| difference (`own`: the
+    /// largest over the reference's float32 runs in several summation orders, its sensitivity on that item; ours
+    /// on it is of the same order, so a list-wide typical alone fails the most sensitive items), with
+    /// ReferenceNoise's floors. Borderline items (flipped by the reference's own float64 run or by one of its
+    /// float32 runs in another summation order, or within twice their noise of the cut, an NMS or a class
+    /// decision) may be missing, are printed and are at most `borderlineBound` of the list; our count is off by
+    /// no more than the borderline items plus the candidates a decision within the noise could add.
     @discardableResult
     static func checkDetections(_ mine: [ReferenceItem], against reference: [ReferenceItem], noise record: [String: Any],
                                 borderlineBound: Double, _ what: String,
                                 file: StaticString = #filePath, line: UInt = #line) throws -> ReferenceMatch {
         let noise = try ReferenceNoise(record["detections"], what)
-        let decisions = try Decisions(record, count: reference.count, scoreTolerance: noise.scoreTolerance)
-        let ownCount = try XCTUnwrap((record["own"] as? [String: Any])?["score"] as? [Any],
-                                     "\(what): no per-item noise (regenerate the noise record)").count
-        XCTAssertEqual(ownCount, reference.count, "\(what): per-item noise for every reference item")
-        func tolerances(_ i: Int) -> (score: Double, corner: Double) { itemTolerances(record, noise, i) }
-        // Flipped by the reference's own float64 run, or by one of its float32 runs in another summation order.
-        let flipped = Set(((record["own"] as? [String: Any])?["flipped"] as? [Int]) ?? [])
-        let unstable = noise.unstable.union(decisions.borderline).union(flipped)
-        let border = reference.indices.filter { i in
-            unstable.contains(i) || (noise.cut.map { reference[i].score - $0 <= tolerances(i).score } ?? false)
+        let own = try XCTUnwrap(record["own"] as? [String: Any], "\(what): no per-item noise (regenerate the noise record)")
+        XCTAssertEqual((own["score"] as? [Any])?.count, reference.count, "\(what): per-item noise for every reference item")
+        func scoreBand(_ i: Int) -> Double {
+            max(ReferenceNoise.borderMultiple * max(noise.score, ownValue(own, "score", i)), noise.scoreBand)
         }
-        let borderSet = Set(border)
-        var m = ReferenceMatch()
-        m.borderline = border
-        var used = Set<Int>(), missing: [String] = [], worstRatio = 0.0, worstItem = ""
-        // Clear items first, so a borderline neighbour never takes their partner.
-        for i in reference.indices.filter({ !borderSet.contains($0) }) + border {
-            let r = reference[i], tol = tolerances(i)
-            let j = mine.indices.filter { !used.contains($0) && mine[$0].label == r.label && abs(mine[$0].score - r.score) <= tol.score }
-                .min { ReferenceMatch.corner(mine[$0].box, r.box) < ReferenceMatch.corner(mine[$1].box, r.box) }
-            if let j, ReferenceMatch.corner(mine[j].box, r.box) <= tol.corner {
-                used.insert(j); m.pairs[i] = j
-                let ds = abs(mine[j].score - r.score), dc = ReferenceMatch.corner(mine[j].box, r.box)
-                m.worstScore = max(m.worstScore, ds); m.worstCorner = max(m.worstCorner, dc)
-                if max(ds / tol.score, dc / tol.corner) > worstRatio {
-                    worstRatio = max(ds / tol.score, dc / tol.corner)
-                    worstItem = "#\(i): score diff \(ds) of \(tol.score), corner diff \(dc) of \(tol.corner)"
-                }
-            } else if !borderSet.contains(i) {
-                let near = mine.indices.filter { mine[$0].label == r.label }
-                    .min { ReferenceMatch.corner(mine[$0].box, r.box) < ReferenceMatch.corner(mine[$1].box, r.box) }
-                missing.append("#\(i) \(r.box) score \(r.score) class \(r.label) (tolerances \(tol)); closest of ours: "
-                               + (near.map { "#\($0) \(mine[$0].box) score \(mine[$0].score)" } ?? "none"))
-            }
-        }
-        let unmatchedBorder = border.filter { m.pairs[$0] == nil }
-        print("\(what): \(m.pairs.count)/\(reference.count) matched (typical score tol \(noise.scoreTolerance), corner tol "
-              + "\(noise.cornerTolerance) px, raised per item to 10x its own noise), \(border.count) borderline "
-              + "(\(unmatchedBorder.count) of them unmatched; \(decisions.borderline.count) by an NMS/class decision within "
-              + "IoU tol \(decisions.iouTolerance)), worst score diff \(m.worstScore), worst corner diff \(m.worstCorner), "
-              + "worst \(worstRatio) of the item's tolerance (\(worstItem))")
-        XCTAssert(missing.isEmpty, "\(what): \(missing.count) clear reference items unmatched: \(missing.prefix(5))",
-                  file: file, line: line)
-        XCTAssertLessThanOrEqual(Double(border.count), borderlineBound * Double(max(reference.count, 1)),
-                                 "\(what): \(border.count) of \(reference.count) reference items are borderline", file: file, line: line)
-        // Ours past the cut's noise, unpaired: the mirror image of a borderline reference item; suppressed candidates
-        // within a decision's noise, and items the float64 run has besides, may be ours too.
-        let atCut = mine.indices.filter { j in
-            !used.contains(j) && (noise.cut.map { mine[j].score - $0 <= noise.scoreTolerance } ?? false)
-        }.count
+        let decisions = try Decisions(record, count: reference.count, scoreBand: scoreBand, listScoreBand: noise.scoreBand)
+        // Flipped by one of the reference's float32 runs in another summation order, or at the cut within the
+        // item's own noise.
+        let flipped = Set((own["flipped"] as? [Int]) ?? [])
+        let atCut = Set(reference.indices.filter { i in noise.cut.map { reference[i].score - $0 <= scoreBand(i) } ?? false })
         let extra64 = ((record["detections"] as? [String: Any])?["extra"] as? Int) ?? 0
-        let allowed = border.count + atCut + decisions.possibleExtras + extra64
-        XCTAssertLessThanOrEqual(abs(mine.count - reference.count), allowed,
-                                 "\(what): \(mine.count) items vs the reference's \(reference.count)", file: file, line: line)
-        return m
+        print("\(what): \(decisions.borderline.count) items within the noise of an NMS/class decision (IoU band \(decisions.iouBand))")
+        return ReferenceMatch.check(mine, against: reference, noise: noise, borderlineBound: borderlineBound,
+                                    tolerance: { itemTolerances(record, noise, $0) },
+                                    alsoBorderline: decisions.borderline.union(flipped).union(atCut),
+                                    extraAllowance: decisions.possibleExtras + extra64, what, file: file, line: line)
+    }
+
+    static func ownValue(_ own: [String: Any]?, _ key: String, _ i: Int) -> Double {
+        guard let list = own?[key] as? [Any], i < list.count else { return 0 }
+        return list[i] as? Double ?? 0
     }
 
     /// Reference item `i`'s score and corner tolerances: 10x the larger of the list's typical noise and the item's
     /// own |float32 - float64| difference (the `own` record), at least ReferenceNoise's floors.
     static func itemTolerances(_ record: [String: Any], _ noise: ReferenceNoise, _ i: Int) -> (score: Double, corner: Double) {
         let own = record["own"] as? [String: Any]
-        func value(_ key: String) -> Double {
-            guard let list = own?[key] as? [Any], i < list.count else { return 0 }
-            return list[i] as? Double ?? 0
-        }
-        return (max(ReferenceNoise.multiple * max(noise.score, value("score")), ReferenceNoise.scoreFloor),
-                max(ReferenceNoise.multiple * max(noise.box, value("box")), ReferenceNoise.cornerFloor))
+        return (max(ReferenceNoise.multiple * max(noise.score, ownValue(own, "score", i)), ReferenceNoise.scoreFloor),
+                max(ReferenceNoise.multiple * max(noise.box, ownValue(own, "box", i)), ReferenceNoise.cornerFloor))
     }
 
     /// Items from a YOLO fixture's detections list ({box, score, class_id}).

@@ -37,9 +37,8 @@ final class YOLOXReferenceTests: XCTestCase {
     }
 
     /// Input, raw output and detections of one model against its JSON; returns the per-image detect times.
-    /// `borderlineBound`: the largest share of reference detections the reference itself puts within its noise
-    /// of a decision (5% for the committed fixtures; the random real-size nets of `--full` saturate into many
-    /// near-tied neighbours, up to 11% measured, so 15% there).
+    /// At most 5% of the reference detections may be borderline (the reference itself puts them within twice its
+    /// noise of a decision; measured at most 3 of 161 on the real-size nets of `--full`).
     @discardableResult
     func check(_ model: YOLOX, _ ref: [String: Any], label: String, minDetections: Int = 100,
                borderlineBound: Double = 0.05) throws -> [Double] {
@@ -208,7 +207,7 @@ final class YOLOXReferenceTests: XCTestCase {
         XCTAssertEqual(m.config.depthwise, config["depthwise"] as! Bool, name)
         XCTAssertEqual(m.config.classCount, config["classes"] as! Int, name)
         XCTAssertEqual(m.info.defaults.imageSize, config["input_size"] as! Int, name)
-        let times = try check(m, ref, label: name, minDetections: minDetections, borderlineBound: 0.15)
+        let times = try check(m, ref, label: name, minDetections: minDetections)
         print("\(name): load \(String(format: "%.2f", loadTime)) s, detect "
             + times.map { String(format: "%.1f ms", $0 * 1000) }.joined(separator: ", "))
     }
