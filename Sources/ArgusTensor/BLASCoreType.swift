@@ -33,8 +33,10 @@ public enum BLASCoreType {
     /// Re-executes this process with OPENBLAS_CORETYPE set when `better` proposes one and the user has not set
     /// it; returns (doing nothing) otherwise, or when the exec fails.
     public static func reexecIfFallback(arguments: [String] = CommandLine.arguments) {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-              let core = better(than: current, cpuFlags: cpuFlags()) else { return }
+        // Start-up cost on a recognised CPU: one getenv and OpenBLAS's core name; /proc/cpuinfo only on a fallback.
+        let name = current
+        guard name == "Prescott", ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+              let core = better(than: name, cpuFlags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", &argv)

@@ -29,11 +29,6 @@ struct ReferenceNoise {
     /// suppressed candidates [score, |IoU - threshold|, w, h] that reappear if that IoU drops.
     let nmsGap: [Double?], nmsIoU: [Double?], suppressed: [[Double]]
 
-    init(score: Double, box: Double, unstable: Set<Int> = [], cut: Double? = nil) {
-        self.score = score; self.box = box; self.unstable = unstable; self.cut = cut
-        nmsGap = []; nmsIoU = []; suppressed = []
-    }
-
     /// The `noise` record of tools/reference_noise.py's `detection_noise` (with `nms` when recorded).
     init(_ json: Any?, _ what: String) throws {
         let j = try XCTUnwrap(json as? [String: Any], "\(what): the fixture has no float32 noise record (regenerate it)")
