@@ -35,8 +35,10 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
+        // One JSON value type, parser and string escaping for requests, responses, manifests and safetensors headers.
+        .target(name: "ArgusJSON", swiftSettings: fast),
         .target(name: "ArgusTensor", dependencies: ["CBLAS"], swiftSettings: fast),
-        .target(name: "ArgusWeights", dependencies: ["ArgusTensor", "CZlib"], swiftSettings: fast),
+        .target(name: "ArgusWeights", dependencies: ["ArgusTensor", "ArgusJSON", "CZlib"], swiftSettings: fast),
         .target(name: "ArgusImage", dependencies: ["CCodecs"], swiftSettings: fast),
         .target(name: "ArgusMask", swiftSettings: fast),
         .target(name: "ArgusDetection", dependencies: ["ArgusMask"], swiftSettings: fast),
@@ -45,14 +47,20 @@ let package = Package(
         .target(name: "ArgusModels",
                 dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX"],
                 swiftSettings: fast),
-        .target(name: "ArgusEval", dependencies: ["ArgusMask"], swiftSettings: fast),
+        .target(name: "ArgusEval", dependencies: ["ArgusMask", "ArgusJSON"], swiftSettings: fast),
+        // What the CLI and the server share: typed request options, the per-image run, dataset evaluation with
+        // a model, and the result encoders. Knows nothing of HTTP.
+        .target(name: "ArgusPipeline",
+                dependencies: ["ArgusModels", "ArgusTensor", "ArgusImage", "ArgusDetection", "ArgusMask", "ArgusEval", "ArgusJSON"],
+                swiftSettings: fast),
         .target(name: "ArgusServer",
-                dependencies: ["CMicroHTTPD", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval"],
+                dependencies: ["CMicroHTTPD", "ArgusPipeline", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval",
+                               "ArgusJSON"],
                 swiftSettings: fast),
         .target(name: "ArgusFetch", dependencies: ["CCurl", "CCrypto", "ArgusModels"]),
         .executableTarget(name: "argus", dependencies: [
-            "ArgusServer", "ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusModels", "ArgusDetection", "ArgusEval",
-            "ArgusFetch",
+            "ArgusServer", "ArgusPipeline", "ArgusJSON", "ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusModels",
+            "ArgusDetection", "ArgusEval", "ArgusFetch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
@@ -64,10 +72,11 @@ let package = Package(
         .testTarget(name: "ArgusONNXTests", dependencies: ["ArgusONNX"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval"]),
-        .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer"]),
+        .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer", "ArgusPipeline", "ArgusJSON"]),
         .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels"]),
         .testTarget(name: "ArgusEndToEndTests",
-                    dependencies: ["ArgusModels", "ArgusEval", "ArgusImage", "ArgusDetection", "ArgusMask", "ArgusTensor"],
+                    dependencies: ["ArgusModels", "ArgusPipeline", "ArgusJSON", "ArgusEval", "ArgusImage", "ArgusDetection",
+                                   "ArgusMask", "ArgusTensor"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,3 +1,5 @@
+import ArgusJSON
+
 /// A minimal JSON writer: numbers in shortest round-trip form, so values survive exactly.
 struct JSONOutput {
     var text = ""
@@ -12,21 +14,7 @@ struct JSONOutput {
         }
     }
 
-    mutating func string(_ s: String) {
-        text += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                if u.value < 0x20 { text += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) } else { text.unicodeScalars.append(u) }
-            }
-        }
-        text += "\""
-    }
+    mutating func string(_ s: String) { JSONWriter.appendQuoted(s, to: &text) }
 
     mutating func numbers(_ a: [Double]) {
         text += "["

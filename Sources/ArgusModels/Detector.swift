@@ -12,6 +12,19 @@ public protocol Detector: Sendable {
     func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput
 }
 
+/// A two-stage detector that can also score the caller's region proposals instead of its own (Fast R-CNN mode).
+/// Shells ask a model for this capability (`model as? any ProposalDetector`), never for its type.
+public protocol ProposalDetector: Detector {
+    /// `proposals` in original-image pixels; `pooling` crops them from the features (RoI Align or RoI Pool).
+    func detect(_ image: RGBImage, proposals: [Box], pooling: RoIPooling, options: DetectOptions) throws -> DetectionOutput
+}
+
+/// A detector whose input is resized by its short side (torchvision's GeneralizedRCNNTransform).
+public protocol ShortSideResizing {
+    /// The min_size and max_size used for `imgsz` (nil: the model's own).
+    func resizeLimits(imageSize: Int?) -> (minSize: Int, maxSize: Int)
+}
+
 /// The task a model performs.
 public enum ModelTask: String, Sendable, Codable {
     /// Boxes (`Detector`).
@@ -37,15 +50,14 @@ public struct DetectDefaults: Sendable, Codable, Equatable {
 /// Describes a loaded model for listings (`GET /models`, `argus models`).
 public struct ModelInfo: Sendable, Codable, Equatable {
     public var name: String
-    /// e.g. "yolov5"
-    public var family: String
+    public var family: ModelFamilyID
     public var task: ModelTask
     public var classNames: [String]
     /// The stride the input size must be a multiple of.
     public var stride: Int
     public var defaults: DetectDefaults
 
-    public init(name: String, family: String, task: ModelTask, classNames: [String], stride: Int, defaults: DetectDefaults) {
+    public init(name: String, family: ModelFamilyID, task: ModelTask, classNames: [String], stride: Int, defaults: DetectDefaults) {
         self.name = name; self.family = family; self.task = task
         self.classNames = classNames; self.stride = stride; self.defaults = defaults
     }

@@ -44,46 +44,32 @@ public enum ModelLoader {
             try check(numClasses, model.info.classNames.count)
             return model
         }
-        let semanticArch = architecture.flatMap(SemanticArchitecture.init(rawValue:))
-        if semanticArch != nil || (architecture == nil && SemanticCheckpoint.recognizes(checkpoint)) {
-            let model = try TorchvisionSegmenter.load(checkpoint, architecture: semanticArch, name: modelName)
-            try check(numClasses, model.info.classNames.count)
-            return .semantic(model)
-        }
-        if TorchvisionCheckpoint.isFasterRCNN(checkpoint) {
-            let arch: FasterRCNNArchitecture
-            if let architecture {
-                guard let a = FasterRCNNArchitecture(rawValue: architecture) else {
-                    throw ModelError.unsupportedCheckpoint("unknown architecture '\(architecture)'; known: "
-                        + knownArchitectures.joined(separator: ", "))
-                }
-                arch = a
-            } else {
-                arch = try TorchvisionCheckpoint.architecture(checkpoint, fileName: fileStem(path))
-            }
-            let config = try TorchvisionCheckpoint.fitted(.defaults(for: arch), to: checkpoint)
-            try check(numClasses, config.numClasses)
-            return .detector(try FasterRCNN.load(checkpoint, config: config, name: modelName))
-        }
+        let request = LoadRequest(path: path, name: modelName, architecture: architecture)
+        let family: ModelFamily
         if let architecture {
-            throw ModelError.unsupportedCheckpoint("--arch \(architecture) needs a torchvision state dict of that builder; "
-                + "\(path) has neither rpn.head / roi_heads nor segmentation classifier tensors")
+            guard let named = ModelFamilies.family(architecture: architecture) else {
+                throw ModelError.unsupportedCheckpoint("unknown architecture '\(architecture)'; known: "
+                    + knownArchitectures.joined(separator: ", "))
+            }
+            guard named.recognizesCheckpoint?(checkpoint) == true else {
+                throw ModelError.unsupportedCheckpoint("--arch \(architecture) needs a torchvision state dict of that builder; "
+                    + "\(path) has neither rpn.head / roi_heads nor segmentation classifier tensors")
+            }
+            family = named
+        } else {
+            // The last family (YOLOv5) takes whatever the others do not recognise.
+            family = ModelFamilies.all.first { $0.recognizesCheckpoint?(checkpoint) == true } ?? ModelFamilies.all[ModelFamilies.all.count - 1]
         }
-        if YOLOX.recognizes(checkpoint) {  // official YOLOX .pth: {"model": state_dict} or the state dict
-            let model = try YOLOX.load(checkpoint, name: modelName)
-            try check(numClasses, model.info.classNames.count)
-            return .detector(model)
+        guard let load = family.loadCheckpoint else {
+            throw ModelError.unsupportedCheckpoint("\(path): \(family.name) models are not loaded from checkpoints")
         }
-        let model: any Detector = YOLOv8.recognizes(checkpoint) ? try YOLOv8.load(checkpoint, name: modelName)
-            : try YOLOv5.load(checkpoint, name: modelName)
+        let model = try load(checkpoint, request)
         try check(numClasses, model.info.classNames.count)
-        return .detector(model)
+        return model
     }
 
     /// Every torchvision builder name `architecture` accepts.
-    public static var knownArchitectures: [String] {
-        FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)
-    }
+    public static var knownArchitectures: [String] { ModelFamilies.architectures }
 
     /// Builds a catalog detector: the manifest's architecture, hyper-parameters and class names, with the
     /// weights in `weightsPath`.
@@ -117,7 +103,7 @@ public enum ModelLoader {
         }
     }
 
-    static func fileStem(_ path: String) -> String {
+    public static func fileStem(_ path: String) -> String {
         let file = path.split(separator: "/").last.map(String.init) ?? path
         if let dot = file.lastIndex(of: "."), dot != file.startIndex { return String(file[..<dot]) }
         return file

@@ -1,5 +1,7 @@
 import ArgusImage
+import ArgusJSON
 import ArgusModels
+import ArgusPipeline
 import Foundation
 
 /// The Argus HTTP service: routes, limits, the inference scheduler and metrics over `HTTPServer`.
@@ -177,7 +179,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
             let info = model.info
             return .object([
                 ("name", .string(info.name)),
-                ("family", .string(info.family)),
+                ("family", .string(info.family.rawValue)),
                 ("task", .string(info.task.rawValue)),
                 ("default", .bool(info.name == defaultName)),
                 ("classes", .array(info.classNames.map { .string($0) })),

@@ -2,6 +2,7 @@ import ArgumentParser
 import ArgusDetection
 import ArgusImage
 import ArgusModels
+import ArgusPipeline
 import ArgusTensor
 import ArgusWeights
 import Foundation
@@ -44,7 +45,7 @@ struct BenchCommand: ParsableCommand {
     var weights: String?
 
     @Option(help: ArgumentHelp("A torchvision model to time: "
-        + (FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue))
+        + ModelFamilies.architectures
             .joined(separator: ", ") + "."))
     var arch: String?
 
@@ -93,10 +94,13 @@ struct BenchCommand: ParsableCommand {
         } else {
             guard let weights else { throw failure(nil, CLIError("--weights is required (or --arch for a torchvision model)")) }
             let model = try failing { try ModelLoader.load(contentsOf: weights) }
-            if model.info.family == "yolov5" {
-                try benchYOLOv5(model, weights: weights, bytes: [UInt8](data), counts: counts, python: python)
+            guard let reference = ModelFamilies.family(of: model.info.family)?.bench else {
+                throw failure(weights, CLIError("argus bench --weights has no reference peer for \(model.info.family) models; use --arch"))
+            }
+            if reference.fromBytes {
+                try benchFromBytes(model, reference: reference, weights: weights, bytes: [UInt8](data), counts: counts, python: python)
             } else {
-                try benchDecodedOnce(model, weights: weights, bytes: [UInt8](data), counts: counts, python: python)
+                try benchDecodedOnce(model, reference: reference, weights: weights, bytes: [UInt8](data), counts: counts, python: python)
             }
         }
         if python == nil {
@@ -104,11 +108,12 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// JPEG bytes in, JSON out, against the official YOLOv5 code.
-    private func benchYOLOv5(_ model: any Detector, weights: String, bytes: [UInt8], counts: [Int], python: String?) throws {
-        let imgsz = self.imgsz ?? 640
+    /// JPEG bytes in, JSON out, against a reference timed the same way (the official YOLOv5 code).
+    private func benchFromBytes(_ model: any Detector, reference: ReferenceBench, weights: String, bytes: [UInt8], counts: [Int],
+                                python: String?) throws {
+        let imgsz = self.imgsz ?? model.info.defaults.imageSize
         let options = DetectOptions(imageSize: imgsz)
-        let script = peerScript ?? "tools/bench_yolov5_torch.py"
+        let script = peerScript ?? reference.script
         var rows: [Row] = []
         for t in counts {
             EngineThreads.set(t)
@@ -116,11 +121,10 @@ struct BenchCommand: ParsableCommand {
             let times = try timed {
                 let decoded = try decodeImage(bytes)
                 let out = try model.detect(decoded.image, options: options)
-                var w = JSONWriter()
-                DetectionEncoding.argusImage(out.detections, file: nil, width: decoded.image.width,
-                                             height: decoded.image.height, into: &w)
+                let json = DetectionJSON.image(out.detections, file: nil, width: decoded.image.width,
+                                               height: decoded.image.height, classNames: model.info.classNames).serialized()
                 detections = out.detections.count
-                precondition(!w.output.isEmpty)
+                precondition(!json.isEmpty)
             }
             rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: detections))
             if let python {
@@ -134,9 +138,9 @@ struct BenchCommand: ParsableCommand {
     /// YOLOv8 checkpoints and ONNX exports (YOLOv8-family, YOLOX): a decoded image through `detect` (masks
     /// included for segment models), against tools/bench_yolo_peers.py: Ultralytics `predict` on PyTorch for a
     /// `.pt`, on onnxruntime for an Ultralytics ONNX export, onnxruntime + YOLOX's postprocess for YOLOX.
-    private func benchDecodedOnce(_ model: any Detector, weights: String, bytes: [UInt8], counts: [Int],
+    private func benchDecodedOnce(_ model: any Detector, reference: ReferenceBench, weights: String, bytes: [UInt8], counts: [Int],
                                   python: String?) throws {
-        let script = peerScript ?? "tools/bench_yolo_peers.py"
+        let script = peerScript ?? reference.script
         let decoded = try failing(image) { try decodeImage(bytes).image }
         let options = try failing { try DetectOptions(imageSize: imgsz).validated() }
         var rows: [Row] = []
@@ -150,8 +154,7 @@ struct BenchCommand: ParsableCommand {
             stages.append(stage)
             // A checkpoint is timed on PyTorch and, exported by Ultralytics, on onnxruntime; an ONNX file on onnxruntime.
             // (YOLOX's own code is not in the reference venv: a YOLOX .pth is timed alone; time its ONNX export instead.)
-            let engines = ModelLoader.isONNX(weights) ? [[]]
-                : model.info.family == "yolox" ? [] : [["--engine", "torch"], ["--engine", "onnxruntime"]]
+            let engines = ModelLoader.isONNX(weights) ? reference.onnxEngines : reference.checkpointEngines
             for engine in engines {
                 guard let python else { break }
                 rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
@@ -169,7 +172,7 @@ struct BenchCommand: ParsableCommand {
     private func benchFasterRCNN(arch: String, bytes: [UInt8], counts: [Int], python: String?) throws {
         guard FasterRCNNArchitecture(rawValue: arch) != nil else {
             throw failure("--arch", CLIError("unknown '\(arch)'; known: "
-                + (FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue))
+                + ModelFamilies.architectures
                     .joined(separator: ", ")))
         }
         let script = peerScript ?? "tools/bench_fasterrcnn_torch.py"
@@ -180,10 +183,8 @@ struct BenchCommand: ParsableCommand {
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
 
         let model = try failing { try ModelLoader.load(contentsOf: weightsPath, name: arch, architecture: arch) }
-        if let imgsz, let config = (model as? FasterRCNN)?.config {
-            // What FasterRCNN does with imgsz: min_size, and max_size scaled by the same factor.
-            let maxSize = Int((Double(config.maxSize) * Double(imgsz) / Double(config.minSize)).rounded(.up))
-            peerOptions += ["--min-size", "\(imgsz)", "--max-size", "\(maxSize)"]
+        if let imgsz, let limits = (model as? any ShortSideResizing)?.resizeLimits(imageSize: imgsz) {
+            peerOptions += ["--min-size", "\(limits.minSize)", "--max-size", "\(limits.maxSize)"]
         }
         let decoded = try failing(image) { try decodeImage(bytes).image }
         let options = try failing { try DetectOptions(confidence: boxScoreThresh, imageSize: imgsz).validated() }

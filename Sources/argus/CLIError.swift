@@ -1,5 +1,5 @@
 import ArgumentParser
-import ArgusServer
+import ArgusPipeline
 import Foundation
 
 /// A user-facing command-line failure: printed as one line on stderr, exit code 1.
@@ -14,8 +14,7 @@ func failing<T>(_ context: String? = nil, _ body: () throws -> T) throws -> T {
 }
 
 func failure(_ context: String?, _ error: Error) -> Error {
-    // An error's `description` when it has one; an HTTP-layer error (shared validation) by its message alone.
-    let message = (error as? APIError)?.message ?? "\(error)"
+    let message = "\(error)"
     let line = "argus: " + (context.map { "\($0): " } ?? "") + message + "\n"
     FileHandle.standardError.write(line.data(using: .utf8)!)
     return ExitCode.failure

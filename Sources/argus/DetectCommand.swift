@@ -1,7 +1,9 @@
 import ArgumentParser
 import ArgusDetection
 import ArgusImage
+import ArgusJSON
 import ArgusModels
+import ArgusPipeline
 import ArgusTensor
 import Foundation
 
@@ -65,61 +67,39 @@ struct DetectCommand: ParsableCommand {
                 return try CallerProposals.parse(json: data)
             }
         }
-        if given != nil, !(model is FasterRCNN) {
-            throw CLIError("--proposals needs a two-stage model (Faster R-CNN); \(model.info.name) is \(model.info.family)")
+        let request = DetectParameters(
+            options: DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz, agnosticNMS: agnosticNMS),
+            classesText: classes, format: format == .coco ? .coco : .argus, proposals: given,
+            pooling: given == nil ? nil : (pooling == .pool ? .pool : .align))
+        let options = try failing {
+            try request.validate()
+            return try request.options(for: model)
         }
-        var options = DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz,
-                                    agnosticNMS: agnosticNMS)
-        if let classes { options.classes = try failing { try parseClasses(classes, names: model.info.classNames) } }
-        options = try failing { try options.validated() }
-        let categoryIds = COCOCategories.isCOCO80(model.info.classNames) ? COCOCategories.ids80 : nil
 
-        var w = JSONWriter()
-        w.raw("[")
-        var first = true
+        var entries: [JSONValue] = []
         for path in images {
-            let decoded = try failing(path) {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw CLIError("cannot read file")
-                }
-                return try decodeImage([UInt8](data))
+            let bytes = try failing(path) {
+                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read file") }
+                return [UInt8](data)
             }
-            let output = try failing(path) {
-                if let given, let rcnn = model as? FasterRCNN {
-                    return try rcnn.detect(decoded.image, proposals: given,
-                                           pooling: pooling == .pool ? .pool : .align, options: options)
-                }
-                return try model.detect(decoded.image, options: options)
+            let (results, _) = try failing(path) {
+                try ImageRun.detect([bytes], model: model, options: options, proposals: request.callerRegions)
             }
+            let result = results[0]
             switch format {
             case .argus:
-                w.raw(first ? "\n" : ",\n")
-                DetectionEncoding.argusImage(output.detections, file: path, width: decoded.image.width,
-                                             height: decoded.image.height, into: &w)
-                first = false
+                entries.append(DetectionJSON.image(result.detections, file: path, width: result.width, height: result.height,
+                                                   classNames: model.info.classNames))
             case .coco:
-                guard let imageId = DetectionEncoding.cocoImageId(fileName: path) else {
+                guard let imageId = COCOResultJSON.imageId(fileName: path) else {
                     throw failure(path, CLIError("--format coco needs numeric file names (the COCO image id)"))
                 }
-                for d in output.detections {
-                    w.raw(first ? "\n" : ",\n")
-                    DetectionEncoding.cocoResult(d, imageId: imageId, categoryIds: categoryIds, into: &w)
-                    first = false
+                for d in result.detections {
+                    let category = COCOResultJSON.categoryId(classId: d.classId, classNames: model.info.classNames)
+                    entries.append(COCOResultJSON.entry(COCOResultJSON.result(d, imageId: imageId, categoryId: category)))
                 }
             }
         }
-        w.raw("\n]\n")
-        FileHandle.standardOutput.write(w.output.data(using: .utf8)!)
+        FileHandle.standardOutput.write(Data(JSONValue.lines(entries).utf8))
     }
-}
-
-/// Parses `--classes person,car,2` into class indices, naming any unknown class.
-func parseClasses(_ text: String, names: [String]) throws -> Set<Int> {
-    var out = Set<Int>()
-    for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
-        if let i = Int(part), names.indices.contains(i) { out.insert(i) }
-        else if let i = names.firstIndex(of: part) { out.insert(i) }
-        else { throw CLIError("unknown class '\(part)' (the model has \(names.count) classes, e.g. \(names.prefix(3).joined(separator: ", ")))") }
-    }
-    return out
 }

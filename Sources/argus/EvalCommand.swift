@@ -1,7 +1,7 @@
 import ArgumentParser
 import ArgusEval
 import ArgusModels
-import ArgusServer
+import ArgusPipeline
 import ArgusTensor
 import Foundation
 

@@ -2,7 +2,8 @@ import ArgumentParser
 import ArgusDetection
 import ArgusImage
 import ArgusModels
-import ArgusServer
+import ArgusJSON
+import ArgusPipeline
 import ArgusTensor
 import Foundation
 
@@ -92,17 +93,34 @@ struct SegmentCommand: ParsableCommand {
             semanticName = partner.info.name
         }
         let registry = try failing { try ModelRegistry(models) }
-        let parameters = try failing { try SegmentParameters(Parameters(requestParameters(model: primary.info.name, semantic: semanticName))) }
-        let plan = try failing { try registry.segmentPlan(parameters) }
+        let maskFormat = try failing { try choice(self.maskFormat, "mask_format", MaskFormat.self) }
+        let format = try failing { try choice(self.format, "format", ResultFormat.self) ?? .argus }
+        let parameters = SegmentParameters(
+            detect: DetectParameters(model: primary.info.name,
+                                     options: DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz,
+                                                            agnosticNMS: agnosticNMS),
+                                     classesText: classes, format: format),
+            maskFormat: maskFormat, semanticModel: semanticName, scores: scores,
+            overlapThreshold: overlapThreshold, minStuffArea: minStuffArea)
+        let plan = try failing {
+            try parameters.validate()
+            return try registry.segmentPlan(parameters)
+        }
         if let render { try failing(render) { try FileManager.default.createDirectory(atPath: render, withIntermediateDirectories: true) } }
 
-        var entries: [String] = []
+        var entries: [JSONValue] = []
         for path in files {
-            let decoded = try failing(path) {
+            let bytes = try failing(path) {
                 guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read file") }
-                return try decodeImage([UInt8](data))
+                return [UInt8](data)
             }
-            let (outcome, _) = try failing(path) { try SegmentPipeline.run(decoded.image, plan: plan) }
+            var timings = PipelineTimings()
+            let (decoded, outcome) = try failing(path) {
+                try ImageRun.each([bytes], timings: &timings) { _, decoded in
+                    let (outcome, stages) = try SegmentPipeline.run(decoded.image, plan: plan)
+                    return ((decoded, outcome), stages)
+                }[0]
+            }
             if let render {
                 var image = decoded.image
                 let target = (render as NSString).appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".png")
@@ -116,7 +134,7 @@ struct SegmentCommand: ParsableCommand {
             let coco = parameters.detect.format == .coco
             var imageId = 0
             if coco {
-                guard let id = DetectionEncoding.cocoImageId(fileName: path) else {
+                guard let id = COCOResultJSON.imageId(fileName: path) else {
                     throw failure(path, CLIError("--format coco needs numeric file names (the COCO image id)"))
                 }
                 imageId = id
@@ -127,13 +145,13 @@ struct SegmentCommand: ParsableCommand {
             }
             if coco {
                 // One flat COCO results list over all images.
-                for (_, value) in fields { for item in value.arrayValue ?? [] { entries.append(item.serialized()) } }
+                for (_, value) in fields { entries += value.arrayValue ?? [] }
             } else {
-                entries.append(JSONValue.object([("file", .string(path)), ("width", .number(Double(decoded.image.width))),
-                                                 ("height", .number(Double(decoded.image.height)))] + fields).serialized())
+                entries.append(.object([("file", .string(path)), ("width", .number(Double(decoded.image.width))),
+                                        ("height", .number(Double(decoded.image.height)))] + fields))
             }
         }
-        let text = entries.isEmpty ? "[]\n" : "[\n" + entries.joined(separator: ",\n") + "\n]\n"
+        let text = JSONValue.lines(entries)
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
                 throw failure(output, CLIError("cannot write file"))
@@ -141,23 +159,6 @@ struct SegmentCommand: ParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
-    }
-
-    /// The options as /segment parameters, so both validate and mean the same.
-    private func requestParameters(model: String, semantic: String?) -> [(name: String, value: String)] {
-        var p: [(name: String, value: String)] = [("model", model), ("format", format)]
-        if let semantic { p.append(("semantic_model", semantic)) }
-        if let conf { p.append(("conf", "\(conf)")) }
-        if let iou { p.append(("iou", "\(iou)")) }
-        if let imgsz { p.append(("imgsz", "\(imgsz)")) }
-        if let maxDet { p.append(("max_det", "\(maxDet)")) }
-        if let classes { p.append(("classes", classes)) }
-        if agnosticNMS { p.append(("agnostic_nms", "true")) }
-        if let maskFormat { p.append(("mask_format", maskFormat)) }
-        if scores { p.append(("scores", "true")) }
-        if let overlapThreshold { p.append(("overlap_threshold", "\(overlapThreshold)")) }
-        if let minStuffArea { p.append(("min_stuff_area", "\(minStuffArea)")) }
-        return p
     }
 
     /// The panoptic partner: a semantic checkpoint or manifest.
@@ -187,4 +188,13 @@ func imageFiles(_ paths: [String]) throws -> [String] {
     }
     if out.isEmpty { throw CLIError("no JPEG or PNG images in \(paths.joined(separator: ", "))") }
     return out
+}
+
+/// A choice flag's value, refused with the same message the server gives for the parameter.
+func choice<T: RawRepresentable & CaseIterable>(_ text: String?, _ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
+    guard let text else { return nil }
+    guard let value = T(rawValue: text.lowercased()) else {
+        throw CLIError("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+    }
+    return value
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusModels
+import ArgusPipeline
 import ArgusServer
 import ArgusTensor
 import Foundation

@@ -5,6 +5,7 @@ import ArgusMask
 import ArgusModels
 import Foundation
 import XCTest
+import ArgusPipeline
 
 /// The shared ONNX files over all of coco-val96 at evaluation thresholds, scored with Argus's COCO evaluator,
 /// against onnxruntime + the reference postprocessing on the same files scored by pycocotools
@@ -31,7 +32,7 @@ final class ONNXMAPTests: XCTestCase {
         XCTAssertEqual(files.count, reference["images"] as? Int)
         var boxes: [COCOResult] = [], masks: [COCOResult] = []
         for file in files {
-            let imageId = try XCTUnwrap(DetectionEncoding.cocoImageId(fileName: file))
+            let imageId = try XCTUnwrap(COCOResultJSON.imageId(fileName: file))
             let image = try decodeImage(Array(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(file)")))).image
             for d in try model.detect(image, options: options).detections {
                 let b = d.box

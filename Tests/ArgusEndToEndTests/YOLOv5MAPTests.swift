@@ -5,6 +5,7 @@ import ArgusMask
 import ArgusModels
 import Foundation
 import XCTest
+import ArgusPipeline
 
 /// Whole-pipeline check: YOLOv5n at val-style thresholds (conf 0.001, iou 0.6, max_det 300) over the
 /// shared image sets, encoded as COCO results and scored, must give the reference COCO stats
@@ -28,7 +29,7 @@ final class YOLOv5MAPTests: XCTestCase {
         var results: [COCOResult] = []
         var imageIds: [Int] = []
         for file in files {
-            let imageId = try XCTUnwrap(DetectionEncoding.cocoImageId(fileName: file))
+            let imageId = try XCTUnwrap(COCOResultJSON.imageId(fileName: file))
             imageIds.append(imageId)
             let image = try decodeImage(try SharedData.bytes("\(images)/\(file)")).image
             for d in try model.detect(image, options: options).detections {

@@ -3,6 +3,7 @@ import ArgusImage
 import ArgusModels
 import ArgusServer
 import XCTest
+import ArgusPipeline
 
 /// /detect through every input form, parameter source and output format, on a real server.
 final class DetectRouteTests: XCTestCase {

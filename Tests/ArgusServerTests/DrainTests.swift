@@ -2,6 +2,7 @@ import ArgusModels
 import ArgusServer
 import Foundation
 import XCTest
+import ArgusPipeline
 
 /// Graceful shutdown: a request already received when the drain starts still gets its answer,
 /// and new connections are refused afterwards.

@@ -4,6 +4,7 @@ import ArgusImage
 import ArgusModels
 import ArgusServer
 import XCTest
+import ArgusPipeline
 
 /// Running a model over a dataset and evaluating it: `DatasetEvaluation` (shared by `argus eval --images`)
 /// and POST /evaluate with uploaded images.

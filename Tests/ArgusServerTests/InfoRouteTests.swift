@@ -1,6 +1,8 @@
 import ArgusModels
 import ArgusServer
 import XCTest
+import ArgusJSON
+import ArgusPipeline
 
 /// /models, /healthz, /readyz, /metrics, /openapi.json and the DeepStack-compatible route.
 final class InfoRouteTests: XCTestCase {

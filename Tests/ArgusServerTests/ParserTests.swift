@@ -1,5 +1,7 @@
 import ArgusServer
 import XCTest
+import ArgusJSON
+import ArgusPipeline
 
 /// The request parsers on their own: multipart framing, JSON, base64, media types, parameters.
 final class ParserTests: XCTestCase {

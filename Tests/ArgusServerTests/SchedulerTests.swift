@@ -1,6 +1,7 @@
 import ArgusServer
 import Foundation
 import XCTest
+import ArgusPipeline
 
 /// The inference scheduler on its own: admission, deadlines, results and errors.
 final class SchedulerTests: XCTestCase {

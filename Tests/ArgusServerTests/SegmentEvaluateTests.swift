@@ -3,6 +3,8 @@ import ArgusEval
 import ArgusMask
 import ArgusServer
 import XCTest
+import ArgusJSON
+import ArgusPipeline
 
 /// /evaluate with uploaded images and iou_type=segm: an instance segmentation model's masks are scored as COCO
 /// `segm` results; a ground truth made of its own masks gives AP 1.

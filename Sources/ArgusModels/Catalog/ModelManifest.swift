@@ -17,7 +17,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
     /// The architecture (for `faster_rcnn`: a torchvision builder name); equals `config.architecture`.
     public var architecture: String
     public var task: ModelTask
-    public var family: ModelFamily
+    public var family: ManifestFamily
     /// The reference implementation the model mirrors (e.g. `torchvision.models.detection.fasterrcnn_resnet50_fpn`).
     public var reference: String?
     public var weights: ManifestWeights
@@ -32,7 +32,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         case classNames = "class_names", config, source
     }
 
-    public init(name: String, architecture: String, task: ModelTask, family: ModelFamily, reference: String?,
+    public init(name: String, architecture: String, task: ModelTask, family: ManifestFamily, reference: String?,
                 weights: ManifestWeights, classNames: [String], config: ModelConfig, source: [String: String]?) {
         self.name = name; self.architecture = architecture; self.task = task; self.family = family
         self.reference = reference; self.weights = weights; self.classNames = classNames
@@ -45,7 +45,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         name = try c.decode(String.self, forKey: .name)
         architecture = try c.decode(String.self, forKey: .architecture)
         task = try c.decode(ModelTask.self, forKey: .task)
-        family = try c.decode(ModelFamily.self, forKey: .family)
+        family = try c.decode(ManifestFamily.self, forKey: .family)
         reference = try c.decodeIfPresent(String.self, forKey: .reference)
         weights = try c.decode(ManifestWeights.self, forKey: .weights)
         classNames = try c.decode([String].self, forKey: .classNames)
@@ -158,7 +158,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
 }
 
 /// The model families a manifest can describe.
-public enum ModelFamily: String, Sendable, Codable, CaseIterable {
+public enum ManifestFamily: String, Sendable, Codable, CaseIterable {
     case fasterRCNN = "faster_rcnn"
     /// Faster R-CNN with a mask branch (its config sets mask_head_layers).
     case maskRCNN = "mask_rcnn"

@@ -15,12 +15,8 @@ extension ModelLoader {
         } catch let error as ONNXError {
             throw ModelError.unsupportedCheckpoint("\(path): \(error)")
         }
-        if UltralyticsONNX.recognizes(graph) {
-            return .detector(try UltralyticsONNX.load(graph, name: name))
-        }
-        if YOLOXONNX.recognizes(graph) {
-            let names = graph.metadata["names"].flatMap { try? PythonLiteral.parse($0) }?.classNames
-            return .detector(try YOLOXONNX.load(graph, name: name, classNames: names))
+        if let family = ModelFamilies.all.first(where: { $0.recognizesONNX?(graph) == true }), let load = family.loadONNX {
+            return try load(graph, name)
         }
         throw ModelError.unsupportedCheckpoint("\(path) is neither an Ultralytics export (no 'task'/'names' metadata) "
             + "nor a YOLOX export (one input [1, 3, H, W] and one output [1, rows, 5 + classes]); inputs "

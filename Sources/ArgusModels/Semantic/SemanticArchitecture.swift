@@ -24,7 +24,7 @@ public enum SemanticArchitecture: String, Sendable, Codable, CaseIterable {
     }
 
     /// `ModelInfo.family`.
-    public var family: String { "torchvision-\(head.rawValue)" }
+    public var family: ModelFamilyID { ModelFamilyID(rawValue: "torchvision-\(head.rawValue)") }
 }
 
 /// The segmentation heads of torchvision.models.segmentation.

@@ -1,5 +1,7 @@
 import ArgusImage
+import ArgusJSON
 import ArgusModels
+import ArgusPipeline
 
 /// A failure that maps to one HTTP status and the body `{"error": {"code", "message"}}`.
 public struct APIError: Error, CustomStringConvertible, Sendable {
@@ -62,6 +64,15 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         switch error {
         case let api as APIError:
             return api
+        case let pipeline as PipelineError:
+            switch pipeline.kind {
+            case .invalidParameter, .unsupported: return APIError(status: 400, code: pipeline.code, pipeline.message)
+            case .modelNotFound: return APIError(status: 404, code: pipeline.code, pipeline.message)
+            case .deadlineExceeded: return APIError(status: 504, code: pipeline.code, pipeline.message)
+            case .internalFailure: return APIError(status: 500, code: pipeline.code, pipeline.message)
+            }
+        case let failure as ImageFailure:
+            return from(failure.underlying, imageIndex: failure.index)
         case let image as ImageError:
             switch image {
             case .tooLarge(let w, let h, let limit):

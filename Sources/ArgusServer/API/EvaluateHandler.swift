@@ -1,4 +1,5 @@
 import ArgusEval
+import ArgusJSON
 import Foundation
 
 /// The /evaluate request parameters.

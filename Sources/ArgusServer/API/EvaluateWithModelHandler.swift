@@ -1,6 +1,7 @@
 import ArgusEval
 import ArgusImage
 import ArgusModels
+import ArgusPipeline
 import Foundation
 
 extension ArgusService {
@@ -26,7 +27,7 @@ extension ArgusService {
         let voc = try parameters.bool("voc") ?? true
         let curves = try parameters.bool("curves") ?? false
         // iou_type=segm needs masks: by default the first instance segmentation model, and a box model is a 400.
-        let model = try chooseModel(parameters["model"].map { $0.trimmingSpaces() }, task: segm ? .segment : .detect)
+        let model = try registry.detector(named: parameters["model"].map { $0.trimmingSpaces() }, task: segm ? .segment : .detect)
         let defaults = DatasetEvaluation.evalOptions
         let options = try DetectOptions(
             confidence: try parameters.double("conf", in: 0...1).map(Float.init) ?? defaults.confidence,

@@ -1,4 +1,5 @@
 import ArgusImage
+import ArgusJSON
 
 /// One uploaded image before decoding.
 public struct UploadedImage: Sendable {

@@ -1,3 +1,6 @@
+import ArgusJSON
+import ArgusPipeline
+
 /// Request parameters gathered from the query string, form fields and JSON members (later sources win).
 public struct Parameters: Sendable {
     private(set) var values: [String: String] = [:]

@@ -1,3 +1,6 @@
+import ArgusJSON
+import ArgusPipeline
+
 /// One HTTP request as the handlers see it: the whole (bounded) body already read.
 public struct HTTPRequest: Sendable {
     public var method: String

@@ -1,3 +1,4 @@
+import ArgusPipeline
 import CMicroHTTPD
 import Foundation
 import Glibc

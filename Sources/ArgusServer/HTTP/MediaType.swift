@@ -1,3 +1,5 @@
+import ArgusPipeline
+
 /// A parsed `Content-Type` value: `type/subtype; name=value; ...` (RFC 9110 §8.3.1).
 public struct MediaType: Sendable, Equatable {
     /// Lower-cased `type/subtype`, e.g. `multipart/form-data`.
@@ -45,14 +47,6 @@ public struct MediaType: Sendable, Equatable {
 }
 
 extension StringProtocol {
-    /// The string without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-
     /// Undoes quoted-pair escapes (`\"` -> `"`).
     func replacingBackslashEscapes() -> String {
         var out = "", escaped = false

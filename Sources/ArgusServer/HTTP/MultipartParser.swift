@@ -1,3 +1,5 @@
+import ArgusPipeline
+
 /// One part of a multipart/form-data body.
 public struct MultipartPart: Sendable {
     /// The `name` of its Content-Disposition.

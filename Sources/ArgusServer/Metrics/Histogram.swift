@@ -1,3 +1,5 @@
+import ArgusJSON
+
 /// A Prometheus histogram: cumulative bucket counts, sum and count (not thread-safe; `Metrics` locks).
 struct Histogram {
     let bounds: [Double]

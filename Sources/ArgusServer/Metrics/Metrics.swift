@@ -1,12 +1,11 @@
+import ArgusPipeline
 import Foundation
 
 /// The service's Prometheus metrics: request counts by route and status, latency histograms per
 /// stage, and gauges read at scrape time.
 public final class Metrics: @unchecked Sendable {
     /// The pipeline stages timed per image.
-    public enum Stage: String, CaseIterable, Sendable {
-        case decode, preprocess, inference, postprocess
-    }
+    public typealias Stage = PipelineStage
 
     private let lock = NSLock()
     private var requests: [RouteStatus: UInt64] = [:]

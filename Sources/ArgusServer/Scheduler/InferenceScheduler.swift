@@ -1,3 +1,4 @@
+import ArgusPipeline
 import Foundation
 
 /// Runs inference jobs on a fixed set of worker threads behind a bounded queue.

@@ -1,6 +1,7 @@
 import ArgusModels
 import ArgusServer
 import XCTest
+import ArgusPipeline
 
 /// A real server on an ephemeral loopback port, with its models warmed up.
 final class ServerHarness {

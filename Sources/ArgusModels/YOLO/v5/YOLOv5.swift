@@ -27,7 +27,7 @@ public struct YOLOv5: Detector {
         let config = try YOLOConfig(yaml: yaml)
         let network = try YOLOv5Network(config: config, weights: WeightReader(checkpoint: checkpoint))
         let names = classNames(model["names"], count: config.classCount)
-        let info = ModelInfo(name: name, family: "yolov5", task: .detect, classNames: names,
+        let info = ModelInfo(name: name, family: .yolov5, task: .detect, classNames: names,
                              stride: network.maxStride, defaults: defaults)
         return YOLOv5(info: info, network: network)
     }
@@ -119,15 +119,5 @@ public struct YOLOv5: Detector {
         let g = Float(gain)
         let b = Box(x1: (box.x1 - padX) / g, y1: (box.y1 - padY) / g, x2: (box.x2 - padX) / g, y2: (box.y2 - padY) / g)
         return b.clipped(width: Float(original.width), height: Float(original.height))
-    }
-}
-
-/// Wall-clock lap timer in milliseconds.
-struct Stopwatch {
-    private var last = DispatchTime.now().uptimeNanoseconds
-    mutating func lap() -> Double {
-        let now = DispatchTime.now().uptimeNanoseconds
-        defer { last = now }
-        return Double(now - last) / 1e6
     }
 }

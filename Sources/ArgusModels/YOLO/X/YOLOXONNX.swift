@@ -49,7 +49,7 @@ public struct YOLOXONNX: Detector {
     static func load(_ graph: ONNXModel, name: String, classNames: [String]?) throws -> YOLOXONNX {
         let g = try geometry(graph)
         let names = YOLOXPipeline.classNames(classNames, count: g.classes)
-        let info = ModelInfo(name: name, family: "yolox", task: .detect, classNames: names, stride: 32,
+        let info = ModelInfo(name: name, family: .yolox, task: .detect, classNames: names, stride: 32,
                              defaults: YOLOXPipeline.defaults(size: max(g.width, g.height)))
         return YOLOXONNX(info: info, graph: graph, inputName: g.input, inputWidth: g.width, inputHeight: g.height,
                          classCount: g.classes, decoded: graph.operatorTypes.contains("Exp"))

@@ -3,7 +3,7 @@ import ArgusImage
 import ArgusMask
 import ArgusModels
 
-/// What /segment (and `argus segment`) runs on each image: instance masks, a semantic label map, or both merged.
+/// What a segmentation request (POST /segment, `argus segment`) runs on each image: instance masks, a semantic label map, or both merged.
 public enum SegmentPlan: Sendable {
     /// A detector whose detections carry masks.
     case instance(any Detector, DetectOptions)
@@ -40,10 +40,11 @@ public enum SegmentOutcome: Sendable {
 
 /// Runs a plan on one decoded image.
 public enum SegmentPipeline {
-    public static func run(_ image: RGBImage, plan: SegmentPlan) throws -> (SegmentOutcome, StageTimings) {
+    /// `proposals`: the caller's regions for an instance model (Fast R-CNN mode).
+    public static func run(_ image: RGBImage, plan: SegmentPlan, proposals: CallerRegions? = nil) throws -> (SegmentOutcome, StageTimings) {
         switch plan {
         case .instance(let model, let options):
-            let out = try model.detect(image, options: options)
+            let out = try ImageRun.detect(image, model: model, options: options, proposals: proposals)
             return (.instance(out.detections), out.timings)
         case .semantic(let model, let options):
             let out = try model.segment(image, options: options)
@@ -59,7 +60,7 @@ public enum SegmentPipeline {
             }
             let merged: PanopticResult
             do { merged = try PanopticMerge.merge(instances: instances, semantic: stuff.labels, options: panopticOptions) } catch {
-                throw APIError.internalError("panoptic merge failed: \(error)")
+                throw PipelineError.internalFailure("panoptic merge failed: \(error)")
             }
             let mergeMs = MonotonicClock.milliseconds(since: start)
             let timings = StageTimings(preprocess: things.timings.preprocess + stuff.timings.preprocess,

@@ -1,6 +1,7 @@
 import ArgusDetection
 import ArgusEval
 import ArgusImage
+import ArgusJSON
 import ArgusMask
 import ArgusModels
 import Foundation
@@ -89,7 +90,7 @@ public enum DatasetEvaluation {
         var taken = Set<Int>()
         for file in files {
             let base = basename(file)
-            let id = byName[base] ?? DetectionEncoding.cocoImageId(fileName: base).flatMap { ids.contains($0) ? $0 : nil }
+            let id = byName[base] ?? COCOResultJSON.imageId(fileName: base).flatMap { ids.contains($0) ? $0 : nil }
             guard let id else { match.unmatchedFiles.append(file); continue }
             if !taken.insert(id).inserted { match.duplicateFiles.append(file); continue }
             match.matched.append((file, id))
@@ -127,10 +128,7 @@ public enum DatasetEvaluation {
     public static func results(_ detections: [Detection], imageId: Int, categoryIds: [Int?]) -> [COCOResult] {
         detections.compactMap { d in
             guard categoryIds.indices.contains(d.classId), let category = categoryIds[d.classId] else { return nil }
-            let b = d.box
-            return COCOResult(imageId: imageId, categoryId: category, score: Double(d.score),
-                              bbox: BoxXYWH(x: Double(b.x1), y: Double(b.y1), width: Double(b.x2 - b.x1), height: Double(b.y2 - b.y1)),
-                              segmentation: d.mask.map { .rle($0) })
+            return COCOResultJSON.result(d, imageId: imageId, categoryId: category)
         }
     }
 
@@ -194,26 +192,7 @@ public enum DatasetEvaluation {
 
     /// COCO results as the JSON list pycocotools' `loadRes` reads.
     public static func resultsJSON(_ results: [COCOResult]) -> String {
-        var w = JSONWriter()
-        w.raw("[")
-        for (i, r) in results.enumerated() {
-            w.raw(i == 0 ? "\n" : ",\n")
-            w.raw("{\"image_id\": "); w.number(r.imageId)
-            w.raw(", \"category_id\": "); w.number(r.categoryId)
-            if let b = r.bbox {
-                w.raw(", \"bbox\": [")
-                w.number(b.x); w.raw(", "); w.number(b.y); w.raw(", "); w.number(b.width); w.raw(", "); w.number(b.height)
-                w.raw("]")
-            }
-            w.raw(", \"score\": "); w.number(r.score)
-            if case .rle(let mask)? = r.segmentation {
-                w.raw(", \"segmentation\": {\"size\": ["); w.number(mask.height); w.raw(", "); w.number(mask.width)
-                w.raw("], \"counts\": "); w.string(mask.compressedCounts); w.raw("}")
-            }
-            w.raw("}")
-        }
-        w.raw("\n]\n")
-        return w.output
+        JSONValue.lines(results.map { COCOResultJSON.entry($0) })
     }
 
     /// `a, b, c` or `a, b, c and 7 more`.
@@ -222,7 +201,7 @@ public enum DatasetEvaluation {
         return items.count > limit ? "\(head) and \(items.count - limit) more" : head
     }
 
-    static func basename(_ path: String) -> String {
+    public static func basename(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
     }
 }

@@ -52,7 +52,7 @@ public enum SegmentationRenderer {
             try DetectionRenderer.draw(things, on: &image)
             image.drawLegend(legend, scale: labelScale(image))
         default:
-            throw APIError.internalError("segmentation outcome does not match its plan")
+            throw PipelineError.internalFailure("segmentation outcome does not match its plan")
         }
     }
 

@@ -80,7 +80,7 @@ public struct UltralyticsONNX: Detector {
         if let h = input.shape[2], let w = input.shape[3], h > 0, w > 0 { fixed = (w, h) } else { fixed = nil }
         let metaSize = (try literal("imgsz"))?.ints?.max()
         let size = fixed.map { max($0.width, $0.height) } ?? metaSize ?? 640
-        let info = ModelInfo(name: name, family: "yolov8", task: task, classNames: names, stride: max(stride, 1),
+        let info = ModelInfo(name: name, family: .yolov8, task: task, classNames: names, stride: max(stride, 1),
                              defaults: defaults(size: size))
         return UltralyticsONNX(info: info, graph: graph, inputName: input.name, fixedSize: fixed, classCount: classCount)
     }

@@ -10,7 +10,7 @@ import ArgusTensor
 ///
 /// Reference: torchvision 0.28 `models/detection/` (faster_rcnn.py, generalized_rcnn.py, transform.py, rpn.py,
 /// roi_heads.py, anchor_utils.py, _utils.py) and `ops/` (poolers.py, feature_pyramid_network.py, boxes.py).
-public struct FasterRCNN: Detector {
+public struct FasterRCNN: ProposalDetector, ShortSideResizing {
     public let info: ModelInfo
     public let config: FasterRCNNConfig
     let transform: RCNNTransform
@@ -57,7 +57,7 @@ public struct FasterRCNN: Detector {
             throw ModelError.malformedConfig("\(names.count) class names for num_classes \(c.numClasses)")
         }
         let maskHead = try c.maskHeadLayers.map { try RoIMaskHead(w, config: c, layers: $0) }
-        let info = ModelInfo(name: name, family: maskHead == nil ? "faster_rcnn" : "mask_rcnn",
+        let info = ModelInfo(name: name, family: maskHead == nil ? .fasterRCNN : .maskRCNN,
                              task: maskHead == nil ? .detect : .segment, classNames: names, stride: c.sizeDivisible,
                              defaults: DetectDefaults(confidence: c.boxScoreThresh, iou: c.boxNmsThresh,
                                                       maxDetections: c.boxDetectionsPerImg, imageSize: c.minSize))
@@ -135,6 +135,12 @@ public struct FasterRCNN: Detector {
         if let maskLogits { try pasteMasks(maskLogits, into: &detections, imageSize: (image.height, image.width)) }
         timings.postprocess = clock.lap()
         return DetectionOutput(detections: detections, timings: timings)
+    }
+
+    /// The resize torchvision would be given for `imgsz`: min_size, and max_size scaled by the same factor.
+    public func resizeLimits(imageSize: Int?) -> (minSize: Int, maxSize: Int) {
+        let t = transformFor(DetectOptions(imageSize: imageSize))
+        return (t.minSize, t.maxSize)
     }
 
     /// `imgsz` sets the short side (torchvision's min_size); the long-side cap scales with it.

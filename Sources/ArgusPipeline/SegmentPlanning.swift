@@ -7,9 +7,9 @@ extension ModelRegistry {
     /// (panoptic). Without `model`, the first model that segments (or, with `semantic_model`, the first instance model).
     public func segmentPlan(_ parameters: SegmentParameters) throws -> SegmentPlan {
         let semanticPartner: (any SemanticSegmenter)? = try parameters.semanticModel.map { name in
-            guard let named = model(named: name) else { throw APIError.modelNotFound(name, available: names) }
+            guard let named = model(named: name) else { throw PipelineError.modelNotFound(name, available: names) }
             guard let segmenter = named.semantic else {
-                throw APIError(status: 400, code: "model_not_semantic",
+                throw PipelineError.unsupported(code: "model_not_semantic",
                                "semantic_model '\(name)' is not a semantic segmentation model (it is \(named.info.family), task "
                                + "\(named.info.task.rawValue)); semantic models loaded: \(listed(names(for: .semantic)))")
             }
@@ -17,11 +17,11 @@ extension ModelRegistry {
         }
         let chosen: LoadedModel
         if let name = parameters.detect.model {
-            guard let named = model(named: name) else { throw APIError.modelNotFound(name, available: names) }
+            guard let named = model(named: name) else { throw PipelineError.modelNotFound(name, available: names) }
             chosen = named
         } else if semanticPartner != nil {
             guard let first = models.first(where: { $0.info.task == .segment }) else {
-                throw APIError(status: 400, code: "model_cannot_segment",
+                throw PipelineError.unsupported(code: "model_cannot_segment",
                                "panoptic output needs an instance segmentation model next to semantic_model; none is loaded "
                                + "(loaded: \(names.joined(separator: ", ")))")
             }
@@ -29,13 +29,14 @@ extension ModelRegistry {
         } else if let first = models.first(where: { $0.info.task == .segment || $0.info.task == .semantic }) {
             chosen = first
         } else {
-            throw cannotSegment(defaultModel!.info.name)
+            guard let first = defaultModel else { throw PipelineError.unsupported(code: "model_cannot_segment", "no model is loaded") }
+            throw cannotSegment(first.info.name)
         }
 
         switch chosen {
         case .semantic(let segmenter):
             if parameters.semanticModel != nil {
-                throw APIError.invalidParameter("model '\(segmenter.info.name)' is a semantic model; for panoptic output give it as "
+                throw PipelineError.invalidParameter("model '\(segmenter.info.name)' is a semantic model; for panoptic output give it as "
                     + "semantic_model and an instance segmentation model as model (\(listed(names(for: .segment))))")
             }
             try parameters.checkSemantic(modelName: segmenter.info.name)
@@ -45,21 +46,16 @@ extension ModelRegistry {
         case .detector(let detector):
             if detector.info.task != .segment { throw cannotSegment(detector.info.name) }
             if parameters.scores && semanticPartner == nil {
-                throw APIError.invalidParameter("scores gives per-class probability maps of a semantic model; '\(detector.info.name)' is an instance model")
+                throw PipelineError.invalidParameter("scores gives per-class probability maps of a semantic model; '\(detector.info.name)' is an instance model")
             }
-            if parameters.detect.proposals != nil, !(detector is FasterRCNN) {
-                throw APIError.invalidParameter("proposals need a two-stage model (Faster R-CNN); '\(detector.info.name)' is \(detector.info.family)")
-            }
-            var options = parameters.detect.options
-            options.classes = try DetectParameters.resolveClasses(parameters.detect.classesText, classNames: detector.info.classNames)
-            options = try options.validated()
+            let options = try parameters.detect.options(for: detector)
             guard let segmenter = semanticPartner else {
                 try parameters.checkNotPanoptic()
                 return .instance(detector, options)
             }
             try parameters.checkPanoptic()
             if parameters.detect.proposals != nil {
-                throw APIError.invalidParameter("proposals apply to instance output, not to panoptic output")
+                throw PipelineError.invalidParameter("proposals apply to instance output, not to panoptic output")
             }
             return .panoptic(detector, options, segmenter, SegmentOptions(imageSize: Self.referenceSize(segmenter)), parameters.panoptic)
         }
@@ -73,11 +69,11 @@ extension ModelRegistry {
     }
 
     /// The 400 for a model without masks on /segment, naming the models that have them.
-    public func cannotSegment(_ name: String) -> APIError {
+    public func cannotSegment(_ name: String) -> PipelineError {
         let able = models.filter { $0.info.task == .segment || $0.info.task == .semantic }.map(\.info.name)
         let list = able.isEmpty ? "none of the loaded models can (loaded: \(names.joined(separator: ", ")))"
                                 : "models that can: \(able.joined(separator: ", "))"
-        return APIError(status: 400, code: "model_cannot_segment", "model '\(name)' does not produce masks; \(list)")
+        return PipelineError.unsupported(code: "model_cannot_segment", "model '\(name)' does not produce masks; \(list)")
     }
 
     private func listed(_ names: [String]) -> String { names.isEmpty ? "none loaded" : names.joined(separator: ", ") }

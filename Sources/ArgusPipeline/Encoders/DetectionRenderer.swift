@@ -2,10 +2,10 @@ import ArgusDetection
 import ArgusImage
 
 /// Draws detections onto an image for `render=png|jpeg`: a box per detection and a `label score` tag.
-enum DetectionRenderer {
+public enum DetectionRenderer {
     /// Draws lowest score first so the strongest detections end up on top. Returns how many were drawn.
     @discardableResult
-    static func draw(_ detections: [Detection], on image: inout RGBImage) throws -> Int {
+    public static func draw(_ detections: [Detection], on image: inout RGBImage) throws -> Int {
         let shortSide = min(image.width, image.height)
         // About 2 px lines and 14 px text on a 480-pixel-high frame, growing with the image.
         let thickness = max(2, shortSide / 320)

@@ -1,5 +1,7 @@
 import ArgusDetection
+import ArgusEval
 import ArgusImage
+import ArgusJSON
 import ArgusMask
 import ArgusModels
 import ArgusTensor
@@ -21,25 +23,27 @@ public enum SegmentationJSON {
         case (.panoptic(let result, _), .panoptic(let detector, _, let segmenter, _, _)):
             return try panoptic(result, parameters: parameters, thingNames: detector.info.classNames, stuffNames: segmenter.info.classNames)
         default:
-            throw APIError.internalError("segmentation outcome does not match its plan")
+            throw PipelineError.internalFailure("segmentation outcome does not match its plan")
         }
     }
 
     /// One detection: the /detect fields plus `area` and `mask` (argus), or `segmentation` RLE (coco).
     static func instance(_ d: Detection, imageId: Int, width: Int, height: Int, parameters: SegmentParameters,
                          classNames: [String]) throws -> JSONValue {
-        guard case .object(var members) = DetectionJSON.encode(d, imageIndex: imageId, width: width, height: height,
-                                                                parameters: parameters.detect, classNames: classNames) else {
-            throw APIError.internalError("a detection did not encode as an object")
-        }
         switch parameters.detect.format {
         case .coco:
-            members.append(("segmentation", d.mask.map(MaskJSON.rle) ?? .null))
+            let result = COCOResultJSON.result(d, imageId: imageId,
+                                               categoryId: COCOResultJSON.categoryId(classId: d.classId, classNames: classNames))
+            return COCOResultJSON.entry(result, nullSegmentation: true)
         case .argus:
+            guard case .object(var members) = DetectionJSON.encode(d, imageIndex: imageId, width: width, height: height,
+                                                                    parameters: parameters.detect, classNames: classNames) else {
+                throw PipelineError.internalFailure("a detection did not encode as an object")
+            }
             members.append(("area", d.mask.map { .number(Double($0.area)) } ?? .null))
             members.append(("mask", try d.mask.map { try MaskJSON.encode($0, format: parameters.instanceMaskFormat) } ?? .null))
+            return .object(members)
         }
-        return .object(members)
     }
 
     /// `label_map` (indexed PNG, VOC palette), `classes` present with pixel counts (and masks with mask_format),
@@ -53,8 +57,7 @@ public enum SegmentationJSON {
         func name(_ c: Int) -> String { classNames.indices.contains(c) ? classNames[c] : String(c) }
         if parameters.detect.format == .coco {
             return [("results", .array(present.map { c in
-                .object([("image_id", .number(Double(imageId))), ("category_id", .number(Double(c))),
-                         ("segmentation", MaskJSON.rle(classMask(map, c))), ("score", .number(1))])
+                COCOResultJSON.entry(COCOResult(imageId: imageId, categoryId: c, score: 1, segmentation: .rle(classMask(map, c))))
             }))]
         }
         let palette = SegmentationPalette.pascalVOC(count: max(classNames.count, (present.last ?? 0) + 1))
@@ -87,7 +90,7 @@ public enum SegmentationJSON {
     static func scoreMaps(_ scores: Tensor, width: Int, height: Int) throws -> [[UInt8]] {
         let plane = width * height
         guard scores.shape.count == 3, scores.shape[1] == height, scores.shape[2] == width else {
-            throw APIError.internalError("score maps of shape \(scores.shape) for a \(width)x\(height) image")
+            throw PipelineError.internalFailure("score maps of shape \(scores.shape) for a \(width)x\(height) image")
         }
         return try (0..<scores.shape[0]).map { c in
             let gray = scores.storage[(c * plane)..<((c + 1) * plane)].map { p -> UInt8 in

@@ -1,4 +1,3 @@
-import ArgusDetection
 
 /// A JSON document: what request bodies parse into and responses serialize from.
 ///
@@ -43,6 +42,11 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// A JSON array written one compact element per line, as results files are (people read and diff them).
+    public static func lines(_ items: [JSONValue]) -> String {
+        items.isEmpty ? "[]\n" : "[\n" + items.map { $0.serialized() }.joined(separator: ",\n") + "\n]\n"
+    }
+
     /// Compact JSON text.
     public func serialized() -> String {
         var out = ""
@@ -77,7 +81,7 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    static func format(_ d: Double) -> String {
+    public static func format(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
         if d == d.rounded(), abs(d) < 9.007_199_254_740_992e15 { return String(Int64(d)) }
         return trimmed(d.description)
@@ -88,7 +92,7 @@ public enum JSONValue: Sendable, Equatable {
         s.hasSuffix(".0") ? String(s.dropLast(2)) : s
     }
 
-    static func writeString(_ s: String, into out: inout String) {
+    public static func writeString(_ s: String, into out: inout String) {
         JSONWriter.appendQuoted(s, to: &out)
     }
 }

@@ -29,7 +29,7 @@ public struct YOLOX: Detector {
     public static func load(_ checkpoint: Checkpoint, name: String, classNames: [String]? = nil) throws -> YOLOX {
         let network = try YOLOXNetwork(WeightReader(checkpoint: checkpoint))
         let config = network.config
-        let info = ModelInfo(name: name, family: "yolox", task: .detect,
+        let info = ModelInfo(name: name, family: .yolox, task: .detect,
                              classNames: YOLOXPipeline.classNames(classNames, count: config.classCount), stride: 32,
                              defaults: YOLOXPipeline.defaults(size: config.inputSize))
         return YOLOX(info: info, network: network)

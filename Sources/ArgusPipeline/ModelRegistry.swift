@@ -69,3 +69,39 @@ public struct ModelRegistry: Sendable {
 public struct ModelRegistryError: Error, CustomStringConvertible {
     public var description: String
 }
+
+extension ModelRegistry {
+    /// The detector a box route uses: the named model, or the first detector loaded (with `task == .segment`, the
+    /// first instance segmentation model). A semantic model is refused naming the route that serves it; with
+    /// `task == .segment`, a detector without masks is refused naming the models that have them.
+    public func detector(named name: String?, task: ModelTask) throws -> any Detector {
+        let chosen: LoadedModel
+        if let name {
+            guard let named = model(named: name) else { throw PipelineError.modelNotFound(name, available: names) }
+            chosen = named
+        } else if task == .segment, let segmenter = models.first(where: { $0.info.task == .segment }) {
+            chosen = segmenter
+        } else if let detector = models.first(where: { $0.detector != nil }) {
+            chosen = detector
+        } else {
+            throw PipelineError.unsupported(code: "model_cannot_detect",
+                "none of the loaded models detects boxes (loaded: \(names.joined(separator: ", "))); "
+                + "semantic segmentation models are served by POST /segment")
+        }
+        guard let model = chosen.detector else {
+            throw PipelineError.unsupported(code: "model_cannot_detect",
+                "model '\(chosen.info.name)' is a semantic segmentation model (\(chosen.info.family)): it labels pixels "
+                + "and has no boxes; use POST /segment, or one of the detectors: \(detectorNames)")
+        }
+        if task == .segment && model.info.task != .segment {
+            throw cannotSegment(model.info.name)
+        }
+        return model
+    }
+
+    /// The loaded detectors' names, for messages.
+    var detectorNames: String {
+        let names = models.filter { $0.detector != nil }.map(\.info.name)
+        return names.isEmpty ? "none loaded" : names.joined(separator: ", ")
+    }
+}

@@ -44,7 +44,7 @@ public struct YOLOv8: Detector {
             throw ModelError.malformedConfig("the checkpoint's stride \(values) differs from the network's \(network.head.strides)")
         }
         let task: ModelTask = network.head.maskCount > 0 ? .segment : .detect
-        let info = ModelInfo(name: name, family: "yolov8", task: task,
+        let info = ModelInfo(name: name, family: .yolov8, task: task,
                              classNames: classNames(model["names"], count: config.classCount),
                              stride: network.maxStride, defaults: defaults)
         return YOLOv8(info: info, network: network)

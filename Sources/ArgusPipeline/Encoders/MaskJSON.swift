@@ -1,4 +1,5 @@
 import ArgusImage
+import ArgusJSON
 import ArgusMask
 import Foundation
 
@@ -14,10 +15,7 @@ public enum MaskJSON {
     }
 
     /// COCO compressed RLE, as pycocotools writes it: `{"size": [height, width], "counts": "..."}`.
-    public static func rle(_ mask: RLE) -> JSONValue {
-        .object([("size", .array([.number(Double(mask.height)), .number(Double(mask.width))])),
-                 ("counts", .string(mask.compressedCounts))])
-    }
+    public static func rle(_ mask: RLE) -> JSONValue { COCOResultJSON.rle(mask) }
 
     /// The outlines: one `{"exterior", "holes"}` per connected part, flat `[x0, y0, x1, y1, ...]` rings.
     public static func polygons(_ mask: RLE) -> JSONValue {

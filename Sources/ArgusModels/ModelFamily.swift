@@ -1,0 +1,117 @@
+import ArgusONNX
+import ArgusWeights
+
+/// A model family's identifier, listed as `family` by `GET /models` and `argus models`.
+public struct ModelFamilyID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    public static let yolov5: ModelFamilyID = "yolov5"
+    public static let yolov8: ModelFamilyID = "yolov8"
+    public static let yolox: ModelFamilyID = "yolox"
+    public static let fasterRCNN: ModelFamilyID = "faster_rcnn"
+    public static let maskRCNN: ModelFamilyID = "mask_rcnn"
+    public static let fcn: ModelFamilyID = "torchvision-fcn"
+    public static let deeplabv3: ModelFamilyID = "torchvision-deeplabv3"
+    public static let lraspp: ModelFamilyID = "torchvision-lraspp"
+}
+
+/// How `argus bench` times a family's reference implementation next to Argus on the same weights.
+public struct ReferenceBench: Sendable {
+    /// The peer script under `tools/`.
+    public var script: String
+    /// The peer's engine arguments for a PyTorch checkpoint (one run each; empty: no peer for checkpoints).
+    public var checkpointEngines: [[String]]
+    /// The same for an ONNX export.
+    public var onnxEngines: [[String]]
+    /// True when the peer is timed from JPEG bytes to JSON (decode and encode included), false from a decoded image.
+    public var fromBytes: Bool
+}
+
+/// What the user said about a file being loaded.
+struct LoadRequest {
+    var path: String
+    var name: String
+    /// A builder name given with `--arch`, already matched to this family.
+    var architecture: String?
+}
+
+/// One family's place in the loader: how its files are recognised and built. Families are tried in `ModelFamilies.all`
+/// order, so a new family is one entry there (and its folder).
+public struct ModelFamily: Sendable {
+    /// What the entry is, for messages.
+    public let name: String
+    /// The identifiers of the models it builds.
+    public let produces: [ModelFamilyID]
+    /// The builder names `--arch` accepts for it (torchvision's), empty when its files are recognised from the tensors alone.
+    public let architectures: [String]
+    /// How its reference is benchmarked, when `argus bench --weights` supports it.
+    public let bench: ReferenceBench?
+    let recognizesCheckpoint: (@Sendable (Checkpoint) -> Bool)?
+    let loadCheckpoint: (@Sendable (Checkpoint, LoadRequest) throws -> LoadedModel)?
+    let recognizesONNX: (@Sendable (ONNXModel) -> Bool)?
+    let loadONNX: (@Sendable (ONNXModel, String) throws -> LoadedModel)?
+}
+
+public enum ModelFamilies {
+    /// Every family, in the order files are tried: the torchvision families (recognised by their heads' tensor names),
+    /// YOLOX and YOLOv8 (by their module names), then YOLOv5, which takes any remaining checkpoint and names what
+    /// is missing when it is not one.
+    public static let all: [ModelFamily] = [
+        ModelFamily(
+            name: "torchvision semantic segmentation", produces: [.fcn, .deeplabv3, .lraspp],
+            architectures: SemanticArchitecture.allCases.map(\.rawValue), bench: nil,
+            recognizesCheckpoint: { SemanticCheckpoint.recognizes($0) },
+            loadCheckpoint: { checkpoint, request in
+                .semantic(try TorchvisionSegmenter.load(checkpoint, architecture: request.architecture.flatMap(SemanticArchitecture.init),
+                                                        name: request.name))
+            },
+            recognizesONNX: nil, loadONNX: nil),
+        ModelFamily(
+            name: "torchvision Faster/Mask R-CNN", produces: [.fasterRCNN, .maskRCNN],
+            architectures: FasterRCNNArchitecture.allCases.map(\.rawValue), bench: nil,
+            recognizesCheckpoint: { TorchvisionCheckpoint.isFasterRCNN($0) },
+            loadCheckpoint: { checkpoint, request in
+                let arch = try request.architecture.flatMap(FasterRCNNArchitecture.init)
+                    ?? TorchvisionCheckpoint.architecture(checkpoint, fileName: ModelLoader.fileStem(request.path))
+                let config = try TorchvisionCheckpoint.fitted(.defaults(for: arch), to: checkpoint)
+                return .detector(try FasterRCNN.load(checkpoint, config: config, name: request.name))
+            },
+            recognizesONNX: nil, loadONNX: nil),
+        ModelFamily(
+            name: "YOLOX", produces: [.yolox], architectures: [],
+            bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: [], onnxEngines: [[]], fromBytes: false),
+            recognizesCheckpoint: { YOLOX.recognizes($0) },
+            loadCheckpoint: { checkpoint, request in .detector(try YOLOX.load(checkpoint, name: request.name)) },
+            recognizesONNX: { YOLOXONNX.recognizes($0) },
+            loadONNX: { graph, name in
+                let names = graph.metadata["names"].flatMap { try? PythonLiteral.parse($0) }?.classNames
+                return .detector(try YOLOXONNX.load(graph, name: name, classNames: names))
+            }),
+        ModelFamily(
+            name: "YOLOv8", produces: [.yolov8], architectures: [],
+            bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: [["--engine", "torch"], ["--engine", "onnxruntime"]],
+                                  onnxEngines: [[]], fromBytes: false),
+            recognizesCheckpoint: { YOLOv8.recognizes($0) },
+            loadCheckpoint: { checkpoint, request in .detector(try YOLOv8.load(checkpoint, name: request.name)) },
+            recognizesONNX: { UltralyticsONNX.recognizes($0) },
+            loadONNX: { graph, name in .detector(try UltralyticsONNX.load(graph, name: name)) }),
+        ModelFamily(
+            name: "YOLOv5", produces: [.yolov5], architectures: [],
+            bench: ReferenceBench(script: "tools/bench_yolov5_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: true),
+            recognizesCheckpoint: { _ in true },
+            loadCheckpoint: { checkpoint, request in .detector(try YOLOv5.load(checkpoint, name: request.name)) },
+            recognizesONNX: nil, loadONNX: nil),
+    ]
+
+    /// The family that builds models of `id`.
+    public static func family(of id: ModelFamilyID) -> ModelFamily? { all.first { $0.produces.contains(id) } }
+
+    /// The family `--arch name` belongs to.
+    static func family(architecture: String) -> ModelFamily? { all.first { $0.architectures.contains(architecture) } }
+
+    /// Every builder name `--arch` accepts.
+    public static var architectures: [String] { all.flatMap(\.architectures) }
+}
