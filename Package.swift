@@ -46,8 +46,11 @@ let package = Package(
                 dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX"],
                 swiftSettings: fast),
         .target(name: "ArgusEval", dependencies: ["ArgusMask"], swiftSettings: fast),
+        // openapi.json in the target folder is a symlink to the repository root's openapi.json (the one source),
+        // compiled into the binary as PackageResources.openapi_json (no resource bundle to ship).
         .target(name: "ArgusServer",
                 dependencies: ["CMicroHTTPD", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval"],
+                resources: [.embedInCode("openapi.json")],
                 swiftSettings: fast),
         .target(name: "ArgusFetch", dependencies: ["CCurl", "CCrypto", "ArgusModels"]),
         .executableTarget(name: "argus", dependencies: [
