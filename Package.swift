@@ -53,9 +53,12 @@ let package = Package(
         .target(name: "ArgusPipeline",
                 dependencies: ["ArgusModels", "ArgusTensor", "ArgusImage", "ArgusDetection", "ArgusMask", "ArgusEval", "ArgusJSON"],
                 swiftSettings: fast),
+        // openapi.json in the target folder is a symlink to the repository root's openapi.json (the one source),
+        // compiled into the binary as PackageResources.openapi_json (no resource bundle to ship).
         .target(name: "ArgusServer",
                 dependencies: ["CMicroHTTPD", "ArgusPipeline", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval",
                                "ArgusJSON"],
+                resources: [.embedInCode("openapi.json")],
                 swiftSettings: fast),
         .target(name: "ArgusFetch", dependencies: ["CCurl", "CCrypto", "ArgusModels"]),
         .executableTarget(name: "argus", dependencies: [

@@ -117,7 +117,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         r.add("GET", "/readyz", bound { service, _ in service.readyz() })
         r.add("GET", "/metrics", bound { service, _ in service.metricsText() })
         r.add("GET", "/openapi.json") { _ in
-            HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(OpenAPIDocument.json.utf8))
+            HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: OpenAPIDocument.bytes)
         }
         return r
     }
