@@ -45,7 +45,7 @@ let package = Package(
         // ONNX files read natively (protobuf wire format) and run as a graph on ArgusTensor's kernels.
         .target(name: "ArgusONNX", dependencies: ["ArgusTensor"], swiftSettings: fast),
         .target(name: "ArgusModels",
-                dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX"],
+                dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX", "ArgusJSON"],
                 swiftSettings: fast),
         .target(name: "ArgusEval", dependencies: ["ArgusMask", "ArgusJSON"], swiftSettings: fast),
         // What the CLI and the server share: typed request options, the per-image run, dataset evaluation with

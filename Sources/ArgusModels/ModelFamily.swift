@@ -47,7 +47,7 @@ public struct ModelFamily: Sendable {
     public let produces: [ModelFamilyID]
     /// The builder names `--arch` accepts for it (torchvision's), empty when its files are recognised from the tensors alone.
     public let architectures: [String]
-    /// How its reference is benchmarked, when `argus bench --weights` supports it.
+    /// How `argus bench` times its reference (with `--arch NAME` for the families that have builder names).
     public let bench: ReferenceBench?
     let recognizesCheckpoint: (@Sendable (Checkpoint) -> Bool)?
     let loadCheckpoint: (@Sendable (Checkpoint, LoadRequest) throws -> LoadedModel)?
@@ -62,7 +62,8 @@ public enum ModelFamilies {
     public static let all: [ModelFamily] = [
         ModelFamily(
             name: "torchvision semantic segmentation", produces: [.fcn, .deeplabv3, .lraspp],
-            architectures: SemanticArchitecture.allCases.map(\.rawValue), bench: nil,
+            architectures: SemanticArchitecture.allCases.map(\.rawValue),
+            bench: ReferenceBench(script: "tools/bench_segmentation_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: false),
             recognizesCheckpoint: { SemanticCheckpoint.recognizes($0) },
             loadCheckpoint: { checkpoint, request in
                 .semantic(try TorchvisionSegmenter.load(checkpoint, architecture: request.architecture.flatMap(SemanticArchitecture.init),
@@ -71,7 +72,8 @@ public enum ModelFamilies {
             recognizesONNX: nil, loadONNX: nil),
         ModelFamily(
             name: "torchvision Faster/Mask R-CNN", produces: [.fasterRCNN, .maskRCNN],
-            architectures: FasterRCNNArchitecture.allCases.map(\.rawValue), bench: nil,
+            architectures: FasterRCNNArchitecture.allCases.map(\.rawValue),
+            bench: ReferenceBench(script: "tools/bench_fasterrcnn_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: false),
             recognizesCheckpoint: { TorchvisionCheckpoint.isFasterRCNN($0) },
             loadCheckpoint: { checkpoint, request in
                 let arch = try request.architecture.flatMap(FasterRCNNArchitecture.init)

@@ -1,9 +1,11 @@
+import ArgusJSON
+
 extension PickleValue {
     /// The value as compact JSON (dict keys as strings, tuples and sets as arrays, tensors and
     /// objects as descriptive strings), cut off with `…` once `maxLength` characters are written,
     /// which also bounds the work for hostile structures that share sub-values many times.
     public func json(maxLength: Int = 1 << 20) -> String {
-        var writer = JSONWriter(budget: maxLength)
+        var writer = BudgetedJSONWriter(budget: maxLength)
         writer.write(self)
         return writer.truncated ? writer.out + "…" : writer.out
     }
@@ -13,7 +15,7 @@ extension PickleValue: CustomStringConvertible {
     public var description: String { json(maxLength: 4096) }
 }
 
-private struct JSONWriter {
+private struct BudgetedJSONWriter {
     var out = ""
     var budget: Int
     var truncated = false
@@ -70,20 +72,8 @@ private struct JSONWriter {
     }
 
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        ArgusJSON.JSONWriter.appendQuoted(s, to: &out)
+        return out
     }
 }

@@ -82,7 +82,7 @@ final class YOLOv8ReferenceTests: XCTestCase {
             }
         }
         let config = try YOLOConfig(yaml: .dict(edited))
-        XCTAssertThrowsError(try YOLOv8Network(config: config, weights: WeightReader(checkpoint: checkpoint))) { error in
+        XCTAssertThrowsError(try YOLOv8Network(config: config, weights: checkpoint)) { error in
             guard case ModelError.malformedConfig(let message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("C3k2"), message)
             XCTAssertTrue(message.contains("layer 2"), message)

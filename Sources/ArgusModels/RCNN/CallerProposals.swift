@@ -1,4 +1,5 @@
 import ArgusDetection
+import ArgusJSON
 import Foundation
 
 /// Region proposals a caller supplies for Fast R-CNN mode: boxes in original-image pixels, x1 y1 x2 y2.
@@ -8,12 +9,16 @@ public enum CallerProposals {
 
     /// Parses a JSON array of [x1, y1, x2, y2] arrays, naming the first problem.
     public static func parse(json data: Data) throws -> [Box] {
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-            throw ModelError.invalidOption("proposals: not valid JSON")
-        }
-        // JSONDecoder, not JSONSerialization's NSNumbers: those cannot tell 1 from true on Linux.
-        guard let rows = try? JSONDecoder().decode([[Double]].self, from: data) else {
-            throw ModelError.invalidOption("proposals must be a JSON array of [x1, y1, x2, y2] boxes (numbers)")
+        let document: JSONValue
+        do { document = try JSONParser.parse([UInt8](data)) } catch { throw ModelError.invalidOption("proposals: not valid JSON") }
+        let shapeError = ModelError.invalidOption("proposals must be a JSON array of [x1, y1, x2, y2] boxes (numbers)")
+        guard let list = document.arrayValue else { throw shapeError }
+        let rows = try list.map { row -> [Double] in
+            guard let items = row.arrayValue else { throw shapeError }
+            return try items.map { item in
+                guard let v = item.doubleValue else { throw shapeError }
+                return v
+            }
         }
         return try boxes(rows)
     }

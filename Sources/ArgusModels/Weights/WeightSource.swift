@@ -8,6 +8,9 @@ public protocol WeightSource {
     func contains(_ name: String) -> Bool
     /// The shape stored under `name` (without reading the data), or nil when absent.
     func shape(_ name: String) -> [Int]?
+    /// The pickled module object at a dotted path below the checkpoint's model (nil for plain state dicts and for
+    /// tensors made in code): where Ultralytics keeps per-module settings such as batch-norm eps and activations.
+    func module(_ path: String) -> PickleValue?
 }
 
 extension WeightSource {
@@ -23,6 +26,15 @@ extension WeightSource {
 
 extension Checkpoint: WeightSource {
     public func shape(_ name: String) -> [Int]? { info(name)?.shape }
+
+    public func module(_ path: String) -> PickleValue? {
+        guard var node = model else { return nil }
+        for part in path.split(separator: ".") {
+            guard let next = node["_modules"]?[String(part)] else { return nil }
+            node = next
+        }
+        return node
+    }
 }
 
 /// Tensors held in memory (weights made in code, e.g. by tests).
@@ -41,4 +53,6 @@ public struct TensorDictionary: WeightSource {
     public func contains(_ name: String) -> Bool { tensors[name] != nil }
 
     public func shape(_ name: String) -> [Int]? { tensors[name]?.shape }
+
+    public func module(_ path: String) -> PickleValue? { nil }
 }

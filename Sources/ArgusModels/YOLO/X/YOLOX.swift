@@ -21,13 +21,13 @@ public struct YOLOX: Detector {
     /// True when the checkpoint holds a YOLOX state dict (`backbone.backbone.stem.conv.conv.weight`,
     /// `head.cls_preds.0.weight`, ...).
     public static func recognizes(_ checkpoint: Checkpoint) -> Bool {
-        YOLOXConfig.recognizes(WeightReader(checkpoint: checkpoint))
+        YOLOXConfig.recognizes(checkpoint)
     }
 
     /// Builds the network the tensors describe; class names as given when they fit, else COCO's 80 for an 80-class
     /// model, else `class0`, `class1`, ...
     public static func load(_ checkpoint: Checkpoint, name: String, classNames: [String]? = nil) throws -> YOLOX {
-        let network = try YOLOXNetwork(WeightReader(checkpoint: checkpoint))
+        let network = try YOLOXNetwork(checkpoint)
         let config = network.config
         let info = ModelInfo(name: name, family: .yolox, task: .detect,
                              classNames: YOLOXPipeline.classNames(classNames, count: config.classCount), stride: 32,

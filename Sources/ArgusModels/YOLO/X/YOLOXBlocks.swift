@@ -9,7 +9,7 @@ import ArgusTensor
 struct YOLOXConv {
     let convs: [ConvBlock]
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: Int, s: Int = 1, depthwise: Bool = false) throws {
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: Int, s: Int = 1, depthwise: Bool = false) throws {
         if depthwise {
             convs = [try ConvBlock(w, "\(prefix).dconv", c1: c1, c2: c1, k: k, s: s, g: c1, act: .silu),
                      try ConvBlock(w, "\(prefix).pconv", c1: c1, c2: c2, k: 1, act: .silu)]
@@ -31,7 +31,7 @@ struct YOLOXBottleneck {
     let conv1: YOLOXConv, conv2: YOLOXConv
     let add: Bool
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, shortcut: Bool, depthwise: Bool) throws {
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, shortcut: Bool, depthwise: Bool) throws {
         conv1 = try YOLOXConv(w, "\(prefix).conv1", c1: c1, c2: c2, k: 1)
         conv2 = try YOLOXConv(w, "\(prefix).conv2", c1: c2, c2: c2, k: 3, depthwise: depthwise)
         add = shortcut && c1 == c2
@@ -48,7 +48,7 @@ struct CSPLayer {
     let conv1: YOLOXConv, conv2: YOLOXConv, conv3: YOLOXConv
     let m: [YOLOXBottleneck]
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, n: Int, shortcut: Bool = true,
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, n: Int, shortcut: Bool = true,
          depthwise: Bool) throws {
         let hidden = c2 / 2  // int(out_channels * 0.5)
         conv1 = try YOLOXConv(w, "\(prefix).conv1", c1: c1, c2: hidden, k: 1)
@@ -60,9 +60,9 @@ struct CSPLayer {
     }
 
     /// How many bottlenecks the checkpoint has under `prefix.m` (YOLOX derives them from the depth multiplier).
-    static func bottleneckCount(_ w: WeightReader, _ prefix: String) -> Int {
+    static func bottleneckCount(_ w: any WeightSource, _ prefix: String) -> Int {
         var n = 0
-        while w.has("\(prefix).m.\(n).conv1.conv.weight") { n += 1 }
+        while w.contains("\(prefix).m.\(n).conv1.conv.weight") { n += 1 }
         return n
     }
 
@@ -79,7 +79,7 @@ struct SPPBottleneck {
     let conv1: YOLOXConv, conv2: YOLOXConv
     static let kernels = [5, 9, 13]
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int) throws {
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int) throws {
         let hidden = c1 / 2
         conv1 = try YOLOXConv(w, "\(prefix).conv1", c1: c1, c2: hidden, k: 1)
         conv2 = try YOLOXConv(w, "\(prefix).conv2", c1: hidden * (Self.kernels.count + 1), c2: c2, k: 1)

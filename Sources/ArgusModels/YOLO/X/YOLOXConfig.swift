@@ -31,19 +31,19 @@ public struct YOLOXConfig: Sendable, Equatable {
                           "head.cls_preds.0.weight", "head.obj_preds.0.weight", "head.reg_preds.0.weight"]
 
     /// True when the checkpoint has YOLOX's state-dict names.
-    static func recognizes(_ w: WeightReader) -> Bool {
-        markers.allSatisfy(w.has)
+    static func recognizes(_ w: any WeightSource) -> Bool {
+        markers.allSatisfy { w.contains($0) }
     }
 
     /// Reads the settings from the tensors: width from the stem's channels, depth from dark2's bottlenecks,
     /// depthwise from `dconv` / `pconv` names, classes from `head.cls_preds.0`.
-    init(_ w: WeightReader) throws {
+    init(_ w: any WeightSource) throws {
         guard Self.recognizes(w) else {
             throw ModelError.unsupportedCheckpoint("not a YOLOX state dict: it lacks "
-                + Self.markers.filter { !w.has($0) }.joined(separator: ", "))
+                + Self.markers.filter { !w.contains($0) }.joined(separator: ", "))
         }
-        let stem = w.checkpoint.info("backbone.backbone.stem.conv.conv.weight")!.shape
-        let cls = w.checkpoint.info("head.cls_preds.0.weight")!.shape
+        let stem = w.shape("backbone.backbone.stem.conv.conv.weight")!
+        let cls = w.shape("head.cls_preds.0.weight")!
         guard stem.count == 4, stem[1] == 12, stem[0] >= 2, stem[0] % 2 == 0 else {
             throw ModelError.unsupportedCheckpoint("YOLOX stem conv must be [C, 12, k, k] with even C, got \(stem)")
         }
@@ -52,7 +52,7 @@ public struct YOLOXConfig: Sendable, Equatable {
         }
         baseChannels = stem[0]
         classCount = cls[0]
-        depthwise = w.has("backbone.backbone.dark2.0.dconv.conv.weight")
+        depthwise = w.contains("backbone.backbone.dark2.0.dconv.conv.weight")
         baseDepth = CSPLayer.bottleneckCount(w, "backbone.backbone.dark2.1")
         guard baseDepth >= 1 else {
             throw ModelError.unsupportedCheckpoint("YOLOX dark2 CSP layer has no bottlenecks (backbone.backbone.dark2.1.m.0)")

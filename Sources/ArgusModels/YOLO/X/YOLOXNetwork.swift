@@ -6,7 +6,7 @@ struct CSPDarknet {
     let stem: Focus
     let stages: [(down: YOLOXConv, spp: SPPBottleneck?, csp: CSPLayer)]
 
-    init(_ w: WeightReader, config: YOLOXConfig) throws {
+    init(_ w: any WeightSource, config: YOLOXConfig) throws {
         let b = config.baseChannels, dw = config.depthwise
         let p = "backbone.backbone"
         stem = try Focus(w, "\(p).stem", c1: 3, c2: b, k: 3, s: 1, p: nil, g: 1, act: .silu)
@@ -44,7 +44,7 @@ struct YOLOPAFPN {
     let lateralConv0: YOLOXConv, c3p4: CSPLayer, reduceConv1: YOLOXConv, c3p3: CSPLayer
     let buConv2: YOLOXConv, c3n3: CSPLayer, buConv1: YOLOXConv, c3n4: CSPLayer
 
-    init(_ w: WeightReader, config: YOLOXConfig) throws {
+    init(_ w: any WeightSource, config: YOLOXConfig) throws {
         backbone = try CSPDarknet(w, config: config)
         let b = config.baseChannels, dw = config.depthwise
         let (c3, c4, c5) = (4 * b, 8 * b, 16 * b)  // int(256 / 512 / 1024 * width)
@@ -88,7 +88,7 @@ struct YOLOXHead {
     let levels: [Level]
     let classCount: Int
 
-    init(_ w: WeightReader, config: YOLOXConfig) throws {
+    init(_ w: any WeightSource, config: YOLOXConfig) throws {
         let b = config.baseChannels, hidden = 4 * b  // int(256 * width)
         classCount = config.classCount
         func pred(_ name: String, _ k: Int, _ out: Int) throws -> (weight: Tensor, bias: Tensor) {
@@ -150,7 +150,7 @@ struct YOLOXNetwork {
     let neck: YOLOPAFPN
     let head: YOLOXHead
 
-    init(_ w: WeightReader) throws {
+    init(_ w: any WeightSource) throws {
         config = try YOLOXConfig(w)
         neck = try YOLOPAFPN(w, config: config)
         head = try YOLOXHead(w, config: config)

@@ -25,7 +25,7 @@ public struct YOLOv5: Detector {
             throw ModelError.unsupportedCheckpoint("no pickled YOLOv5 model with a 'yaml' config in this file")
         }
         let config = try YOLOConfig(yaml: yaml)
-        let network = try YOLOv5Network(config: config, weights: WeightReader(checkpoint: checkpoint))
+        let network = try YOLOv5Network(config: config, weights: checkpoint)
         let names = classNames(model["names"], count: config.classCount)
         let info = ModelInfo(name: name, family: .yolov5, task: .detect, classNames: names,
                              stride: network.maxStride, defaults: defaults)
@@ -49,11 +49,8 @@ public struct YOLOv5: Detector {
         var clock = Stopwatch()
 
         // check_img_size: round the requested size up to a multiple of the largest stride.
-        let stride = info.stride
-        let requested = options.imageSize
-        let size = (requested + stride - 1) / stride * stride
-        let boxed = letterbox(image, newShape: (size, size), auto: true, stride: stride)
-        let input = Tensor(shape: [1, 3, boxed.image.height, boxed.image.width], storage: toCHWFloat(boxed.image))
+        let size = YOLOInput.strideMultiple(options.imageSize, stride: info.stride)
+        let (input, _) = YOLOInput.letterboxed(image, shape: (size, size), auto: true, stride: info.stride)
         timings.preprocess = clock.lap()
 
         let raw = try network(input)
@@ -64,7 +61,7 @@ public struct YOLOv5: Detector {
             confidence: options.confidence, iou: options.iou, maxDetections: options.maxDetections,
             classes: options.classes, agnostic: options.agnosticNMS)
         let detections = candidates.map { c in
-            Detection(box: Self.scaleBox(c.box, input: (boxed.image.width, boxed.image.height),
+            Detection(box: Self.scaleBox(c.box, input: (input.shape[3], input.shape[2]),
                                          original: (image.width, image.height)),
                       score: c.score, classId: c.classId, label: info.classNames[c.classId])
         }

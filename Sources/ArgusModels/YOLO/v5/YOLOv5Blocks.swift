@@ -13,7 +13,7 @@ struct ConvBlock {
     let dilation: Int
     let activation: Activation?
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: Int = 1, s: Int = 1, p: Int? = nil,
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: Int = 1, s: Int = 1, p: Int? = nil,
          g: Int = 1, d: Int = 1, act: Activation?) throws {
         guard c1 % g == 0, c2 % g == 0 else { throw ModelError.malformedConfig("\(prefix): groups \(g) do not divide channels") }
         (weight, bias) = try w.foldedConv(prefix, outChannels: c2, inChannelsPerGroup: c1 / g, kernel: k)
@@ -38,7 +38,7 @@ struct Bottleneck {
     let cv2: ConvBlock
     let add: Bool
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, shortcut: Bool, g: Int = 1, k: (Int, Int) = (1, 3),
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, shortcut: Bool, g: Int = 1, k: (Int, Int) = (1, 3),
          e: Double = 0.5, act: Activation?, act2: Activation?? = nil) throws {
         let hidden = Int(Double(c2) * e)
         cv1 = try ConvBlock(w, "\(prefix).cv1", c1: c1, c2: hidden, k: k.0, s: 1, act: act)
@@ -57,7 +57,7 @@ struct C3 {
     let cv1: ConvBlock, cv2: ConvBlock, cv3: ConvBlock
     let m: [Bottleneck]
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, n: Int, shortcut: Bool, g: Int = 1, e: Double = 0.5, act: Activation?) throws {
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, n: Int, shortcut: Bool, g: Int = 1, e: Double = 0.5, act: Activation?) throws {
         let hidden = Int(Double(c2) * e)
         cv1 = try ConvBlock(w, "\(prefix).cv1", c1: c1, c2: hidden, act: act)
         cv2 = try ConvBlock(w, "\(prefix).cv2", c1: c1, c2: hidden, act: act)
@@ -82,7 +82,7 @@ struct SPPF {
     let repeats: Int
     let add: Bool
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: Int, n: Int = 3, shortcut: Bool = false,
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: Int, n: Int = 3, shortcut: Bool = false,
          act: Activation?, cv1Act: Activation?? = nil) throws {
         guard (1...16).contains(n) else { throw ModelError.malformedConfig("\(prefix): SPPF n \(n) is out of range") }
         let hidden = c1 / 2
@@ -110,7 +110,7 @@ struct SPP {
     let cv1: ConvBlock, cv2: ConvBlock
     let kernels: [Int]
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: [Int], act: Activation?) throws {
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: [Int], act: Activation?) throws {
         let hidden = c1 / 2
         cv1 = try ConvBlock(w, "\(prefix).cv1", c1: c1, c2: hidden, act: act)
         cv2 = try ConvBlock(w, "\(prefix).cv2", c1: hidden * (k.count + 1), c2: c2, act: act)
@@ -128,7 +128,7 @@ struct SPP {
 struct Focus {
     let conv: ConvBlock
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: Int, s: Int, p: Int?, g: Int, act: Activation?) throws {
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: Int, s: Int, p: Int?, g: Int, act: Activation?) throws {
         conv = try ConvBlock(w, "\(prefix).conv", c1: c1 * 4, c2: c2, k: k, s: s, p: p, g: g, act: act)
     }
 

@@ -19,7 +19,7 @@ struct YOLODetect {
     var outputsPerAnchor: Int { classCount + 5 }
 
     /// - anchorsPixels: the yaml's anchors, or nil when it gives only a count (then the stored buffer is required).
-    init(_ w: WeightReader, _ prefix: String, classCount: Int, anchorsPerLevel na: Int, anchorsPixels: [[Double]]?,
+    init(_ w: any WeightSource, _ prefix: String, classCount: Int, anchorsPerLevel na: Int, anchorsPixels: [[Double]]?,
          inChannels: [Int], strides: [Int]) throws {
         guard strides.count == inChannels.count, anchorsPixels == nil || anchorsPixels!.count == inChannels.count else {
             throw ModelError.malformedConfig("Detect: \(anchorsPixels?.count ?? 0) anchor rows for \(inChannels.count) inputs")
@@ -27,7 +27,7 @@ struct YOLODetect {
         self.classCount = classCount
         let no = classCount + 5
         // The stored `anchors` buffer (in grid units) is what the reference multiplies by the stride.
-        let stored = w.has("\(prefix).anchors") ? try w.tensor("\(prefix).anchors", shape: [inChannels.count, na, 2]) : nil
+        let stored = w.contains("\(prefix).anchors") ? try w.tensor("\(prefix).anchors", shape: [inChannels.count, na, 2]) : nil
         guard stored != nil || anchorsPixels != nil else {
             throw ModelError.malformedConfig("the yaml gives only an anchor count and the checkpoint has no \(prefix).anchors")
         }

@@ -30,7 +30,7 @@ struct YOLOv5Network {
     /// The largest stride of the detection levels (the input must be a multiple of it).
     let maxStride: Int
 
-    init(config: YOLOConfig, weights w: WeightReader) throws {
+    init(config: YOLOConfig, weights w: any WeightSource) throws {
         let act = try Self.activation(config.activation)
         var channels: [Int] = []       // output channels per layer
         var strides: [Int] = []        // output stride per layer

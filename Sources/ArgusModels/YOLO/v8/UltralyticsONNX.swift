@@ -92,11 +92,10 @@ public struct UltralyticsONNX: Detector {
         let input: Tensor, geometry: LetterboxGeometry
         if let fixed = fixedSize {
             try ONNXFixedInput.check(options.imageSize, width: fixed.width, height: fixed.height)
-            (input, geometry) = YOLOv8.letterboxedInput(image, shape: (fixed.height, fixed.width), auto: false,
-                                                        stride: info.stride)
+            (input, geometry) = YOLOInput.letterboxed(image, shape: (fixed.height, fixed.width), auto: false, stride: info.stride)
         } else {
-            let size = (options.imageSize + info.stride - 1) / info.stride * info.stride
-            (input, geometry) = YOLOv8.letterboxedInput(image, shape: (size, size), auto: true, stride: info.stride)
+            let size = YOLOInput.strideMultiple(options.imageSize, stride: info.stride)
+            (input, geometry) = YOLOInput.letterboxed(image, shape: (size, size), auto: true, stride: info.stride)
         }
         timings.preprocess = clock.lap()
 

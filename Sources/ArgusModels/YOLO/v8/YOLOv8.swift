@@ -37,7 +37,7 @@ public struct YOLOv8: Detector {
             throw ModelError.unsupportedCheckpoint("no pickled Ultralytics model with a 'yaml' config in this file")
         }
         let config = try YOLOConfig(yaml: yaml)
-        let network = try YOLOv8Network(config: config, weights: WeightReader(checkpoint: checkpoint))
+        let network = try YOLOv8Network(config: config, weights: checkpoint)
         // The strides Ultralytics measured when building (`model.stride`) must be the ones the layers give.
         if let stored = model["stride"]?.tensor, let values = try? checkpoint.tensor(stored, name: "stride").storage,
            values.map({ Int(exactly: $0) }) != network.head.strides.map({ Optional($0) }) {
@@ -65,17 +65,8 @@ public struct YOLOv8: Detector {
     /// The network input for an image: Ultralytics' LetterBox (auto, stride, pad 114) at `imageSize` rounded up
     /// to a stride multiple (`check_imgsz`), as RGB / 255 in CHW.
     func preprocess(_ image: RGBImage, imageSize: Int) -> (input: Tensor, geometry: LetterboxGeometry) {
-        let size = max((imageSize + info.stride - 1) / info.stride * info.stride, info.stride)
-        return Self.letterboxedInput(image, shape: (size, size), auto: true, stride: info.stride)
-    }
-
-    /// Ultralytics' LetterBox into `shape` (`auto`: only up to a stride multiple) as the RGB / 255 CHW input;
-    /// shared with the ONNX exports, whose fixed-size files take the full square (`auto` false).
-    static func letterboxedInput(_ image: RGBImage, shape: (height: Int, width: Int), auto: Bool,
-                                 stride: Int) -> (input: Tensor, geometry: LetterboxGeometry) {
-        let boxed = letterbox(image, newShape: shape, auto: auto, stride: stride)
-        return (Tensor(shape: [1, 3, boxed.image.height, boxed.image.width], storage: toCHWFloat(boxed.image)),
-                boxed.geometry)
+        let size = YOLOInput.strideMultiple(imageSize, stride: info.stride)
+        return YOLOInput.letterboxed(image, shape: (size, size), auto: true, stride: info.stride)
     }
 
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {

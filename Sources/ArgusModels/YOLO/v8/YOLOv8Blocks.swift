@@ -7,7 +7,7 @@ import Foundation
 
 extension ConvBlock {
     /// An Ultralytics `Conv` whose activation is read from the pickled module (`fallback` without one).
-    init(v8 w: WeightReader, _ prefix: String, c1: Int, c2: Int, k: Int = 1, s: Int = 1, g: Int = 1,
+    init(v8 w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: Int = 1, s: Int = 1, g: Int = 1,
          act fallback: Activation?) throws {
         try self.init(w, prefix, c1: c1, c2: c2, k: k, s: s, g: g,
                       act: w.activation(at: prefix, fallback: fallback))
@@ -21,7 +21,7 @@ struct C2f {
     let m: [Bottleneck]
     let hidden: Int
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, c2: Int, n: Int, shortcut: Bool, g: Int = 1, e: Double = 0.5,
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, n: Int, shortcut: Bool, g: Int = 1, e: Double = 0.5,
          act: Activation?) throws {
         hidden = Int(Double(c2) * e)
         guard hidden >= 1 else { throw ModelError.malformedConfig("\(prefix): C2f hidden channels \(hidden)") }
@@ -67,7 +67,7 @@ struct Proto {
     let upWeight: Tensor, upBias: Tensor
     let masks: Int
 
-    init(_ w: WeightReader, _ prefix: String, c1: Int, hidden: Int, masks: Int, act: Activation?) throws {
+    init(_ w: any WeightSource, _ prefix: String, c1: Int, hidden: Int, masks: Int, act: Activation?) throws {
         cv1 = try ConvBlock(v8: w, "\(prefix).cv1", c1: c1, c2: hidden, k: 3, act: act)
         upWeight = try w.tensor("\(prefix).upsample.weight", shape: [hidden, hidden, 2, 2])
         upBias = try w.tensor("\(prefix).upsample.bias", shape: [hidden])
@@ -88,8 +88,8 @@ struct DFL {
     let weights: [Float]
     var bins: Int { weights.count }
 
-    init(_ w: WeightReader, _ prefix: String, bins: Int) throws {
-        if w.has("\(prefix).conv.weight") {
+    init(_ w: any WeightSource, _ prefix: String, bins: Int) throws {
+        if w.contains("\(prefix).conv.weight") {
             weights = try w.tensor("\(prefix).conv.weight", shape: [1, bins, 1, 1]).storage
         } else {
             weights = (0..<bins).map(Float.init)

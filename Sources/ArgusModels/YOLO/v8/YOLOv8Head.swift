@@ -25,7 +25,7 @@ struct YOLOv8Head {
         let first: ConvBlock, second: ConvBlock
         let weight: Tensor, bias: Tensor
 
-        init(_ w: WeightReader, _ prefix: String, c1: Int, hidden: Int, out: Int, act: Activation?) throws {
+        init(_ w: any WeightSource, _ prefix: String, c1: Int, hidden: Int, out: Int, act: Activation?) throws {
             first = try ConvBlock(v8: w, "\(prefix).0", c1: c1, c2: hidden, k: 3, act: act)
             second = try ConvBlock(v8: w, "\(prefix).1", c1: hidden, c2: hidden, k: 3, act: act)
             weight = try w.tensor("\(prefix).2.weight", shape: [out, hidden, 1, 1])
@@ -46,7 +46,7 @@ struct YOLOv8Head {
     let dfl: DFL?
 
     /// - masks/protoChannels: Segment's `nm` and (already width-scaled) `npr`; 0 for Detect.
-    init(_ w: WeightReader, _ prefix: String, classCount nc: Int, regMax: Int, masks nm: Int, protoChannels npr: Int,
+    init(_ w: any WeightSource, _ prefix: String, classCount nc: Int, regMax: Int, masks nm: Int, protoChannels npr: Int,
          inChannels ch: [Int], strides: [Int], act: Activation?) throws {
         guard !ch.isEmpty, ch.count == strides.count else { throw ModelError.malformedConfig("\(prefix): head has no inputs") }
         classCount = nc

@@ -33,7 +33,7 @@ struct YOLOv8Network {
     /// Module names this builder understands (the last dotted component, `nn.Upsample` -> `Upsample`).
     static let supportedModules: Set<String> = ["Conv", "C2f", "SPPF", "Upsample", "Concat", "Detect", "Segment"]
 
-    init(config: YOLOConfig, weights w: WeightReader) throws {
+    init(config: YOLOConfig, weights w: any WeightSource) throws {
         let act = try YOLOv5Network.activation(config.activation)
         var channels: [Int] = [], strides: [Int] = []
         var nodes: [Node] = []
