@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "ArgusWeightsTests", dependencies: ["ArgusWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusImageTests", dependencies: ["ArgusImage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusMaskTests", dependencies: ["ArgusMask"]),
-        .testTarget(name: "ArgusDetectionTests", dependencies: ["ArgusDetection"]),
+        .testTarget(name: "ArgusDetectionTests", dependencies: ["ArgusDetection"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusONNXTests", dependencies: ["ArgusONNX"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval"]),

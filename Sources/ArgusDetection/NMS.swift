@@ -74,3 +74,25 @@ public func stableOrderDescending(_ values: [Float]) -> [Int] {
         values[a] != values[b] ? values[a] > values[b] : a < b
     }
 }
+
+/// torchvision.ops.batched_nms, including its switch on CPU: per-group NMS ("vanilla") above 4000
+/// coordinates (1000 boxes), the coordinate-offset trick below. The two can keep different boxes (the offset
+/// rounds coordinates in Float32), so matching torchvision needs the same switch. Returns kept indices by
+/// score, descending.
+public func torchvisionBatchedNMS(boxes: [Box], scores: [Float], groups: [Int], iouThreshold: Double) -> [Int] {
+    if boxes.isEmpty { return [] }
+    if boxes.count * 4 <= 4000 {
+        return batchedNMS(boxes: boxes, scores: scores, classIds: groups, iouThreshold: iouThreshold,
+                          separation: .torchvision)
+    }
+    var members: [Int: [Int]] = [:]
+    for (i, g) in groups.enumerated() { members[g, default: []].append(i) }
+    var kept: [Int] = []
+    for (_, idx) in members {
+        let keep = nms(boxes: idx.map { boxes[$0] }, scores: idx.map { scores[$0] }, iouThreshold: iouThreshold)
+        kept.append(contentsOf: keep.map { idx[$0] })
+    }
+    kept.sort()  // torchvision gathers kept indices through a mask (index order), then sorts by score
+    let keptScores = kept.map { scores[$0] }
+    return stableOrderDescending(keptScores).map { kept[$0] }
+}
