@@ -84,8 +84,11 @@ enum YOLOXPipeline {
         }
         let order = stableOrderDescending(scores)
         let sorted = (boxes: order.map { boxes[$0] }, scores: order.map { scores[$0] }, ids: order.map { ids[$0] })
-        let keep = batchedNMS(boxes: sorted.boxes, scores: sorted.scores, classIds: sorted.ids, iouThreshold: iou,
-                              separation: agnostic ? .agnostic : .torchvision)
+        // YOLOX's postprocess: torchvision.ops.nms when agnostic, else batched_nms with its CPU switch to per-class
+        // NMS above 1000 candidates (the offset trick below can keep different boxes).
+        let keep = agnostic
+            ? batchedNMS(boxes: sorted.boxes, scores: sorted.scores, classIds: sorted.ids, iouThreshold: iou, separation: .agnostic)
+            : torchvisionBatchedNMS(boxes: sorted.boxes, scores: sorted.scores, groups: sorted.ids, iouThreshold: iou)
         return keep.prefix(maxDetections).map { i in
             let b = sorted.boxes[i]
             return Detection(box: Box(x1: b.x1 / ratio, y1: b.y1 / ratio, x2: b.x2 / ratio, y2: b.y2 / ratio),
