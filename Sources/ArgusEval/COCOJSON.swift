@@ -28,6 +28,8 @@ extension COCODataset {
                         case "id": img.id = try s.readInt(); hasId = true
                         case "width": img.width = try s.readInt()
                         case "height": img.height = try s.readInt()
+                        case "file_name":
+                            if s.peek() == UInt8(ascii: "\"") { img.fileName = try s.readString() } else { try s.skipValue() }
                         default: try s.skipValue()
                         }
                     }

@@ -5,7 +5,11 @@ public struct COCOImage: Equatable, Sendable {
     public var id: Int
     public var width: Int
     public var height: Int
-    public init(id: Int, width: Int, height: Int) { self.id = id; self.width = width; self.height = height }
+    /// `file_name` when it is a string (pycocotools keeps it; evaluation with a model matches files by it).
+    public var fileName: String?
+    public init(id: Int, width: Int, height: Int, fileName: String? = nil) {
+        self.id = id; self.width = width; self.height = height; self.fileName = fileName
+    }
 }
 
 /// A category of a COCO dataset.

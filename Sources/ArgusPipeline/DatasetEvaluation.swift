@@ -61,21 +61,14 @@ public enum DatasetEvaluation {
     /// File extensions treated as images when listing a directory.
     public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
 
-    /// Reads the ids and file names of the ground truth's `images` (COCODataset does not keep file names).
+    /// The ids and file names of the ground truth's `images`.
+    public static func groundTruthImages(_ gt: COCODataset) -> [GroundTruthImage] {
+        gt.images.map { GroundTruthImage(id: $0.id, fileName: $0.fileName) }
+    }
+
+    /// The same, from the ground truth's JSON (read by ArgusEval's COCO reader).
     public static func groundTruthImages(json bytes: [UInt8]) throws -> [GroundTruthImage] {
-        let document: JSONValue
-        do { document = try JSONParser.parse(bytes) } catch let error as JSONParseError {
-            throw EvalError.json("ground truth: \(error.description)")
-        }
-        guard let list = document["images"]?.arrayValue else {
-            throw EvalError.invalid([EvalIssue(code: "missing_field", message: "the ground truth has no \"images\" list")])
-        }
-        return try list.enumerated().map { index, item in
-            guard let number = item["id"]?.doubleValue, number == number.rounded(), abs(number) < 9.0e15 else {
-                throw EvalError.invalid([EvalIssue(code: "missing_field", message: "gt.images[\(index)] has no integer \"id\"")])
-            }
-            return GroundTruthImage(id: Int(number), fileName: item["file_name"]?.stringValue)
-        }
+        groundTruthImages(try COCODataset(json: Data(bytes)))
     }
 
     /// Pairs file names with ground-truth images: by the basename of `file_name` first, else by a numeric

@@ -133,7 +133,7 @@ struct EvalCommand: ParsableCommand {
             let gtData = try readInput(gt!)
             let dataset = try COCODataset(json: gtData)
             if let images {
-                try runModel(dataset: dataset, gtData: gtData, images: images, params: params, threads: nThreads)
+                try runModel(dataset: dataset, images: images, params: params, threads: nThreads)
                 return
             }
             let results = try COCOResult.parseList(json: try readInput(dt!))
@@ -158,7 +158,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// --images: run the model over the matched images, then evaluate its results like --dt.
-    private func runModel(dataset: COCODataset, gtData: Data, images: String, params: EvalParams, threads: Int) throws {
+    private func runModel(dataset: COCODataset, images: String, params: EvalParams, threads: Int) throws {
         if let t = self.threads { EngineThreads.set(t) }
         let checkpoint = (weights ?? model)!
         let detector: any Detector
@@ -176,7 +176,7 @@ struct EvalCommand: ParsableCommand {
                                         maxDetections: maxDet ?? defaults.maxDetections, imageSize: imgsz).validated()
         } catch { throw CocoInputError(message: "\(error)") }
         var bar = ProgressBar(unit: "images")
-        let run = try DatasetEvaluation.run(gt: dataset, gtImages: try DatasetEvaluation.groundTruthImages(json: [UInt8](gtData)),
+        let run = try DatasetEvaluation.run(gt: dataset, gtImages: DatasetEvaluation.groundTruthImages(dataset),
                                             imagesDirectory: images, model: detector, options: options,
                                             onlyImageIds: params.imageIds.map(Set.init)) { bar.update($0, of: $1) }
         if let saveResults {

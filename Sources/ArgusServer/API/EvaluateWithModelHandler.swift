@@ -64,7 +64,7 @@ extension ArgusService {
         let text: String = try scheduler.run(deadline: deadline) {
             do {
                 let gt = try COCODataset(json: Data(gtBytes))
-                let match = DatasetEvaluation.match(files: order, images: try DatasetEvaluation.groundTruthImages(json: gtBytes))
+                let match = DatasetEvaluation.match(files: order, images: DatasetEvaluation.groundTruthImages(gt))
                 if let file = match.unmatchedFiles.first {
                     throw APIError.badRequest("image '\(file)' matches no image of the ground truth (by file_name, or a numeric name equal to the image id)")
                 }
