@@ -132,13 +132,22 @@ public enum DatasetEvaluation {
                               maxPixels: Int = defaultMaxPixels, shouldStop: () throws -> Void = {},
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> [COCOResult] {
         var out: [COCOResult] = []
+        var timings = PipelineTimings()
         for (index, item) in matched.enumerated() {
             try shouldStop()
-            let image: RGBImage
-            do { image = try decodeImage(try load(item.file), maxPixels: maxPixels).image } catch {
-                throw DatasetImageError(file: item.file, underlying: error)
+            // One file at a time through the shared per-image path, so a dataset never sits in memory at once.
+            let bytes: [UInt8]
+            do { bytes = try load(item.file) } catch { throw DatasetImageError(file: item.file, underlying: error) }
+            let detections: [Detection]
+            do {
+                detections = try ImageRun.each([bytes], limits: RunLimits(maxPixels: maxPixels), timings: &timings) { _, decoded in
+                    let output = try model.detect(decoded.image, options: options)
+                    return (output.detections, output.timings)
+                }[0]
+            } catch let failure as ImageFailure {
+                throw DatasetImageError(file: item.file, underlying: failure.underlying)
             }
-            out += results(try model.detect(image, options: options).detections, imageId: item.imageId, categoryIds: categoryIds)
+            out += results(detections, imageId: item.imageId, categoryIds: categoryIds)
             progress(index + 1, matched.count)
         }
         return out
