@@ -37,6 +37,9 @@ let package = Package(
 
         // One JSON value type, parser and string escaping for requests, responses, manifests and safetensors headers.
         .target(name: "ArgusJSON", swiftSettings: fast),
+        // The built-in default model (models/yolox_nano.onnx, Apache-2.0) assembled into the binary.
+        .target(name: "CDefaultModel",
+                cSettings: [.define("ARGUS_DEFAULT_MODEL_PATH", to: Context.packageDirectory + "/models/yolox_nano.onnx")]),
         .target(name: "ArgusTensor", dependencies: ["CBLAS"], swiftSettings: fast),
         .target(name: "ArgusWeights", dependencies: ["ArgusTensor", "ArgusJSON", "CZlib"], swiftSettings: fast),
         .target(name: "ArgusImage", dependencies: ["CCodecs"], swiftSettings: fast),
@@ -45,7 +48,8 @@ let package = Package(
         // ONNX files read natively (protobuf wire format) and run as a graph on ArgusTensor's kernels.
         .target(name: "ArgusONNX", dependencies: ["ArgusTensor"], swiftSettings: fast),
         .target(name: "ArgusModels",
-                dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX", "ArgusJSON"],
+                dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX", "ArgusJSON",
+                               "CDefaultModel"],
                 swiftSettings: fast),
         .target(name: "ArgusEval", dependencies: ["ArgusMask", "ArgusJSON"], swiftSettings: fast),
         // What the CLI and the server share: typed request options, the per-image run, dataset evaluation with

@@ -71,7 +71,9 @@ extension ModelRegistry {
     /// The 400 for a model without masks on /segment, naming the models that have them.
     public func cannotSegment(_ name: String) -> PipelineError {
         let able = models.filter { $0.info.task == .segment || $0.info.task == .semantic }.map(\.info.name)
-        let list = able.isEmpty ? "none of the loaded models can (loaded: \(names.joined(separator: ", ")))"
+        let list = able.isEmpty ? "none of the loaded models can (loaded: \(names.joined(separator: ", "))); load one with "
+            + "--weights (a Mask R-CNN or torchvision semantic state dict, a YOLOv8-seg .pt or ONNX export) or --model NAME "
+            + "(see `argus models list`)"
                                 : "models that can: \(able.joined(separator: ", "))"
         return PipelineError.unsupported(code: "model_cannot_segment", "model '\(name)' does not produce masks; \(list)")
     }

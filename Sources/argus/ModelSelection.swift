@@ -2,10 +2,11 @@ import ArgumentParser
 import ArgusModels
 import Foundation
 
-/// How a command picks its model: a checkpoint file (`--weights`, optionally `--arch` / `--num-classes`) or a
-/// manifest by name (`--model`, weights from the cache or `--weights`).
+/// How a command picks its model: a checkpoint file (`--weights`, optionally `--arch` / `--num-classes`), a
+/// manifest by name (`--model`, weights from the cache or `--weights`), or neither: the built-in default model
+/// (YOLOX-Nano, COCO).
 struct ModelSelection: ParsableArguments {
-    @Option(help: "Model file: a YOLOv5/YOLOv8 .pt, a YOLOX .pth, a torchvision Faster/Mask R-CNN or semantic segmentation state dict (.pth), or a YOLOv8/YOLOX ONNX export (.onnx).")
+    @Option(help: "Model file: a YOLOv5/YOLOv8 .pt, a YOLOX .pth, a torchvision Faster/Mask R-CNN or semantic segmentation state dict (.pth), or a YOLOv8/YOLOX ONNX export (.onnx). Without --weights or --model: the built-in default model (YOLOX-Nano, COCO).")
     var weights: String?
 
     @Option(help: "A model manifest by name (see `argus models list`); its weights come from `argus models pull`.")
@@ -26,7 +27,9 @@ struct ModelSelection: ParsableArguments {
     static var architectures: [String] { ModelLoader.knownArchitectures }
 
     func validate() throws {
-        if weights == nil && model == nil { throw ValidationError("give --weights PATH or --model NAME") }
+        if weights == nil && model == nil && (arch != nil || numClasses != nil) {
+            throw ValidationError("--arch and --num-classes go with --weights (without a model flag the built-in default model is used)")
+        }
         if model != nil && arch != nil { throw ValidationError("--arch goes with --weights; a --model manifest names its architecture") }
         if let n = numClasses, n < 1 { throw ValidationError("--num-classes must be >= 1") }
         if let arch, !Self.architectures.contains(arch) {
@@ -34,8 +37,10 @@ struct ModelSelection: ParsableArguments {
         }
     }
 
-    /// Loads the selected model, of any family (detectors and semantic segmenters).
+    /// Loads the selected model, of any family (detectors and semantic segmenters); with no model flag, the built-in
+    /// default model.
     func loadModel() throws -> LoadedModel {
+        if weights == nil && model == nil { return try failing { try DefaultModel.load() } }
         let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
         if let model { return try loadManifestModel(model, catalog: catalog, weights: weights) }
         let path = weights!

@@ -10,7 +10,9 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the models over HTTP (libmicrohttpd).",
-        discussion: "The first model loaded is the default (for /detect, the first detector). Detectors and semantic "
+        discussion: "With no model flag, serves the built-in default model (YOLOX-Nano, COCO's 80 classes, compiled into the "
+            + "binary); with --models, --weights or --model, only those. "
+            + "The first model loaded is the default (for /detect, the first detector). Detectors and semantic "
             + "segmentation models load alike; /segment serves instance, semantic and panoptic output. Stop with Ctrl-C (SIGINT) or SIGTERM.")
 
     @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
@@ -61,8 +63,16 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Do not log one line per request to stderr.")
     var quiet = false
 
+    @Flag(name: .customLong("no-default-model"),
+          help: "Never serve the built-in default model (YOLOX-Nano): refuse to start without --models, --weights or --model.")
+    var noDefaultModel = false
+
+    /// True when no model flag is given: the built-in default model is served.
+    var servesDefault: Bool { models == nil && weights.isEmpty && model.isEmpty }
+
     /// Checkpoints (a published file gets its manifest's settings), then manifests by name.
     func loadModels() throws -> ModelRegistry {
+        if servesDefault { return try failing { try ModelRegistry([DefaultModel.load()]) } }
         let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
         let manifests = catalog.entries().entries.map(\.manifest)
         let files = try ModelRegistry.load(directory: models, weights: weights) {
@@ -73,8 +83,8 @@ struct ServeCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if models == nil && weights.isEmpty && model.isEmpty {
-            throw ValidationError("give --models DIR, --weights PATH or --model NAME")
+        if servesDefault && noDefaultModel {
+            throw ValidationError("--no-default-model: give --models DIR, --weights PATH or --model NAME")
         }
         if maxBodyMB < 1 || maxEvaluateBodyMB < 1 || maxScoreMB < 1 { throw ValidationError("body and score limits must be at least 1 MiB") }
         if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
@@ -104,7 +114,7 @@ struct ServeCommand: ParsableCommand {
         let hostText = host.contains(":") ? "[\(host)]" : host
         log("argus: listening on http://\(hostText):\(service.port) with \(configuration.workers) worker(s) x "
             + "\(configuration.blasThreadsPerWorker) BLAS thread(s) (OpenBLAS \(BLASCoreType.current) kernels); models: \(registry.names.joined(separator: ", ")) "
-            + "(default \(registry.names[0]))")
+            + "(default \(registry.names[0])\(servesDefault ? ", built in" : ""))")
 
         // Serve until SIGINT or SIGTERM, then stop cleanly.
         let stop = DispatchSemaphore(value: 0)
@@ -117,7 +127,8 @@ struct ServeCommand: ParsableCommand {
             sources.append(source)
         }
         if service.waitUntilReady(timeout: 600) {
-            log("argus: ready")
+            let url = "http://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : hostText):\(service.port)"
+            log("argus: ready; try: curl -F image=@photo.jpg \(url)/detect")
         } else {
             log("argus: not ready: \(service.warmUpError ?? "warm-up timed out")")
         }

@@ -66,7 +66,7 @@ final class DetectCommandRCNNTests: XCTestCase {
             (["detect", "--weights", Self.tiny, "--arch", "nope", png], "unknown --arch 'nope'"),
             (["detect", "--model", "fasterrcnn_resnet50_fpm", "--models-dir", Self.repo.appendingPathComponent("models").path, png],
              "fasterrcnn_resnet50_fpn"),
-            (["detect", png], "give --weights PATH or --model NAME"),
+            (["detect", "--arch", "fasterrcnn_resnet50_fpn", png], "--arch and --num-classes go with --weights"),
         ]
         for (arguments, message) in cases {
             let (status, _, err) = try EvalCommandModelTests.run(arguments)

@@ -15,6 +15,19 @@ extension ModelLoader {
         } catch let error as ONNXError {
             throw ModelError.unsupportedCheckpoint("\(path): \(error)")
         }
+        return try loadONNX(graph, name: name, path: path)
+    }
+
+    /// An ONNX model held in memory (the built-in default model); `source` names it in messages.
+    static func loadONNX(bytes: [UInt8], name: String, source: String) throws -> LoadedModel {
+        let graph: ONNXModel
+        do { graph = try ONNXModel(bytes: bytes) } catch let error as ONNXError {
+            throw ModelError.unsupportedCheckpoint("\(source): \(error)")
+        }
+        return try loadONNX(graph, name: name, path: source)
+    }
+
+    private static func loadONNX(_ graph: ONNXModel, name: String, path: String) throws -> LoadedModel {
         if let family = ModelFamilies.all.first(where: { $0.recognizesONNX?(graph) == true }), let load = family.loadONNX {
             return try load(graph, name)
         }
