@@ -71,19 +71,23 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
+        // For the test targets only: the repository root and the shared data folder ($ARGUS_SHARED, default
+        // ../shared next to the repository), with XCTSkip when a shared file is absent. Foundation and XCTest only.
+        .target(name: "ArgusTestSupport", path: "Tests/ArgusTestSupport"),
+
         .testTarget(name: "ArgusTensorTests", dependencies: ["ArgusTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ArgusWeightsTests", dependencies: ["ArgusWeights"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ArgusImageTests", dependencies: ["ArgusImage"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ArgusMaskTests", dependencies: ["ArgusMask"]),
+        .testTarget(name: "ArgusWeightsTests", dependencies: ["ArgusWeights", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ArgusImageTests", dependencies: ["ArgusImage", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ArgusMaskTests", dependencies: ["ArgusMask", "ArgusTestSupport"]),
         .testTarget(name: "ArgusDetectionTests", dependencies: ["ArgusDetection"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ArgusONNXTests", dependencies: ["ArgusONNX"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval"]),
-        .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer", "ArgusPipeline", "ArgusJSON"]),
-        .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels"]),
+        .testTarget(name: "ArgusONNXTests", dependencies: ["ArgusONNX", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval", "ArgusTestSupport"]),
+        .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer", "ArgusPipeline", "ArgusJSON", "ArgusTestSupport"]),
+        .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels", "ArgusTestSupport"]),
         .testTarget(name: "ArgusEndToEndTests",
                     dependencies: ["ArgusModels", "ArgusPipeline", "ArgusJSON", "ArgusEval", "ArgusImage", "ArgusDetection",
-                                   "ArgusMask", "ArgusTensor"],
+                                   "ArgusMask", "ArgusTensor", "ArgusTestSupport"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import ArgusDetection
 import ArgusImage
 import ArgusModels
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -8,9 +9,7 @@ import XCTest
 /// executable's JSON equals the in-process detector; --arch, --num-classes, --model and --proposals fail
 /// clearly when they don't fit.
 final class DetectCommandRCNNTests: XCTestCase {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let tiny = repo.appendingPathComponent("Tests/ArgusModelsTests/Fixtures/torchvision/fasterrcnn_mnv3_tiny.pt").path
+    static let tiny = Repository.url("Tests/ArgusModelsTests/Fixtures/torchvision/fasterrcnn_mnv3_tiny.pt").path
 
     func image() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("argus-rcnn-\(UUID().uuidString).png").path
@@ -64,7 +63,7 @@ final class DetectCommandRCNNTests: XCTestCase {
             (["detect", "--weights", Self.tiny, "--num-classes", "3", png], "--num-classes 3, but the checkpoint's classifier has 91"),
             (["detect", "--weights", Self.tiny, "--arch", "fasterrcnn_resnet50_fpn", png], "backbone.body.conv1.weight"),
             (["detect", "--weights", Self.tiny, "--arch", "nope", png], "unknown --arch 'nope'"),
-            (["detect", "--model", "fasterrcnn_resnet50_fpm", "--models-dir", Self.repo.appendingPathComponent("models").path, png],
+            (["detect", "--model", "fasterrcnn_resnet50_fpm", "--models-dir", Repository.url("models").path, png],
              "fasterrcnn_resnet50_fpn"),
             (["detect", "--arch", "fasterrcnn_resnet50_fpn", png], "--arch and --num-classes go with --weights"),
         ]
@@ -76,7 +75,7 @@ final class DetectCommandRCNNTests: XCTestCase {
     }
 
     func testModelsListShowsTheManifests() throws {
-        let (status, out, err) = try EvalCommandModelTests.run(["models", "list", "--models-dir", Self.repo.appendingPathComponent("models").path])
+        let (status, out, err) = try EvalCommandModelTests.run(["models", "list", "--models-dir", Repository.url("models").path])
         XCTAssertEqual(status, 0, err)
         let text = String(decoding: out, as: UTF8.self)
         for arch in FasterRCNNArchitecture.allCases { XCTAssert(text.contains(arch.rawValue), text) }

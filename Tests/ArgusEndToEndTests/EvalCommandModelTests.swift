@@ -1,5 +1,6 @@
 import ArgusEval
 import ArgusTensor
+import ArgusTestSupport
 import Foundation
 import XCTest
 

@@ -6,6 +6,7 @@ import ArgusModels
 import Foundation
 import XCTest
 import ArgusPipeline
+import ArgusTestSupport
 
 /// The shared ONNX files over all of coco-val96 at evaluation thresholds, scored with Argus's COCO evaluator,
 /// against onnxruntime + the reference postprocessing on the same files scored by pycocotools

@@ -1,6 +1,7 @@
 import ArgusImage
 import ArgusMask
 import ArgusModels
+import ArgusTestSupport
 import ArgusWeights
 import Foundation
 import XCTest
@@ -9,10 +10,8 @@ import XCTest
 /// equals the in-process model's, --render/--output write files, --format coco lists one RLE per class, and the
 /// selection errors (a box model, instance options on a semantic model, argus detect with a semantic model) are clear.
 final class SegmentCommandTests: XCTestCase {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let semantic = repo.appendingPathComponent("Tests/ArgusModelsTests/Fixtures/torchvision_seg/semantic_mnv3_tiny.pt").path
-    static let boxes = repo.appendingPathComponent("Tests/ArgusModelsTests/Fixtures/torchvision/fasterrcnn_mnv3_tiny.pt").path
+    static let semantic = Repository.url("Tests/ArgusModelsTests/Fixtures/torchvision_seg/semantic_mnv3_tiny.pt").path
+    static let boxes = Repository.url("Tests/ArgusModelsTests/Fixtures/torchvision/fasterrcnn_mnv3_tiny.pt").path
 
     func temporary(_ suffix: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("argus-segment-\(UUID().uuidString)\(suffix)").path

@@ -2,6 +2,7 @@ import ArgusImage
 import ArgusMask
 import ArgusModels
 import ArgusTensor
+import ArgusTestSupport
 import ArgusWeights
 import Foundation
 import XCTest
@@ -10,7 +11,7 @@ import XCTest
 /// unchanged: against a ground truth made of the model's own (non-empty) masks, every mask is recalled, and mask AP
 /// is 1 over the non-empty ones.
 final class SegmentEvalCommandTests: XCTestCase {
-    static let fixtures = SegmentCommandTests.repo.appendingPathComponent("Tests/ArgusModelsTests/Fixtures")
+    static let fixtures = Repository.url("Tests/ArgusModelsTests/Fixtures")
 
     /// The Faster R-CNN fixture's tensors plus the mask branch's, as one safetensors file (u64 header length, JSON
     /// header of {dtype, shape, data_offsets}, little-endian F32 data).

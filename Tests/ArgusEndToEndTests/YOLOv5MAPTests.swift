@@ -6,6 +6,7 @@ import ArgusModels
 import Foundation
 import XCTest
 import ArgusPipeline
+import ArgusTestSupport
 
 /// Whole-pipeline check: YOLOv5n at val-style thresholds (conf 0.001, iou 0.6, max_det 300) over the
 /// shared image sets, encoded as COCO results and scored, must give the reference COCO stats

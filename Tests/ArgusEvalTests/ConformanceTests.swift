@@ -1,4 +1,5 @@
 @testable import ArgusEval
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -7,9 +8,9 @@ import XCTest
 /// `tools/eval_fixtures` (generated with pycocotools by tools/gen_eval_fixtures.py).
 final class ConformanceTests: XCTestCase {
     func testSharedPublicCases() throws {
-        let dir = EvalFixtures.sharedEval.appendingPathComponent("public")
+        let dir = SharedData.root.appendingPathComponent("eval/public")
         let files = EvalFixtures.caseFiles(in: dir)
-        if files.isEmpty { throw XCTSkip("\(dir.path) not found: the shared conformance data is not next to the repository") }
+        if files.isEmpty { throw XCTSkip("\(dir.path) has no conformance cases (\(SharedData.origin)): skipping") }
         XCTAssertGreaterThanOrEqual(files.count, 16)
         for f in files { try check(f) }
     }

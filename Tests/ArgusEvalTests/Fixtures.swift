@@ -1,20 +1,11 @@
+import ArgusTestSupport
 import Foundation
 import XCTest
 
-/// Paths of the conformance data: `../shared/eval` (or `$ARGUS_SHARED/eval`) and the committed `tools/eval_fixtures`.
+/// The committed conformance cases (`tools/eval_fixtures`); the shared ones (`eval/` of the shared data folder)
+/// come from ArgusTestSupport's `SharedData`.
 enum EvalFixtures {
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    static var sharedEval: URL {
-        if let env = ProcessInfo.processInfo.environment["ARGUS_SHARED"] {
-            return URL(fileURLWithPath: env).appendingPathComponent("eval")
-        }
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared/eval")
-    }
-
-    static var toolsFixtures: URL { repoRoot.appendingPathComponent("tools/eval_fixtures") }
+    static var toolsFixtures: URL { Repository.url("tools/eval_fixtures") }
 
     /// Case files (JSON objects with `expected`) in a directory, sorted by name.
     static func caseFiles(in dir: URL) -> [URL] {

@@ -1,5 +1,6 @@
 import ArgusFetch
 import ArgusModels
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -170,8 +171,7 @@ final class PullTests: XCTestCase {
     /// The whole `argus models pull` path: a manifest in a temporary models directory whose URL points at
     /// the loopback server, resolved by the catalog into its cache.
     func testPullThroughTheCatalog() throws {
-        let repoModels = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("models").path
+        let repoModels = Repository.url("models").path
         let data = try Data(contentsOf: URL(fileURLWithPath: repoModels + "/fasterrcnn_mobilenet_v3_large_fpn.json"))
         var manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         manifest["name"] = "loopback"

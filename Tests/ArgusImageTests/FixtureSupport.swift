@@ -16,20 +16,6 @@ enum Fixtures {
     static func json<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(try bytes(name)))
     }
-
-    /// `../shared` next to the repository (datasets and reference outputs), if present.
-    /// `ARGUS_SHARED_DIR` overrides the location.
-    static var sharedDirectory: URL? {
-        if let override = ProcessInfo.processInfo.environment["ARGUS_SHARED_DIR"] {
-            return URL(fileURLWithPath: override)
-        }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let candidates = [repo.deletingLastPathComponent().appendingPathComponent("shared"),
-                          URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-                              .deletingLastPathComponent().appendingPathComponent("shared")]
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("datasets").path) }
-    }
 }
 
 /// The generator's pixel source: x = x*1664525 + 1013904223 (mod 2^32), byte = x >> 24.

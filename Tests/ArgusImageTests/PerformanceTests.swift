@@ -1,4 +1,5 @@
 import ArgusImage
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -32,7 +33,7 @@ final class PerformanceTests: XCTestCase {
     }
 
     func testDecodeAndLetterboxSharedPhoto() throws {
-        guard let shared = Fixtures.sharedDirectory else { throw XCTSkip("../shared is absent") }
+        let shared = try SharedData.root(containing: "datasets")
         let url = shared.appendingPathComponent("datasets/coco128/images/train2017/000000000491.jpg")
         let jpeg = [UInt8](try Data(contentsOf: url))  // 500x313 -> 640x401 (+ pad to 416)
         var output: RGBImage?

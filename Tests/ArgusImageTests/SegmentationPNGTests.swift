@@ -1,4 +1,5 @@
 import ArgusImage
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -56,7 +57,7 @@ final class SegmentationPNGTests: XCTestCase {
     }
 
     func testPanopticPNGReproducesCOCOPanopticAnnotations() throws {
-        guard let shared = Fixtures.sharedDirectory else { throw XCTSkip("../shared is absent: COCO panoptic check skipped") }
+        let shared = try SharedData.root(containing: "datasets")
         let dir = shared.appendingPathComponent("datasets/coco128/annotations")
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("panoptic_train2017.json"))) as? [String: Any])
         let anns = try XCTUnwrap(json["annotations"] as? [[String: Any]])

@@ -1,4 +1,5 @@
 import ArgusImage
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -7,8 +8,7 @@ final class SharedDatasetTests: XCTestCase {
     struct DecodeCase: Decodable { let path: String, width: Int, height: Int, sha256: String }
 
     func shared() throws -> URL {
-        guard let dir = Fixtures.sharedDirectory else { throw XCTSkip("../shared is absent: shared dataset checks skipped") }
-        return dir
+        try SharedData.root(containing: "datasets")
     }
 
     /// Every shared JPEG decodes to exactly cv2.imread's pixels (BGR->RGB).

@@ -1,4 +1,5 @@
 import ArgusMask
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -6,8 +7,7 @@ import XCTest
 /// made by tools/gen_eval_fixtures.py), plus error handling of malformed input.
 final class MaskOpsTests: XCTestCase {
     private func fixture() throws -> [String: Any] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("tools/eval_fixtures/mask_ops.json")
+        let url = Repository.url("tools/eval_fixtures/mask_ops.json")
         return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
     }
 

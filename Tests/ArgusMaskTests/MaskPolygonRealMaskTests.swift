@@ -1,4 +1,5 @@
 import ArgusMask
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -6,7 +7,7 @@ import XCTest
 /// pycocotools-exact `RLE(polygons:)`, crowds from their RLE), next to OpenCV's pixel-centre contours.
 final class MaskPolygonRealMaskTests: XCTestCase {
     func testCOCO128MasksRoundTripThroughPolygons() throws {
-        let coco = try MaskFixturePaths.sharedJSON("datasets/coco128/annotations/instances_train2017.json")
+        let coco = try SharedData.json("datasets/coco128/annotations/instances_train2017.json")
         let images = try XCTUnwrap(coco["images"] as? [[String: Any]])
         var sizes = [Int: (Int, Int)]()
         for im in images { sizes[im["id"] as! Int] = (im["height"] as! Int, im["width"] as! Int) }
@@ -45,7 +46,7 @@ final class MaskPolygonRealMaskTests: XCTestCase {
     }
 
     func testSharedRLECasesRoundTripThroughPolygons() throws {
-        let root = try SharedEval.load("rle_cases.json")
+        let root = try SharedData.json("eval/rle_cases.json")
         let cases = try XCTUnwrap(root["cases"] as? [[String: Any]])
         XCTAssertEqual(cases.count, 29)
         for c in cases {

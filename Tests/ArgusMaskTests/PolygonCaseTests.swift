@@ -1,10 +1,11 @@
 import ArgusMask
+import ArgusTestSupport
 import XCTest
 
 /// Checks polygon rasterisation and merge against pycocotools' `frPyObjects` in `../shared/eval/poly_cases.json`.
 final class PolygonCaseTests: XCTestCase {
     func testAllPolygonCasesBitExact() throws {
-        let root = try SharedEval.load("poly_cases.json")
+        let root = try SharedData.json("eval/poly_cases.json")
         let cases = root["cases"] as! [[String: Any]]
         XCTAssertEqual(cases.count, 20)
         for c in cases {

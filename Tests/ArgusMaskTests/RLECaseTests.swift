@@ -1,10 +1,11 @@
 import ArgusMask
+import ArgusTestSupport
 import XCTest
 
 /// Checks encode/decode/string/area/toBbox against pycocotools' outputs in `../shared/eval/rle_cases.json`.
 final class RLECaseTests: XCTestCase {
     func testAllRLECasesBitExact() throws {
-        let root = try SharedEval.load("rle_cases.json")
+        let root = try SharedData.json("eval/rle_cases.json")
         let cases = root["cases"] as! [[String: Any]]
         XCTAssertEqual(cases.count, 29)
         for c in cases {

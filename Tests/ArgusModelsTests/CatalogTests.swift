@@ -1,4 +1,5 @@
 import ArgusModels
+import ArgusTestSupport
 import Foundation
 import XCTest
 
@@ -6,8 +7,7 @@ import XCTest
 /// 0.28 builds (Fixtures/torchvision/defaults.json, made by tools/gen_torchvision_defaults.py), the weights
 /// enums' URLs and categories; and the catalog's search, errors and validation.
 final class CatalogTests: XCTestCase {
-    static let repoModels = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models").path
+    static let repoModels = Repository.url("models").path
 
     /// defaults.json's per-architecture object.
     func reference(_ arch: FasterRCNNArchitecture) throws -> [String: Any] {

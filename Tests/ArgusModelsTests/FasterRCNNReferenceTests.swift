@@ -2,6 +2,7 @@ import ArgusDetection
 import ArgusImage
 import ArgusModels
 import ArgusTensor
+import ArgusTestSupport
 import ArgusWeights
 import Foundation
 import XCTest

@@ -6,6 +6,7 @@ import ArgusWeights
 import Foundation
 import XCTest
 @testable import ArgusModels
+import ArgusTestSupport
 
 /// Mask R-CNN against torchvision 0.28 (tools/gen_segmentation_fixtures.py): everything the Faster R-CNN
 /// comparison checks, plus each detection's 28x28 mask logits, the bilinear paste into the original image

@@ -5,6 +5,7 @@ import ArgusONNX
 import Foundation
 import XCTest
 @testable import ArgusModels
+import ArgusTestSupport
 
 /// The shared ONNX files through Argus's whole detect path, against the reference code's detections on the same
 /// images (`Fixtures/yolov8/onnx_*.json`, made by tools/gen_yolov8_onnx_fixtures.py with onnxruntime 1.32):

@@ -3,6 +3,7 @@ import Foundation
 import ArgusTensor
 import ArgusImage
 import ArgusONNX
+import ArgusTestSupport
 
 /// The shared ONNX files run as graphs by ArgusONNX against onnxruntime 1.32's raw outputs
 /// (Fixtures/yolov8/onnx_*.json, from tools/gen_yolov8_onnx_fixtures.py) on the fixture images:

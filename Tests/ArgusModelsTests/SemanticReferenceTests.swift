@@ -2,6 +2,7 @@ import ArgusImage
 import ArgusMask
 import ArgusModels
 import ArgusTensor
+import ArgusTestSupport
 import ArgusWeights
 import Foundation
 import XCTest

@@ -2,6 +2,7 @@ import ArgusImage
 import ArgusMask
 @testable import ArgusModels
 import ArgusTensor
+import ArgusTestSupport
 import Foundation
 import XCTest
 

@@ -5,6 +5,7 @@ import ArgusWeights
 import Foundation
 import XCTest
 @testable import ArgusModels
+import ArgusTestSupport
 
 /// YOLOX `.pth` checkpoints against YOLOX 0.3.0's own code (`Fixtures/yolox/*.json`, made by
 /// tools/gen_yolox_fixtures.py): the `preproc` input, the raw head output (decode_in_inference=False) and

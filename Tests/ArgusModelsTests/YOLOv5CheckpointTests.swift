@@ -5,6 +5,7 @@ import ArgusWeights
 import Foundation
 import XCTest
 @testable import ArgusModels
+import ArgusTestSupport
 
 /// YOLOv5 checkpoints other than the official yolov5n: tiny models of other layouts with custom
 /// classes, saved the way YOLOv5's training saves them, against what the official ultralytics/yolov5

@@ -4,6 +4,7 @@ import ArgusTensor
 import Foundation
 import XCTest
 @testable import ArgusModels
+import ArgusTestSupport
 
 /// Compares Argus's YOLOv5n with what the official ultralytics/yolov5 code produced for the same
 /// checkpoint and images (`../shared/reference/yolov5n`, made with detect.py's pipeline), margin-aware: the

@@ -4,6 +4,7 @@ import ArgusMask
 import ArgusTensor
 import XCTest
 @testable import ArgusModels
+import ArgusTestSupport
 
 /// YOLOv8's postprocessing pieces on their own: per-box mask windows against whole planes resampled with
 /// ArgusTensor's torch-exact `interpolateBilinear`, and the NMS options (class filter, agnostic, max_det).

@@ -6,6 +6,7 @@ import ArgusWeights
 import Foundation
 import XCTest
 @testable import ArgusModels
+import ArgusTestSupport
 
 /// Compares Argus's YOLOv8 (detect and segment, from Ultralytics `.pt` checkpoints) with Ultralytics 8.4.190
 /// `predict` on the same checkpoints and coco128 images: Fixtures/yolov8/*.json, made by

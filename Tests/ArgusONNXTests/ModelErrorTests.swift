@@ -2,6 +2,7 @@ import XCTest
 import Foundation
 import ArgusTensor
 import ArgusONNX
+import ArgusTestSupport
 
 /// Refusals at load and at run, and no trap on damaged bytes.
 final class ModelErrorTests: XCTestCase {
@@ -49,9 +50,7 @@ final class ModelErrorTests: XCTestCase {
     /// quantized-block fixture always.
     func testDamagedBytesNeverTrap() throws {
         var files = [Self.directory.appendingPathComponent("quant_block_fused.onnx").path]
-        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/weights/onnx/yolov8n_int8_320.onnx").standardized.path
-        if FileManager.default.fileExists(atPath: shared) { files.append(shared) }
+        if let shared = SharedData.ifPresent("weights/onnx/yolov8n_int8_320.onnx") { files.append(shared.path) }
         var rng = SplitMix(seed: 8)
         for path in files {
             let bytes = [UInt8](FileManager.default.contents(atPath: path)!)

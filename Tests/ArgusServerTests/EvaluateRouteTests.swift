@@ -1,17 +1,14 @@
 import ArgusServer
+import ArgusTestSupport
 import XCTest
 
 /// POST /evaluate against pycocotools' numbers (shared/eval/public cases, made with pycocotools 2.0.11).
 final class EvaluateRouteTests: XCTestCase {
-    static let cases = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/eval/public")
-
     func loadCases() throws -> [(String, [String: Any])] {
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: Self.cases.path) else {
-            throw XCTSkip("\(Self.cases.path) is absent (shared/ is not next to the repository)")
-        }
+        let cases = try SharedData.url("eval/public")
+        let files = try FileManager.default.contentsOfDirectory(atPath: cases.path)
         return try files.filter { $0.hasSuffix(".json") }.sorted().map { file in
-            let data = try Data(contentsOf: Self.cases.appendingPathComponent(file))
+            let data = try Data(contentsOf: cases.appendingPathComponent(file))
             return (file, try JSONSerialization.jsonObject(with: data) as! [String: Any])
         }
     }

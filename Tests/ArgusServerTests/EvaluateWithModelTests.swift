@@ -5,21 +5,11 @@ import ArgusModels
 import ArgusServer
 import XCTest
 import ArgusPipeline
+import ArgusTestSupport
 
 /// Running a model over a dataset and evaluating it: `DatasetEvaluation` (shared by `argus eval --images`)
 /// and POST /evaluate with uploaded images.
 final class EvaluateWithModelTests: XCTestCase {
-    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-
-    static func sharedPath(_ relative: String) throws -> String {
-        let path = shared.appendingPathComponent(relative).path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("\(relative) is absent (shared/ is not next to the repository)")
-        }
-        return path
-    }
-
     // MARK: Matching and class mapping (hand-worked cases)
 
     func testMatchByFileNameThenNumericId() {
@@ -66,15 +56,15 @@ final class EvaluateWithModelTests: XCTestCase {
     func testCOCOVal96WithYOLOv5n() throws {
         if isDebugBuild { throw XCTSkip("96 images through YOLOv5n unoptimized takes minutes; run with swift test -c release") }
         let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath:
-            try Self.sharedPath("reference/yolov5n/expected_map.json")))) as! [String: Any]
+            try SharedData.path("reference/yolov5n/expected_map.json")))) as! [String: Any]
         let stats = (expected["coco-val96_val"] as! [String: Any])["stats"] as! [Double]
-        let gtPath = try Self.sharedPath("datasets/coco-val96/annotations/instances_val96_bbox.json")
-        let model = try ModelLoader.load(contentsOf: try Self.sharedPath("weights/ultralytics/yolov5n.pt"))
+        let gtPath = try SharedData.path("datasets/coco-val96/annotations/instances_val96_bbox.json")
+        let model = try ModelLoader.load(contentsOf: try SharedData.path("weights/ultralytics/yolov5n.pt"))
         let gtBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: gtPath)))
         let gt = try COCODataset(json: Data(gtBytes))
         var calls: [(Int, Int)] = []
         let run = try DatasetEvaluation.run(gt: gt, gtImages: try DatasetEvaluation.groundTruthImages(json: gtBytes),
-                                            imagesDirectory: try Self.sharedPath("datasets/coco-val96/images/val2017"),
+                                            imagesDirectory: try SharedData.path("datasets/coco-val96/images/val2017"),
                                             model: model) { calls.append(($0, $1)) }
         XCTAssertEqual(run.imageIds.count, 96)
         XCTAssertEqual(run.warnings.map(\.code), [])
@@ -92,9 +82,9 @@ final class EvaluateWithModelTests: XCTestCase {
     /// out, and the numbers equal the in-process run over a directory holding the same five files.
     func testHTTPFiveImagesEqualInProcessRun() throws {
         if isDebugBuild { throw XCTSkip("YOLOv5n through HTTP is slow unoptimized; run with swift test -c release") }
-        let gtPath = try Self.sharedPath("datasets/coco-val96/annotations/instances_val96_bbox.json")
-        let imageDir = try Self.sharedPath("datasets/coco-val96/images/val2017")
-        let model = try ModelLoader.load(contentsOf: try Self.sharedPath("weights/ultralytics/yolov5n.pt"))
+        let gtPath = try SharedData.path("datasets/coco-val96/annotations/instances_val96_bbox.json")
+        let imageDir = try SharedData.path("datasets/coco-val96/images/val2017")
+        let model = try ModelLoader.load(contentsOf: try SharedData.path("weights/ultralytics/yolov5n.pt"))
         let names = Array(try FileManager.default.contentsOfDirectory(atPath: imageDir).filter { $0.hasSuffix(".jpg") }.sorted().prefix(5))
         XCTAssertEqual(names.count, 5)
         let gtBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: gtPath)))

@@ -2,13 +2,13 @@ import ArgusDetection
 import ArgusImage
 import ArgusModels
 import ArgusServer
+import ArgusTestSupport
 import XCTest
 
 /// A torchvision Faster R-CNN (the tiny committed fixture) served by name next to another model: /detect equals
 /// the in-process detector, caller proposals run Fast R-CNN mode, and bad proposals are 400s naming the problem.
 final class FasterRCNNServerTests: XCTestCase {
-    static let checkpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ArgusModelsTests/Fixtures/torchvision/fasterrcnn_mnv3_tiny.pt").path
+    static let checkpoint = Repository.url("Tests/ArgusModelsTests/Fixtures/torchvision/fasterrcnn_mnv3_tiny.pt").path
 
     func testDetectByNameAndWithProposals() throws {
         let model = try ModelLoader.load(contentsOf: Self.checkpoint, name: "tiny_rcnn")

@@ -3,6 +3,7 @@ import ArgusServer
 import XCTest
 import ArgusJSON
 import ArgusPipeline
+import ArgusTestSupport
 
 /// /models, /healthz, /readyz, /metrics, /openapi.json and the DeepStack-compatible route.
 final class InfoRouteTests: XCTestCase {
@@ -59,8 +60,7 @@ final class InfoRouteTests: XCTestCase {
         let response = try server.get("/openapi.json")
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.header("content-type"), "application/json")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let file = Array(try Data(contentsOf: root.appendingPathComponent("openapi.json")))
+        let file = Array(try Data(contentsOf: Repository.url("openapi.json")))
         // Package.swift embeds Sources/ArgusServer/openapi.json, a symlink to the root file: the bytes are the same
         // unless the symlink was replaced by a copy or the build is stale.
         // (XCTAssertTrue, not XCTAssertEqual: a failure should not print two 74 kB arrays.)

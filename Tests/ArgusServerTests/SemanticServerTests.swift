@@ -2,6 +2,7 @@ import ArgusImage
 import ArgusMask
 import ArgusModels
 import ArgusServer
+import ArgusTestSupport
 import ArgusWeights
 import XCTest
 
@@ -10,10 +11,7 @@ import XCTest
 /// image, class pixel counts add up, score maps are the model's probabilities, and the panoptic route pairs it with an
 /// instance model.
 final class SemanticServerTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ArgusModelsTests/Fixtures/torchvision_seg")
-    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
+    static let fixtures = Repository.url("Tests/ArgusModelsTests/Fixtures/torchvision_seg")
 
     static func tinyLRASPP() throws -> TorchvisionSegmenter {
         let weights = try Checkpoint.load(contentsOf: fixtures.appendingPathComponent("semantic_mnv3_tiny.pt").path)
@@ -69,10 +67,8 @@ final class SemanticServerTests: XCTestCase {
     /// Through HTTP, against torchvision's label maps for coco128 000000000025.jpg (426x640): at the image's own size
     /// (imgsz = its short side) and with the preset's resize to a 200-pixel short side (tools/gen_semantic_resize_fixtures.py).
     func testLabelMapsAgreeWithTorchvisionOnACOCOImage() throws {
-        let file = Self.shared.appendingPathComponent("datasets/coco128/images/train2017/000000000025.jpg")
-        guard let jpeg = FileManager.default.contents(atPath: file.path) else {
-            throw XCTSkip("\(file.path) is absent (shared/ is not next to the repository)")
-        }
+        let file = try SharedData.url("datasets/coco128/images/train2017/000000000025.jpg")
+        let jpeg = try Data(contentsOf: file)
         let server = try ServerHarness(loaded: [.semantic(try Self.tinyLRASPP())]) { $0.workers = 1 }
         for (imgsz, referenceFile) in [(426, "lraspp_mnv3_tiny_000000000025.png"), (200, "semantic_resize_lraspp_000000000025.png")] {
             let r = try server.post("/segment?imgsz=\(imgsz)", contentType: "image/jpeg", body: [UInt8](jpeg))

@@ -3,19 +3,14 @@ import ArgusImage
 import ArgusMask
 import ArgusModels
 import ArgusServer
+import ArgusTestSupport
 import XCTest
 
 /// YOLOv8 checkpoints and ONNX exports behind the real server, by model name: /detect and /segment answer
 /// exactly what the in-process models return (their own tests hold them against Ultralytics / YOLOX /
 /// onnxruntime), /models describes them, and their misuses are 400s naming the problem.
 final class YOLOFamilyServerTests: XCTestCase {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let shared = repo.deletingLastPathComponent().appendingPathComponent("shared")
-    static let tinySeg = repo.appendingPathComponent("Tests/ArgusModelsTests/Fixtures/yolov8/yolov8n_seg_tiny_custom3.pt").path
-    static let yolox = shared.appendingPathComponent("weights/onnx/yolox_nano.onnx").path
-    static let segInt8 = shared.appendingPathComponent("weights/onnx/yolov8n-seg_int8_320.onnx").path
-    static let imageFile = shared.appendingPathComponent("datasets/coco128/images/train2017/000000000077.jpg").path
+    static let tinySeg = Repository.url("Tests/ArgusModelsTests/Fixtures/yolov8/yolov8n_seg_tiny_custom3.pt").path
 
     func testCommittedYOLOv8SegmentCheckpoint() throws {
         let model = try XCTUnwrap(ModelLoader.loadModel(contentsOf: Self.tinySeg).detector)
@@ -44,13 +39,13 @@ final class YOLOFamilyServerTests: XCTestCase {
 
     func testSharedONNXModels() throws {
         if isDebugBuild { throw XCTSkip("ONNX models through HTTP: run with swift test -c release") }
-        for path in [Self.yolox, Self.segInt8, Self.imageFile] where !FileManager.default.fileExists(atPath: path) {
-            throw XCTSkip("\(path) is absent (shared/ is not next to the repository)")
-        }
-        let yolox = try ModelLoader.loadModel(contentsOf: Self.yolox)
-        let seg = try ModelLoader.loadModel(contentsOf: Self.segInt8)
+        let yoloxFile = try SharedData.path("weights/onnx/yolox_nano.onnx")
+        let segInt8File = try SharedData.path("weights/onnx/yolov8n-seg_int8_320.onnx")
+        let imageFile = try SharedData.path("datasets/coco128/images/train2017/000000000077.jpg")
+        let yolox = try ModelLoader.loadModel(contentsOf: yoloxFile)
+        let seg = try ModelLoader.loadModel(contentsOf: segInt8File)
         let server = try ServerHarness(loaded: [yolox, seg]) { $0.workers = 1 }
-        let jpeg = Array(try Data(contentsOf: URL(fileURLWithPath: Self.imageFile)))
+        let jpeg = Array(try Data(contentsOf: URL(fileURLWithPath: imageFile)))
         let image = decoded(jpeg)
 
         let r = try server.post("/detect?model=yolox_nano", contentType: "image/jpeg", body: jpeg)

@@ -2,29 +2,24 @@ import ArgusDetection
 import ArgusImage
 import ArgusModels
 import ArgusServer
+import ArgusTestSupport
 import XCTest
 
 /// The real YOLOv5n behind the real server: HTTP results equal the in-process detector's and the
 /// Ultralytics reference outputs (shared/reference/yolov5n, made with detect.py).
 final class YOLOv5ServerTests: XCTestCase {
-    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    static let weights = shared.appendingPathComponent("weights/ultralytics/yolov5n.pt").path
-    static let imageFile = shared.appendingPathComponent("datasets/coco128/images/train2017/000000000009.jpg").path
-    static let referenceFile = shared.appendingPathComponent("reference/yolov5n/detect/000000000009.json").path
-
     func testDetectAndDeepStackWithYOLOv5n() throws {
         if isDebugBuild {
             throw XCTSkip("YOLOv5n through HTTP takes about a minute unoptimized; run it with swift test -c release")
         }
-        for path in [Self.weights, Self.imageFile, Self.referenceFile] where !FileManager.default.fileExists(atPath: path) {
-            throw XCTSkip("\(path) is absent (shared/ is not next to the repository)")
-        }
-        let model = try ModelLoader.load(contentsOf: Self.weights)
+        let weights = try SharedData.path("weights/ultralytics/yolov5n.pt")
+        let imageFile = try SharedData.path("datasets/coco128/images/train2017/000000000009.jpg")
+        let referenceFile = try SharedData.path("reference/yolov5n/detect/000000000009.json")
+        let model = try ModelLoader.load(contentsOf: weights)
         XCTAssertEqual(model.info.name, "yolov5n")
         let server = try ServerHarness(models: [model]) { $0.workers = 1 }
-        let jpeg = Array(try Data(contentsOf: URL(fileURLWithPath: Self.imageFile)))
-        let reference = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.referenceFile))) as! [String: Any]
+        let jpeg = Array(try Data(contentsOf: URL(fileURLWithPath: imageFile)))
+        let reference = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: referenceFile))) as! [String: Any]
         let refDetections = reference["detections"] as! [[String: Any]]
 
         let r = try server.post("/detect", contentType: "image/jpeg", body: jpeg)

@@ -31,11 +31,6 @@ enum Fixtures {
     static func expected(_ file: String) throws -> [String: Any] {
         try XCTUnwrap(json("expected.json")[file] as? [String: Any], "no expectations for \(file)")
     }
-
-    /// The repository root, found from this source file's path.
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
 }
 
 /// Float32 values from the generator's bit patterns (JSON ints).

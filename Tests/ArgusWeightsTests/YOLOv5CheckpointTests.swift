@@ -1,19 +1,13 @@
 import XCTest
 import ArgusTensor
+import ArgusTestSupport
 @testable import ArgusWeights
 
 /// The published YOLOv5n checkpoint (a pickled `models.yolo.Model` in fp16), compared with the
 /// `state_dict()` torch gives for it (tools/gen_weight_fixtures.py -> yolov5n_expected.json).
 final class YOLOv5CheckpointTests: XCTestCase {
-    private var path: String {
-        Fixtures.repoRoot.appendingPathComponent("../shared/weights/ultralytics/yolov5n.pt").standardized.path
-    }
-
     private func load() throws -> Checkpoint {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("\(path) absent: the YOLOv5n checkpoint comes from the shared weights folder")
-        }
-        return try Checkpoint.load(contentsOf: path)
+        try Checkpoint.load(contentsOf: SharedData.path("weights/ultralytics/yolov5n.pt"))
     }
 
     func testStateDictNamesShapesAndDTypes() throws {

@@ -1,13 +1,13 @@
 import ArgusModels
 import ArgusTensor
+import ArgusTestSupport
 import ArgusWeights
 import Foundation
 
 /// The committed tiny torchvision Mask R-CNN (MobileNetV3-FPN): the Faster R-CNN fixture's tensors plus the mask
 /// branch's, merged into one safetensors file so it loads like any published checkpoint (ModelLoader.loadModel).
 enum TinyMaskRCNN {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("ArgusModelsTests/Fixtures")
+    static let fixtures = Repository.url("Tests/ArgusModelsTests/Fixtures")
 
     /// Writes the merged checkpoint to a temporary `.safetensors` file and returns its path (the caller removes it).
     static func writeCheckpoint() throws -> String {
