@@ -30,6 +30,20 @@ public struct ReferenceBench: Sendable {
     public var fromBytes: Bool
 }
 
+/// The thresholds a family's own COCO evaluation runs its models at (`argus eval --images`, POST /evaluate with
+/// images) unless the caller gives them; nil: the model's own default.
+public struct EvaluationSettings: Sendable, Equatable {
+    public var confidence: Float?
+    public var iou: Double?
+    public var maxDetections: Int?
+    /// Where the values come from, reported with the results.
+    public var source: String
+
+    public init(confidence: Float?, iou: Double?, maxDetections: Int?, source: String) {
+        self.confidence = confidence; self.iou = iou; self.maxDetections = maxDetections; self.source = source
+    }
+}
+
 /// What the user said about a file being loaded.
 struct LoadRequest {
     var path: String
@@ -49,6 +63,8 @@ public struct ModelFamily: Sendable {
     public let architectures: [String]
     /// How `argus bench` times its reference (with `--arch NAME` for the families that have builder names).
     public let bench: ReferenceBench?
+    /// Its reference evaluator's thresholds (nil: no box evaluation, e.g. semantic segmentation).
+    public let evaluation: EvaluationSettings?
     let recognizesCheckpoint: (@Sendable (Checkpoint) -> Bool)?
     let loadCheckpoint: (@Sendable (Checkpoint, LoadRequest) throws -> LoadedModel)?
     let recognizesONNX: (@Sendable (ONNXModel) -> Bool)?
@@ -64,6 +80,7 @@ public enum ModelFamilies {
             name: "torchvision semantic segmentation", produces: [.fcn, .deeplabv3, .lraspp],
             architectures: SemanticArchitecture.allCases.map(\.rawValue),
             bench: ReferenceBench(script: "tools/bench_segmentation_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: false),
+            evaluation: nil,
             recognizesCheckpoint: { SemanticCheckpoint.recognizes($0) },
             loadCheckpoint: { checkpoint, request in
                 .semantic(try TorchvisionSegmenter.load(checkpoint, architecture: request.architecture.flatMap(SemanticArchitecture.init),
@@ -74,6 +91,7 @@ public enum ModelFamilies {
             name: "torchvision Faster/Mask R-CNN", produces: [.fasterRCNN, .maskRCNN],
             architectures: FasterRCNNArchitecture.allCases.map(\.rawValue),
             bench: ReferenceBench(script: "tools/bench_fasterrcnn_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: false),
+            evaluation: EvaluationSettings(confidence: nil, iou: nil, maxDetections: nil, source: "torchvision references/detection (the model's own box_score_thresh, nms_thresh, detections_per_img)"),
             recognizesCheckpoint: { TorchvisionCheckpoint.isFasterRCNN($0) },
             loadCheckpoint: { checkpoint, request in
                 let arch = try request.architecture.flatMap(FasterRCNNArchitecture.init)
@@ -85,6 +103,7 @@ public enum ModelFamilies {
         ModelFamily(
             name: "YOLOX", produces: [.yolox], architectures: [],
             bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: [], onnxEngines: [[]], fromBytes: false),
+            evaluation: EvaluationSettings(confidence: 0.01, iou: 0.65, maxDetections: DetectOptions.maxDetectionsLimit, source: "YOLOX COCOEvaluator (test_conf 0.01, nmsthre 0.65, no cap)"),
             recognizesCheckpoint: { YOLOX.recognizes($0) },
             loadCheckpoint: { checkpoint, request in .detector(try YOLOX.load(checkpoint, name: request.name)) },
             recognizesONNX: { YOLOXONNX.recognizes($0) },
@@ -96,6 +115,7 @@ public enum ModelFamilies {
             name: "YOLOv8", produces: [.yolov8], architectures: [],
             bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: [["--engine", "torch"], ["--engine", "onnxruntime"]],
                                   onnxEngines: [[]], fromBytes: false),
+            evaluation: EvaluationSettings(confidence: 0.001, iou: 0.7, maxDetections: 300, source: "Ultralytics val (conf 0.001, iou 0.7, max_det 300)"),
             recognizesCheckpoint: { YOLOv8.recognizes($0) },
             loadCheckpoint: { checkpoint, request in .detector(try YOLOv8.load(checkpoint, name: request.name)) },
             recognizesONNX: { UltralyticsONNX.recognizes($0) },
@@ -103,6 +123,7 @@ public enum ModelFamilies {
         ModelFamily(
             name: "YOLOv5", produces: [.yolov5], architectures: [],
             bench: ReferenceBench(script: "tools/bench_yolov5_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: true),
+            evaluation: EvaluationSettings(confidence: 0.001, iou: 0.6, maxDetections: 300, source: "YOLOv5 val.py (conf 0.001, iou 0.6, max_det 300)"),
             recognizesCheckpoint: { _ in true },
             loadCheckpoint: { checkpoint, request in .detector(try YOLOv5.load(checkpoint, name: request.name)) },
             recognizesONNX: nil, loadONNX: nil),
@@ -113,6 +134,13 @@ public enum ModelFamilies {
 
     /// The family `--arch name` belongs to.
     static func family(architecture: String) -> ModelFamily? { all.first { $0.architectures.contains(architecture) } }
+
+    /// The evaluation thresholds for a family's models; families without their own (and models of no registered
+    /// family) get YOLOv5 val.py's, the low-score tail mAP needs.
+    public static func evaluation(of id: ModelFamilyID) -> EvaluationSettings {
+        family(of: id)?.evaluation ?? EvaluationSettings(confidence: 0.001, iou: 0.6, maxDetections: 300,
+                                                          source: "YOLOv5 val.py (conf 0.001, iou 0.6, max_det 300)")
+    }
 
     /// Every builder name `--arch` accepts.
     public static var architectures: [String] { all.flatMap(\.architectures) }

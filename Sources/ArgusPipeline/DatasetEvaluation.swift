@@ -55,8 +55,24 @@ public struct DatasetMatch: Sendable, Equatable {
 /// Running a detector over a dataset's images and turning its detections into COCO results,
 /// so `argus eval --images` and `POST /evaluate` with images score exactly the same way.
 public enum DatasetEvaluation {
-    /// The thresholds of YOLOv5's val.py (conf 0.001, iou 0.6, max_det 300): mAP needs the low-score tail.
-    public static let evalOptions = DetectOptions(confidence: 0.001, iou: 0.6, maxDetections: 300)
+    /// The options a model is evaluated at: its family's reference evaluator thresholds (`ModelFamilies.evaluation`),
+    /// with the caller's values winning; checked, and described for the report.
+    public static func options(for model: any Detector, confidence: Float? = nil, iou: Double? = nil, maxDetections: Int? = nil,
+                               imageSize: Int? = nil) throws -> (options: DetectOptions, settings: EvaluationThresholds) {
+        let family = ModelFamilies.evaluation(of: model.info.family)
+        let options = DetectOptions(confidence: confidence ?? family.confidence, iou: iou ?? family.iou,
+                                    maxDetections: maxDetections ?? family.maxDetections, imageSize: imageSize)
+        let resolved: ResolvedDetectOptions
+        do { resolved = try options.resolved(model.info.defaults) } catch let error as ModelError {
+            throw PipelineError.invalidParameter(error.description)
+        }
+        var given: [String] = []
+        if confidence != nil { given.append("conf") }
+        if iou != nil { given.append("iou") }
+        if maxDetections != nil { given.append("max_det") }
+        if imageSize != nil { given.append("imgsz") }
+        return (options, EvaluationThresholds(resolved: resolved, source: family.source, given: given))
+    }
 
     /// File extensions treated as images when listing a directory.
     public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
@@ -169,8 +185,11 @@ public enum DatasetEvaluation {
     /// Everything `argus eval --images` does before scoring: list and match the files, map the classes,
     /// run the model. Returns the results, the image ids to evaluate over and the warnings.
     public static func run(gt: COCODataset, gtImages: [GroundTruthImage], imagesDirectory: String, model: any Detector,
-                           options: DetectOptions = evalOptions, onlyImageIds: Set<Int>? = nil,
+                           options: DetectOptions? = nil, settings: EvaluationThresholds? = nil, onlyImageIds: Set<Int>? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> DatasetRun {
+        // Without options: the family's reference evaluator thresholds, reported with the results.
+        var options = options, settings = settings
+        if options == nil { (options, settings) = try Self.options(for: model) }
         let files = try imageFiles(inDirectory: imagesDirectory)
         let listed = onlyImageIds.map { only in gtImages.filter { only.contains($0.id) } } ?? gtImages
         var match = match(files: files, images: listed)
@@ -187,9 +206,9 @@ public enum DatasetEvaluation {
         let results = try detect(match.matched, load: { path in
             guard let data = FileManager.default.contents(atPath: path) else { throw CocoFileError("cannot read the file") }
             return [UInt8](data)
-        }, model: model, options: options, categoryIds: mapping.ids, progress: progress)
+        }, model: model, options: options!, categoryIds: mapping.ids, progress: progress)
         return DatasetRun(results: results, imageIds: match.imageIds,
-                          warnings: match.warnings + [droppedClassesWarning(mapping.dropped)].compactMap { $0 })
+                          warnings: match.warnings + [droppedClassesWarning(mapping.dropped)].compactMap { $0 }, settings: settings)
     }
 
     /// COCO results as the JSON list pycocotools' `loadRes` reads.
@@ -216,18 +235,23 @@ public struct DatasetRun: Sendable {
     public var imageIds: [Int]
     /// Dataset problems that did not stop the run (missing files, unknown files, unmapped classes).
     public var warnings: [EvalIssue]
-    public init(results: [COCOResult], imageIds: [Int], warnings: [EvalIssue]) {
-        self.results = results; self.imageIds = imageIds; self.warnings = warnings
+    /// The thresholds the model ran at and where they came from.
+    public var settings: EvaluationThresholds?
+    public init(results: [COCOResult], imageIds: [Int], warnings: [EvalIssue], settings: EvaluationThresholds? = nil) {
+        self.results = results; self.imageIds = imageIds; self.warnings = warnings; self.settings = settings
     }
 
-    /// The `"inference"` member of the report: model, image count, detection count and these warnings.
+    /// The `"inference"` member of the report: model, image count, detection count, the thresholds used and these
+    /// warnings.
     public func inferenceJSON(model: String) -> JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("model", .string(model)),
             ("images", .number(Double(imageIds.count))),
             ("detections", .number(Double(results.count))),
-            ("warnings", .array(warnings.map { .object([("code", .string($0.code)), ("message", .string($0.message))]) })),
-        ])
+        ]
+        if let settings { members.append(("settings", settings.json)) }
+        members.append(("warnings", .array(warnings.map { .object([("code", .string($0.code)), ("message", .string($0.message))]) })))
+        return .object(members)
     }
 
     /// The evaluation report JSON with the `"inference"` member added at the end.
@@ -249,4 +273,21 @@ public struct DatasetImageError: Error, CustomStringConvertible {
 struct CocoFileError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
+}
+
+/// The thresholds a dataset run used: the model family's reference evaluator settings, except those the caller gave.
+public struct EvaluationThresholds: Sendable {
+    public var resolved: ResolvedDetectOptions
+    /// The family's evaluator, e.g. "YOLOX COCOEvaluator (test_conf 0.01, nmsthre 0.65, no cap)".
+    public var source: String
+    /// The parameters the caller set (`conf`, `iou`, `max_det`, `imgsz`), which override the source's.
+    public var given: [String]
+
+    public var json: JSONValue {
+        .object([
+            ("conf", .float(resolved.confidence)), ("iou", .number(resolved.iou)),
+            ("max_det", .number(Double(resolved.maxDetections))), ("imgsz", .number(Double(resolved.imageSize))),
+            ("defaults_from", .string(source)), ("given", .array(given.map { .string($0) })),
+        ])
+    }
 }

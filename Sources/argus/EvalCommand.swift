@@ -24,8 +24,11 @@ struct EvalCommand: ParsableCommand {
         truth's images by file_name (basename), else by a numeric name equal to the image id; images without a
         file are left out of the evaluation and files without an image are skipped (both with a warning). Model
         classes map to ground-truth categories by name (COCO-80 models fall back to the standard COCO ids);
-        classes with no category are dropped with a warning. Thresholds default to YOLOv5's val.py: --conf 0.001,
-        --iou 0.6, --max-det 300. The JSON report gains "inference": {model, images, detections, warnings}.
+        classes with no category are dropped with a warning. Thresholds default to the model family's own
+        evaluator: YOLOv5 val.py (conf 0.001, iou 0.6, max_det 300), Ultralytics val for YOLOv8 (conf 0.001,
+        iou 0.7, max_det 300), YOLOX's COCOEvaluator (conf 0.01, nms 0.65, no cap), the R-CNNs' own thresholds
+        (torchvision's reference evaluation); --conf, --iou and --max-det win. The JSON report gains
+        "inference": {model, images, detections, settings (the thresholds used and their source), warnings}.
         --model takes a checkpoint path for now (there is no model registry yet); --save-results FILE writes
         the COCO results list the model produced.
 
@@ -51,13 +54,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Same as --weights: a checkpoint path (named models come with the model registry).")
     var model: String?
 
-    @Option(help: "With --images: minimum score, in [0, 1] (default 0.001, as YOLOv5's val.py).")
+    @Option(help: "With --images: minimum score, in [0, 1] (default: the family's evaluator's).")
     var conf: Float?
 
-    @Option(help: "With --images: NMS IoU threshold, in [0, 1] (default 0.6).")
+    @Option(help: "With --images: NMS IoU threshold, in [0, 1] (default: the family's evaluator's).")
     var iou: Double?
 
-    @Option(name: .customLong("max-det"), help: "With --images: most detections per image (default 300).")
+    @Option(name: .customLong("max-det"), help: "With --images: most detections per image (default: the family's evaluator's).")
     var maxDet: Int?
 
     @Option(help: "With --images: network input size (default: the model's, 640).")
@@ -169,15 +172,14 @@ struct EvalCommand: ParsableCommand {
         if iouKind == .segm && detector.info.task != .segment {
             throw CocoInputError(message: "--iou-type segm needs masks; \(detector.info.name) gives boxes only (use an instance segmentation model, or --iou-type bbox)")
         }
-        let defaults = DatasetEvaluation.evalOptions
-        let options: DetectOptions
+        let (options, settings): (DetectOptions, EvaluationThresholds)
         do {
-            options = try DetectOptions(confidence: conf ?? defaults.confidence, iou: iou ?? defaults.iou,
-                                        maxDetections: maxDet ?? defaults.maxDetections, imageSize: imgsz).validated()
+            (options, settings) = try DatasetEvaluation.options(for: detector, confidence: conf, iou: iou, maxDetections: maxDet,
+                                                                imageSize: imgsz)
         } catch { throw CocoInputError(message: "\(error)") }
         var bar = ProgressBar(unit: "images")
         let run = try DatasetEvaluation.run(gt: dataset, gtImages: DatasetEvaluation.groundTruthImages(dataset),
-                                            imagesDirectory: images, model: detector, options: options,
+                                            imagesDirectory: images, model: detector, options: options, settings: settings,
                                             onlyImageIds: params.imageIds.map(Set.init)) { bar.update($0, of: $1) }
         if let saveResults {
             guard FileManager.default.createFile(atPath: saveResults, contents: Data(DatasetEvaluation.resultsJSON(run.results).utf8)) else {

@@ -18,14 +18,21 @@ final class ONNXMAPTests: XCTestCase {
         return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 
-    func testYOLOXNano() throws { try check("yolox_nano", tolerance: 0.002) }
+    /// The built-in default model (the same file) at its family's evaluator settings, which must be the reference's.
+    func testYOLOXNano() throws {
+        let settings = ModelFamilies.evaluation(of: .yolox)
+        let entry = try XCTUnwrap((try Self.reference()["models"] as? [String: Any])?["yolox_nano"] as? [String: Any])
+        XCTAssertEqual(settings.confidence.map(Double.init), entry["conf"] as? Double)
+        XCTAssertEqual(settings.iou, entry["iou"] as? Double)
+        try check("yolox_nano", tolerance: 0.002, model: try XCTUnwrap(DefaultModel.load().detector))
+    }
     func testYOLOv8nInt8() throws { try check("yolov8n_int8_320", tolerance: 0.01) }
     func testYOLOv8nSegInt8() throws { try check("yolov8n-seg_int8_320", tolerance: 0.01) }
 
-    func check(_ name: String, tolerance: Double) throws {
+    func check(_ name: String, tolerance: Double, model given: (any Detector)? = nil) throws {
         let reference = try Self.reference()
         let entry = try XCTUnwrap((reference["models"] as? [String: Any])?[name] as? [String: Any])
-        let model = try ModelLoader.load(contentsOf: try SharedData.path(entry["file"] as! String))
+        let model = try given ?? ModelLoader.load(contentsOf: try SharedData.path(entry["file"] as! String))
         let options = DetectOptions(confidence: Float(entry["conf"] as! Double), iou: entry["iou"] as? Double,
                                     maxDetections: entry["max_det"] as? Int ?? DetectOptions.maxDetectionsLimit)
         let dir = try SharedData.path("datasets/coco-val96/images/val2017")

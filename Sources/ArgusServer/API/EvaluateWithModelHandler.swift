@@ -28,12 +28,12 @@ extension ArgusService {
         let curves = try parameters.bool("curves") ?? false
         // iou_type=segm needs masks: by default the first instance segmentation model, and a box model is a 400.
         let model = try registry.detector(named: parameters["model"].map { $0.trimmingSpaces() }, task: segm ? .segment : .detect)
-        let defaults = DatasetEvaluation.evalOptions
-        let options = try DetectOptions(
-            confidence: try parameters.double("conf", in: 0...1).map(Float.init) ?? defaults.confidence,
-            iou: try parameters.double("iou", in: 0...1) ?? defaults.iou,
-            maxDetections: try parameters.int("max_det", in: 1...DetectOptions.maxDetectionsLimit) ?? defaults.maxDetections,
-            imageSize: try parameters.int("imgsz", in: 32...DetectOptions.maxImageSize)).validated()
+        let (options, settings) = try DatasetEvaluation.options(
+            for: model,
+            confidence: try parameters.double("conf", in: 0...1).map(Float.init),
+            iou: try parameters.double("iou", in: 0...1),
+            maxDetections: try parameters.int("max_det", in: 1...DetectOptions.maxDetectionsLimit),
+            imageSize: try parameters.int("imgsz", in: 32...DetectOptions.maxImageSize))
 
         if images.count > configuration.maxImagesPerRequest {
             throw APIError(status: 413, code: "too_many_images",
@@ -79,7 +79,8 @@ extension ArgusService {
                                                            categoryIds: mapping.ids, maxPixels: maxPixels,
                                                            shouldStop: { if MonotonicClock.now() >= deadline { throw APIError.deadlineExceeded() } })
                 let run = DatasetRun(results: results, imageIds: ids,
-                                     warnings: match.warnings + [DatasetEvaluation.droppedClassesWarning(mapping.dropped)].compactMap { $0 })
+                                     warnings: match.warnings + [DatasetEvaluation.droppedClassesWarning(mapping.dropped)].compactMap { $0 },
+                                     settings: settings)
                 // One thread: the evaluation runs on an inference worker, which owns one core.
                 let report = try Evaluation.run(gt: gt, dt: results, iouType: segm ? .segm : .bbox, params: params, policy: policy, voc: voc, threads: 1)
                 return run.reportJSON(report, model: model.info.name, curves: curves)
