@@ -4,8 +4,9 @@
     python3 docker/check_dockerfile.py ARGUS_BINARY [BASE_ROOTFS_TAR]
 
 1. Every file a COPY names (outside --from) exists in the build context (the repository root).
-2. The builder stage runs the README's commands: its apt-get package list is the README's, and its
-   swift build is the README's build command plus --static-swift-stdlib.
+2. The builder stage runs the documented build commands (docs/development.md, "Build and test"): its
+   apt-get package list is that page's, and its swift build is that page's build command plus
+   --static-swift-stdlib.
 3. The runtime stage installs exactly the Debian packages that own the libraries the binary links (plus
    DATA_PACKAGES: ca-certificates)
    (its ELF NEEDED entries, resolved by the dynamic loader here and mapped with dpkg -S), less those
@@ -130,17 +131,17 @@ def main():
                     missing.append(source)
     report(copied > 0 and not missing, f"every COPY source exists ({copied} checked)" + (f"; missing: {missing}" if missing else ""))
 
-    # 2. The builder stage's commands are the README's.
-    readme = open(os.path.join(REPO, "README.md")).read()
+    # 2. The builder stage's commands are the documented ones (docs/development.md).
+    readme = open(os.path.join(REPO, "docs", "development.md")).read()
     readme_apt = next((apt_packages(line.replace("sudo ", "")) for line in readme.splitlines()
                        if "apt-get install" in line), set())
     readme_build = next((line.strip() for line in readme.splitlines() if line.strip().startswith("swift build ")), None)
     builder_runs = " && ".join(rest for stage, keyword, rest in steps if stage == "builder" and keyword == "RUN")
     builder_apt = apt_packages(builder_runs)
     report(readme_apt and builder_apt == readme_apt,
-           f"builder installs the README's packages ({sorted(readme_apt)})" + ("" if builder_apt == readme_apt else f"; Dockerfile: {sorted(builder_apt)}"))
+           f"builder installs docs/development.md's packages ({sorted(readme_apt)})" + ("" if builder_apt == readme_apt else f"; Dockerfile: {sorted(builder_apt)}"))
     wanted = f"{readme_build} --static-swift-stdlib" if readme_build else None
-    report(wanted is not None and wanted in builder_runs, f"builder runs the README's build: `{wanted}`")
+    report(wanted is not None and wanted in builder_runs, f"builder runs docs/development.md's build: `{wanted}`")
 
     # 3. Runtime libraries match what the binary links.
     runtime_runs = " && ".join(rest for stage, keyword, rest in steps if stage == "runtime" and keyword == "RUN")
