@@ -7,7 +7,9 @@
 #   ARGUS_WEIGHTS   one or more checkpoint paths separated by ':' (each becomes --weights PATH)
 #   ARGUS_MODEL     one or more manifest names separated by ':' (each becomes --model NAME; weights pulled)
 #   ARGUS_QUIET     1/true/yes: --quiet
-# An empty variable is left out (the flag's default applies).
+#   ARGUS_NO_DEFAULT_MODEL  1/true/yes: --no-default-model (never serve the built-in YOLOX-Nano)
+# An empty variable is left out (the flag's default applies). A models directory without a model file in it is
+# left out too, so an image run with no volume and no weights serves the built-in default model.
 set -eu
 
 # flag VALUE: append "--flag 'VALUE'" (quoted for the eval below) when VALUE is not empty.
@@ -15,15 +17,14 @@ set_args=""
 flag() { [ -n "$2" ] && set_args="$set_args $1 '$(printf '%s' "$2" | sed "s/'/'\\\\''/g")'"; return 0; }
 flag --host "${ARGUS_HOST:-}"
 flag --port "${ARGUS_PORT:-}"
-# A models directory with no checkpoint in it is left out when weights or manifest models are given.
+# The models directory only when it holds a model file (an empty /models means: the built-in model, or the
+# ARGUS_WEIGHTS / ARGUS_MODEL ones).
 has_checkpoint() {
-  for f in "$1"/*.pt "$1"/*.pth "$1"/*.safetensors; do [ -e "$f" ] && return 0; done
+  for f in "$1"/*.pt "$1"/*.pth "$1"/*.safetensors "$1"/*.onnx; do [ -e "$f" ] && return 0; done
   return 1
 }
-if [ -n "${ARGUS_MODELS:-}" ]; then
-  if { [ -z "${ARGUS_WEIGHTS:-}" ] && [ -z "${ARGUS_MODEL:-}" ]; } || has_checkpoint "$ARGUS_MODELS"; then
-    flag --models "$ARGUS_MODELS"
-  fi
+if [ -n "${ARGUS_MODELS:-}" ] && has_checkpoint "$ARGUS_MODELS"; then
+  flag --models "$ARGUS_MODELS"
 fi
 if [ -n "${ARGUS_WEIGHTS:-}" ]; then
   old_ifs=$IFS; IFS=:
@@ -44,6 +45,7 @@ flag --max-megapixels "${ARGUS_MAX_MEGAPIXELS:-}"
 flag --max-images "${ARGUS_MAX_IMAGES:-}"
 flag --max-connections "${ARGUS_MAX_CONNECTIONS:-}"
 case "${ARGUS_QUIET:-}" in 1|true|TRUE|yes|YES) set_args="$set_args --quiet" ;; esac
+case "${ARGUS_NO_DEFAULT_MODEL:-}" in 1|true|TRUE|yes|YES) set_args="$set_args --no-default-model" ;; esac
 
 # The environment's flags first, then the container's arguments (argument parsing keeps the last value).
 eval "set -- serve $set_args \"\$@\""

@@ -115,8 +115,51 @@ fi
 user=$("${PODMAN[@]}" image inspect --format '{{.Config.User}}' "$IMAGE")
 if [ "$user" = "10001:10001" ]; then pass "runs as non-root user $user"; else fail "image user is '$user'"; fi
 
+# ---- run it with no volume and no weights: the built-in default model ----
+wait_ready() {  # wait_ready URL NAME: /readyz 200 while the container runs
+  for _ in $(seq 1 240); do
+    if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$1/readyz")" = 200 ]; then return 0; fi
+    [ "$("${PODMAN[@]}" inspect -f '{{.State.Running}}' "$2" 2>/dev/null)" = true ] || return 1
+    sleep 0.5
+  done
+  return 1
+}
+IMG=$SHARED/datasets/coco128/images/train2017/$IMAGE_ID.jpg
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+NAME=argus-verify-default-$TAG
+if "${PODMAN[@]}" run -d --name "$NAME" "${LIMITS[@]}" -p "127.0.0.1:$port:8080" -e ARGUS_WORKERS=1 "$IMAGE" \
+     >/dev/null 2>"$WORK/run-default.log" && wait_ready "http://127.0.0.1:$port" "$NAME"; then
+  curl -s -m 10 -o "$WORK/models.json" "http://127.0.0.1:$port/models"
+  if [ -f "$IMG" ]; then
+    # The same binary outside the container gives the reference answer for the same file.
+    curl -s -m 60 -o "$WORK/default.json" -F "image=@$IMG" "http://127.0.0.1:$port/detect"
+    "$BIN" detect "$IMG" >"$WORK/default-cli.json" 2>/dev/null
+  fi
+  if python3 - "$WORK/models.json" "$WORK/default.json" "$WORK/default-cli.json" <<'EOF'
+import json, os, sys
+models = json.load(open(sys.argv[1]))["models"]
+assert [(m["name"], m["default"]) for m in models] == [("yolox_nano", True)], models
+if os.path.exists(sys.argv[2]):
+    got = json.load(open(sys.argv[2]))
+    want = json.load(open(sys.argv[3]))[0]["detections"]
+    assert got["model"] == "yolox_nano" and len(want) > 0, got
+    got = got["images"][0]["detections"]
+    # Thread counts differ (summation order), so within float32 noise rather than bit for bit.
+    assert len(got) == len(want), (len(got), len(want))
+    for g, w in zip(got, want):
+        assert g["class_id"] == w["class_id"] and abs(g["score"] - w["score"]) <= 1e-4, (g, w)
+        assert max(abs(a - b) for a, b in zip(g["box"], w["box"])) <= 0.01, (g, w)
+    print(f"{len(want)} detections, as argus detect gives outside the container")
+EOF
+  then pass "no volume: GET /models lists the built-in yolox_nano as default; /detect answers with it"
+  else fail "no volume: built-in default model"; fi
+else
+  cat "$WORK/run-default.log"; "${PODMAN[@]}" logs "$NAME" 2>&1 | tail -5; fail "no volume: the image did not become ready"
+fi
+"${PODMAN[@]}" rm -f "$NAME" >/dev/null 2>&1
+
 if [ ! -f "$WEIGHTS" ]; then
-  echo "SKIP running the image: $WEIGHTS is absent (the shared weights sit next to the repository)"
+  echo "SKIP running the image with a model volume: $WEIGHTS is absent (the shared weights sit next to the repository)"
   finish 1
 fi
 
@@ -140,7 +183,6 @@ if [ "$ready" = yes ]; then pass "/readyz 200 through the published port"; else
   "${PODMAN[@]}" logs "$NAME" | tail -20; fail "/readyz never answered 200"; finish; fi
 
 # The environment reached the flags: one worker (the log says so) and at most 8 images (9 is a 413).
-IMG=$SHARED/datasets/coco128/images/train2017/$IMAGE_ID.jpg
 nine=(); for _ in $(seq 1 9); do nine+=(-F "image=@$IMG"); done
 code=$(curl -s -m 60 -o "$WORK/413.json" -w '%{http_code}' "${nine[@]}" "$URL/detect")
 # The startup line can reach `podman logs` a little after /readyz answers (seen once under load): poll for it.

@@ -22,7 +22,7 @@ final class ONNXMAPTests: XCTestCase {
     func testYOLOXNano() throws {
         let settings = ModelFamilies.evaluation(of: .yolox)
         let entry = try XCTUnwrap((try Self.reference()["models"] as? [String: Any])?["yolox_nano"] as? [String: Any])
-        XCTAssertEqual(settings.confidence.map(Double.init), entry["conf"] as? Double)
+        XCTAssertEqual(settings.confidence, (entry["conf"] as? Double).map(Float.init))
         XCTAssertEqual(settings.iou, entry["iou"] as? Double)
         try check("yolox_nano", tolerance: 0.002, model: try XCTUnwrap(DefaultModel.load().detector))
     }
