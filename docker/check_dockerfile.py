@@ -14,6 +14,7 @@
    base docker/verify.sh builds), else debian:bookworm-slim's libc6, libgcc-s1, libstdc++6, zlib1g.
 Prints one line per check and exits 1 if any fails.
 """
+import glob
 import os
 import re
 import shlex
@@ -127,7 +128,9 @@ def main():
             for source in words[:-1]:
                 source = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: args.get(m.group(1) or m.group(2), ""), source)
                 copied += 1
-                if not os.path.exists(os.path.join(REPO, source)):
+                # COPY takes Go filepath.Match patterns; a pattern must match at least one file.
+                path = os.path.join(REPO, source)
+                if not (glob.glob(path) if any(c in source for c in "*?[") else os.path.exists(path)):
                     missing.append(source)
     report(copied > 0 and not missing, f"every COPY source exists ({copied} checked)" + (f"; missing: {missing}" if missing else ""))
 
