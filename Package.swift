@@ -40,7 +40,9 @@ let package = Package(
         // The built-in default model (models/yolox_nano.onnx, Apache-2.0) assembled into the binary.
         .target(name: "CDefaultModel",
                 cSettings: [.define("ARGUS_DEFAULT_MODEL_PATH", to: Context.packageDirectory + "/models/yolox_nano.onnx")]),
-        .target(name: "ArgusTensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        // AVX-512 twins of hot Swift kernels, picked at run time (same arithmetic per lane).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "ArgusTensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fast),
         .target(name: "ArgusWeights", dependencies: ["ArgusTensor", "ArgusJSON", "CZlib"], swiftSettings: fast),
         .target(name: "ArgusImage", dependencies: ["CCodecs"], swiftSettings: fast),
         .target(name: "ArgusMask", swiftSettings: fast),
@@ -75,7 +77,7 @@ let package = Package(
         // ../shared next to the repository), with XCTSkip when a shared file is absent. Foundation and XCTest only.
         .target(name: "ArgusTestSupport", path: "Tests/ArgusTestSupport"),
 
-        .testTarget(name: "ArgusTensorTests", dependencies: ["ArgusTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ArgusTensorTests", dependencies: ["ArgusTensor", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusWeightsTests", dependencies: ["ArgusWeights", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusImageTests", dependencies: ["ArgusImage", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusMaskTests", dependencies: ["ArgusMask", "ArgusTestSupport"]),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// An elementwise activation with PyTorch's definition; used standalone or fused into a conv's output pass.
 public enum Activation: Sendable, Equatable {
     /// max(x, 0)
@@ -32,7 +34,8 @@ public enum Activation: Sendable, Equatable {
         switch activation {
         case .relu: mapInPlace(p, count: count, Biased(bias: b, f: ReLU()))
         case .relu6: mapInPlace(p, count: count, Biased(bias: b, f: ReLU6()))
-        case .silu: mapInPlace(p, count: count, Biased(bias: b, f: SiLU()))
+        case .silu:
+            if CPUFeatures.avx512 { argus_bias_silu_avx512(p, count, bias) } else { mapInPlace(p, count: count, Biased(bias: b, f: SiLU())) }
         case .sigmoid: mapInPlace(p, count: count, Biased(bias: b, f: Sigmoid()))
         case .hardswish: mapInPlace(p, count: count, Biased(bias: b, f: Hardswish()))
         case .hardsigmoid: mapInPlace(p, count: count, Biased(bias: b, f: Hardsigmoid()))
