@@ -9,7 +9,7 @@ func parallelRanges(_ count: Int, workers: Int, _ body: (Range<Int>) -> Void) {
         body(0..<count)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: n) { i in
+    WorkerPool.shared.run(participants: n) { i in
         body((i * count / n)..<((i + 1) * count / n))
     }
 }
@@ -25,7 +25,7 @@ func parallelBlocks(_ count: Int, workers: Int, _ body: (_ worker: Int, _ block:
         return
     }
     let next = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: n) { worker in
+    WorkerPool.shared.run(participants: n) { worker in
         while true {
             let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
             if b >= count { return }

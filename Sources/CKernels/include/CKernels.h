@@ -8,4 +8,11 @@ int argus_cpu_has_avx512f(void);
 /// (ArgusTensor's `Biased<SiLU>`), sixteen lanes at a time. Only call when argus_cpu_has_avx512f().
 void argus_bias_silu_avx512(float *p, long count, float bias);
 
+/// A spin-wait hint (x86 `pause`): lets the sibling hyper-thread run and saves power while a thread polls.
+static inline void argus_cpu_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 #endif

@@ -1,0 +1,103 @@
+import CKernels
+import Foundation
+import Synchronization
+
+/// Helper threads kept for the whole process, so the engine's fork/join around each operator does not put
+/// threads to sleep and wake them again (a model runs a hundred or more operators per image). Between jobs a
+/// helper spins briefly, then sleeps on a condition until the next job.
+///
+/// One job runs at a time; a caller that finds the pool busy (another request's op, or a nested parallel
+/// call) runs its job on Dispatch instead. Which thread runs which part never affects results: callers
+/// partition work by shape alone.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    /// Spins of the helper's wait loop before it sleeps (about 0.1-0.3 ms of `pause`).
+    private static let spinLimit = 4096
+
+    private final class Job {
+        let generation: Int
+        let participants: Int
+        let body: (Int) -> Void
+        init(generation: Int, participants: Int, body: @escaping (Int) -> Void) {
+            self.generation = generation; self.participants = participants; self.body = body
+        }
+    }
+
+    private let busy = Atomic<Bool>(false)
+    /// Bumped (under `condition`) when a job is published; helpers spin on it without the lock.
+    private let generation = Atomic<Int>(0)
+    /// Participating helpers that have not finished the current job.
+    private let pending = Atomic<Int>(0)
+    private let condition = NSCondition()
+    /// Guarded by `condition`.
+    private var job: Job?
+    private var helpers = 0
+
+    /// Runs `body(worker)` once for each worker in 0..<participants at the same time; worker 0 is the caller.
+    func run(participants: Int, _ body: (Int) -> Void) {
+        if participants <= 1 { body(0); return }
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            DispatchQueue.concurrentPerform(iterations: participants, execute: body)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            condition.lock()
+            while helpers < participants - 1 {
+                helpers += 1
+                let index = helpers
+                let thread = Thread { [unowned self] in self.helperLoop(index: index) }
+                thread.name = "argus-engine-\(index)"
+                thread.start()
+            }
+            pending.store(participants - 1, ordering: .relaxed)
+            let next = generation.load(ordering: .relaxed) + 1
+            job = Job(generation: next, participants: participants, body: body)
+            generation.store(next, ordering: .releasing)
+            condition.broadcast()
+            condition.unlock()
+
+            body(0)
+            while pending.load(ordering: .acquiring) > 0 { Self.pause() }
+
+            condition.lock()
+            job = nil
+            condition.unlock()
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    private func helperLoop(index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen {
+                if spins < Self.spinLimit {
+                    spins += 1
+                    Self.pause()
+                    continue
+                }
+                condition.lock()
+                while generation.load(ordering: .acquiring) == seen { condition.wait() }
+                condition.unlock()
+            }
+            condition.lock()
+            let current = job
+            condition.unlock()
+            // `job` can be nil (finished, and this helper took no part) or newer than the generation that woke
+            // us: take whatever is current, once.
+            guard let current, current.generation != seen else {
+                seen = generation.load(ordering: .acquiring)
+                continue
+            }
+            seen = current.generation
+            if index < current.participants {
+                current.body(index)
+                pending.subtract(1, ordering: .releasing)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func pause() { argus_cpu_pause() }
+}
