@@ -1,5 +1,6 @@
 import ArgusDetection
 import ArgusImage
+import ArgusONNX
 
 /// What a model does: every model family plugs into the CLI and the server through this one protocol.
 ///
@@ -17,6 +18,12 @@ public protocol Detector: Sendable {
 public protocol ProposalDetector: Detector {
     /// `proposals` in original-image pixels; `pooling` crops them from the features (RoI Align or RoI Pool).
     func detect(_ image: RGBImage, proposals: [Box], pooling: RoIPooling, options: DetectOptions) throws -> DetectionOutput
+}
+
+/// A model that runs an ONNX graph and can time it operator by operator (`argus bench --profile`).
+public protocol GraphProfiling {
+    /// The graph's operators on this image's network input: median times over `runs`, shapes, convolution FLOPs.
+    func profileGraph(_ image: RGBImage, options: DetectOptions, runs: Int) throws -> [OperatorTiming]
 }
 
 /// A detector whose input is resized by its short side (torchvision's GeneralizedRCNNTransform).

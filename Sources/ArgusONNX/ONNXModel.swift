@@ -65,6 +65,46 @@ public struct ONNXModel: Sendable {
 
     /// Runs the graph; feeds by input name (float tensors). Returns every graph output as a float Tensor.
     public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+        var env = try environment(feeds)
+        let values = try plan.execute(&env)
+        var result: [String: Tensor] = [:]
+        for (info, v) in zip(outputs, values) {
+            let floats: [Float]
+            if case .float(let f) = v.data { floats = f } else { floats = try v.ints(info.name).map { Float($0) } }
+            result[info.name] = Tensor(shape: v.shape, storage: floats)
+        }
+        return result
+    }
+
+    /// Runs the graph `runs` times (after one warm-up) and times every operator: the median per node, with its
+    /// shapes and, for convolutions, the floating-point operations it performs.
+    public func profile(_ feeds: [String: Tensor], runs: Int) throws -> [OperatorTiming] {
+        var times = [[UInt64]](repeating: [], count: plan.steps.count)
+        var shapes = [([[Int]], [[Int]])](repeating: ([], []), count: plan.steps.count)
+        for run in 0...max(1, runs) {
+            var env = try environment(feeds)
+            _ = try plan.execute(&env) { index, args, results, nanoseconds in
+                guard run > 0 else { return }
+                times[index].append(nanoseconds)
+                if run == 1 { shapes[index] = (args.map { $0?.shape ?? [] }, results.map(\.shape)) }
+            }
+        }
+        return plan.steps.enumerated().map { index, step in
+            let sorted = times[index].sorted()
+            let opType = String(step.label.prefix { $0 != " " })
+            let (inputShapes, outputShapes) = shapes[index]
+            var flops: Double?
+            if opType == "Conv" || opType == "ConvInteger", inputShapes.count > 1, inputShapes[1].count == 4,
+               let out = outputShapes.first, out.count == 4 {
+                let w = inputShapes[1]
+                flops = 2 * Double(out[0] * out[1] * out[2] * out[3]) * Double(w[1] * w[2] * w[3])
+            }
+            return OperatorTiming(opType: opType, label: step.label, inputShapes: inputShapes, outputShapes: outputShapes,
+                                  milliseconds: sorted.isEmpty ? 0 : Double(sorted[sorted.count / 2]) / 1e6, flops: flops)
+        }
+    }
+
+    private func environment(_ feeds: [String: Tensor]) throws -> [Value?] {
         var env = plan.initial
         for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
             throw ONNXError.invalidInput("no graph input named '\(name)' (inputs: \(inputs.map(\.name)))")
@@ -77,15 +117,21 @@ public struct ONNXModel: Sendable {
             }
             env[slot] = Value(t)
         }
-        let values = try plan.execute(&env)
-        var result: [String: Tensor] = [:]
-        for (info, v) in zip(outputs, values) {
-            let floats: [Float]
-            if case .float(let f) = v.data { floats = f } else { floats = try v.ints(info.name).map { Float($0) } }
-            result[info.name] = Tensor(shape: v.shape, storage: floats)
-        }
-        return result
+        return env
     }
+}
+
+/// One operator of a profiled run (`ONNXModel.profile`).
+public struct OperatorTiming: Sendable {
+    public var opType: String
+    /// The node as messages name it: `Conv node 'name'`.
+    public var label: String
+    public var inputShapes: [[Int]]
+    public var outputShapes: [[Int]]
+    /// Median wall time of the operator, in milliseconds.
+    public var milliseconds: Double
+    /// 2 x multiply-adds of a convolution (from its weight and output shapes); nil for other operators.
+    public var flops: Double?
 }
 
 extension ONNXTensorInfo {

@@ -3,6 +3,7 @@ import ArgusDetection
 import ArgusImage
 import ArgusJSON
 import ArgusModels
+import ArgusONNX
 import ArgusPipeline
 import ArgusTensor
 import ArgusWeights
@@ -69,6 +70,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Input size: YOLOv5's (default 640); with a Faster R-CNN --arch, torchvision's min_size (default 800, or 320), max_size scaled alike; with a segmentation --arch, the short side (default: the image's own size).")
     var imgsz: Int?
+
+    @Flag(help: "ONNX models: also time every operator of the graph (per-operator-type shares, the slowest convolutions with their GFLOP/s).")
+    var profile = false
 
     @Option(name: .customLong("peer-python"), help: "Python with the peer's packages (torch + yolov5, torchvision, or ultralytics + onnxruntime).")
     var peerPython: String?
@@ -182,6 +186,41 @@ struct BenchCommand: ParsableCommand {
         print("")
         print((["| model | threads | argus preprocess ms | inference ms | postprocess ms (NMS, boxes, masks) |",
                 "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
+        if profile {
+            guard let graph = model as? any GraphProfiling else {
+                throw failure(weights, CLIError("--profile times ONNX graphs; \(model.info.name) is not one"))
+            }
+            for t in counts {
+                EngineThreads.set(t)
+                let ops = try failing(image) { try graph.profileGraph(decoded, options: options, runs: runs) }
+                print("")
+                print(operatorProfile(ops, threads: t))
+            }
+        }
+    }
+
+    /// Where a graph's time goes: per operator type, then the slowest convolutions with their throughput.
+    private func operatorProfile(_ ops: [OperatorTiming], threads: Int) -> String {
+        let total = ops.reduce(0) { $0 + $1.milliseconds }
+        var byType: [String: (count: Int, ms: Double)] = [:]
+        for op in ops { byType[op.opType, default: (0, 0)].count += 1; byType[op.opType]!.ms += op.milliseconds }
+        var lines = ["Operators at \(threads) thread(s): \(ops.count) nodes, \(String(format: "%.2f", total)) ms in operators "
+                     + "(median per node over \(runs) runs)", "", "| operator | nodes | ms | share |", "|---|---|---|---|"]
+        for (type, v) in byType.sorted(by: { $0.value.ms > $1.value.ms }) {
+            lines.append("| \(type) | \(v.count) | \(String(format: "%.2f", v.ms)) | \(String(format: "%.1f%%", 100 * v.ms / max(total, 1e-9))) |")
+        }
+        let convs = ops.filter { $0.flops != nil }.sorted { $0.milliseconds > $1.milliseconds }
+        let flops = convs.reduce(0) { $0 + $1.flops! }, convMs = convs.reduce(0) { $0 + $1.milliseconds }
+        lines += ["", "Convolutions: \(String(format: "%.2f", flops / 1e9)) GFLOP in \(String(format: "%.2f", convMs)) ms = "
+                  + "\(String(format: "%.1f", flops / 1e6 / max(convMs, 1e-9))) GFLOP/s; the slowest:", "",
+                  "| node | input | weight | output | ms | GFLOP/s |", "|---|---|---|---|---|---|"]
+        for op in convs.prefix(12) {
+            let shape = { (s: [Int]) in s.map(String.init).joined(separator: "x") }
+            lines.append("| \(op.label) | \(shape(op.inputShapes.first ?? [])) | \(shape(op.inputShapes.count > 1 ? op.inputShapes[1] : [])) | "
+                         + "\(shape(op.outputShapes.first ?? [])) | \(String(format: "%.3f", op.milliseconds)) | "
+                         + "\(String(format: "%.1f", op.flops! / 1e6 / max(op.milliseconds, 1e-9))) |")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// A decoded image through `detect`, against torchvision's `model([img])` with the same weights.

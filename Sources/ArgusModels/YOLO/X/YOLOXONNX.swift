@@ -9,7 +9,7 @@ import Foundation
 ///
 /// Reference: Megvii-BaseDetection/YOLOX `yolox/data/data_augment.py` (preproc), `yolox/models/yolo_head.py`
 /// (decode_outputs), `yolox/utils/boxes.py` (postprocess), `demo/ONNXRuntime/onnx_inference.py`.
-public struct YOLOXONNX: Detector {
+public struct YOLOXONNX: Detector, GraphProfiling {
     public let info: ModelInfo
     let graph: ONNXModel
     let inputName: String
@@ -53,6 +53,11 @@ public struct YOLOXONNX: Detector {
                              defaults: YOLOXPipeline.defaults(size: max(g.width, g.height)))
         return YOLOXONNX(info: info, graph: graph, inputName: g.input, inputWidth: g.width, inputHeight: g.height,
                          classCount: g.classes, decoded: graph.operatorTypes.contains("Exp"))
+    }
+
+    public func profileGraph(_ image: RGBImage, options: DetectOptions, runs: Int) throws -> [OperatorTiming] {
+        try ONNXFixedInput.check(try options.resolved(info.defaults).imageSize, width: inputWidth, height: inputHeight)
+        return try graph.profile([inputName: preprocess(image).0], runs: runs)
     }
 
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {

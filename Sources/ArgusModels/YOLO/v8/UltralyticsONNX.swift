@@ -10,7 +10,7 @@ import ArgusTensor
 /// (`YOLOv8Postprocess`). The box decode is inside the exported graph.
 ///
 /// What the graph cannot tell comes from its metadata: `names` (a Python dict literal), `imgsz`, `stride`, `task`.
-public struct UltralyticsONNX: Detector {
+public struct UltralyticsONNX: Detector, GraphProfiling {
     public let info: ModelInfo
     let graph: ONNXModel
     let inputName: String
@@ -85,18 +85,26 @@ public struct UltralyticsONNX: Detector {
         return UltralyticsONNX(info: info, graph: graph, inputName: input.name, fixedSize: fixed, classCount: classCount)
     }
 
+    /// The letterboxed input: the full square for a fixed-size export, else up to a stride multiple.
+    func networkInput(_ image: RGBImage, imageSize: Int) throws -> (Tensor, LetterboxGeometry) {
+        if let fixed = fixedSize {
+            try ONNXFixedInput.check(imageSize, width: fixed.width, height: fixed.height)
+            return YOLOInput.letterboxed(image, shape: (fixed.height, fixed.width), auto: false, stride: info.stride)
+        }
+        let size = YOLOInput.strideMultiple(imageSize, stride: info.stride)
+        return YOLOInput.letterboxed(image, shape: (size, size), auto: true, stride: info.stride)
+    }
+
+    public func profileGraph(_ image: RGBImage, options: DetectOptions, runs: Int) throws -> [OperatorTiming] {
+        let (input, _) = try networkInput(image, imageSize: try options.resolved(info.defaults).imageSize)
+        return try graph.profile([inputName: input], runs: runs)
+    }
+
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {
         let options = try options.resolved(info.defaults)
         var timings = StageTimings()
         var clock = Stopwatch()
-        let input: Tensor, geometry: LetterboxGeometry
-        if let fixed = fixedSize {
-            try ONNXFixedInput.check(options.imageSize, width: fixed.width, height: fixed.height)
-            (input, geometry) = YOLOInput.letterboxed(image, shape: (fixed.height, fixed.width), auto: false, stride: info.stride)
-        } else {
-            let size = YOLOInput.strideMultiple(options.imageSize, stride: info.stride)
-            (input, geometry) = YOLOInput.letterboxed(image, shape: (size, size), auto: true, stride: info.stride)
-        }
+        let (input, geometry) = try networkInput(image, imageSize: options.imageSize)
         timings.preprocess = clock.lap()
 
         let outputs = try graph.run([inputName: input])
