@@ -380,7 +380,7 @@ struct BenchCommand: ParsableCommand {
                          + "\(String(format: "%.1f", r.min)) | \(r.detections) | \(ratio) |")
         }
         lines.append("")
-        lines.append("Argus's OpenBLAS kernels: \(BLASCoreType.current)")
+        lines.append("Argus's OpenBLAS kernels: \(BLASCoreType.current); engine kernels: \(CPUFeatures.avx512 ? "AVX-512 (SiLU epilogue) over the AVX2 + FMA baseline" : "AVX2 + FMA")")
         return lines.joined(separator: "\n")
     }
 }
