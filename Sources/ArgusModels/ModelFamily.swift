@@ -133,7 +133,7 @@ public enum ModelFamilies {
     public static func family(of id: ModelFamilyID) -> ModelFamily? { all.first { $0.produces.contains(id) } }
 
     /// The family `--arch name` belongs to.
-    static func family(architecture: String) -> ModelFamily? { all.first { $0.architectures.contains(architecture) } }
+    public static func family(architecture: String) -> ModelFamily? { all.first { $0.architectures.contains(architecture) } }
 
     /// The evaluation thresholds for a family's models; families without their own (and models of no registered
     /// family) get YOLOv5 val.py's, the low-score tail mAP needs.

@@ -188,8 +188,7 @@ public enum DatasetEvaluation {
                            options: DetectOptions? = nil, settings: EvaluationThresholds? = nil, onlyImageIds: Set<Int>? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> DatasetRun {
         // Without options: the family's reference evaluator thresholds, reported with the results.
-        var options = options, settings = settings
-        if options == nil { (options, settings) = try Self.options(for: model) }
+        let (options, settings) = try options.map { ($0, settings) } ?? Self.options(for: model)
         let files = try imageFiles(inDirectory: imagesDirectory)
         let listed = onlyImageIds.map { only in gtImages.filter { only.contains($0.id) } } ?? gtImages
         var match = match(files: files, images: listed)
@@ -206,7 +205,7 @@ public enum DatasetEvaluation {
         let results = try detect(match.matched, load: { path in
             guard let data = FileManager.default.contents(atPath: path) else { throw CocoFileError("cannot read the file") }
             return [UInt8](data)
-        }, model: model, options: options!, categoryIds: mapping.ids, progress: progress)
+        }, model: model, options: options, categoryIds: mapping.ids, progress: progress)
         return DatasetRun(results: results, imageIds: match.imageIds,
                           warnings: match.warnings + [droppedClassesWarning(mapping.dropped)].compactMap { $0 }, settings: settings)
     }

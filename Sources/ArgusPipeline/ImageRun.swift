@@ -85,7 +85,7 @@ public enum ImageRun {
                               proposals: CallerRegions?) throws -> DetectionOutput {
         guard let proposals else { return try model.detect(image, options: options) }
         guard let twoStage = model as? any ProposalDetector else {
-            throw PipelineError.invalidParameter("proposals need a two-stage model (Faster R-CNN); '\(model.info.name)' is \(model.info.family)")
+            throw PipelineError.proposalsNeedTwoStage(model.info)
         }
         return try twoStage.detect(image, proposals: proposals.boxes, pooling: proposals.pooling, options: options)
     }

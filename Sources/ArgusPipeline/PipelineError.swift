@@ -1,3 +1,5 @@
+import ArgusModels
+
 /// A request the pipeline refuses or cannot finish. The shells decide how to report it: the server maps `kind` to an
 /// HTTP status (keeping `code`), the CLI prints `message`.
 public struct PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -33,6 +35,10 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable, Equatable
     }
     public static func unsupported(code: String, _ message: String) -> PipelineError {
         PipelineError(.unsupported, code: code, message)
+    }
+    /// Caller proposals (Fast R-CNN mode) given for a model that cannot take them.
+    static func proposalsNeedTwoStage(_ info: ModelInfo) -> PipelineError {
+        invalidParameter("proposals need a two-stage model (Faster R-CNN); '\(info.name)' is \(info.family)")
     }
     public static func deadlineExceeded() -> PipelineError {
         PipelineError(.deadlineExceeded, code: "deadline_exceeded", "the request did not finish within its deadline")

@@ -56,7 +56,7 @@ public enum SegmentPipeline {
             let instances = things.detections.compactMap { d -> PanopticInstance? in
                 guard let mask = d.mask else { return nil }
                 return PanopticInstance(mask: mask, score: d.score,
-                                        categoryId: cocoCategoryId(classId: d.classId, classNames: detector.info.classNames))
+                                        categoryId: COCOResultJSON.categoryId(classId: d.classId, classNames: detector.info.classNames))
             }
             let merged: PanopticResult
             do { merged = try PanopticMerge.merge(instances: instances, semantic: stuff.labels, options: panopticOptions) } catch {

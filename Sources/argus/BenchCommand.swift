@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: image) else { throw failure(image, CLIError("cannot read file")) }
         let python = peerPython ?? ProcessInfo.processInfo.environment["ARGUS_BENCH_PYTHON"]
         if let arch {
-            guard let reference = ModelFamilies.all.first(where: { $0.architectures.contains(arch) })?.bench else {
+            guard let reference = ModelFamilies.family(architecture: arch)?.bench else {
                 throw failure("--arch", CLIError("unknown '\(arch)'; known: " + ModelFamilies.architectures.joined(separator: ", ")))
             }
             let script = peerScript ?? reference.script

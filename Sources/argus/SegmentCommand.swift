@@ -93,8 +93,8 @@ struct SegmentCommand: ParsableCommand {
             semanticName = partner.info.name
         }
         let registry = try failing { try ModelRegistry(models) }
-        let maskFormat = try failing { try choice(self.maskFormat, "mask_format", MaskFormat.self) }
-        let format = try failing { try choice(self.format, "format", ResultFormat.self) ?? .argus }
+        let maskFormat = try failing { try self.maskFormat.map { try parseChoice($0, name: "mask_format", MaskFormat.self) } }
+        let format = try failing { try parseChoice(self.format, name: "format", ResultFormat.self) }
         let parameters = SegmentParameters(
             detect: DetectParameters(model: primary.info.name,
                                      options: DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz,
@@ -188,13 +188,4 @@ func imageFiles(_ paths: [String]) throws -> [String] {
     }
     if out.isEmpty { throw CLIError("no JPEG or PNG images in \(paths.joined(separator: ", "))") }
     return out
-}
-
-/// A choice flag's value, refused with the same message the server gives for the parameter.
-func choice<T: RawRepresentable & CaseIterable>(_ text: String?, _ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
-    guard let text else { return nil }
-    guard let value = T(rawValue: text.lowercased()) else {
-        throw CLIError("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
-    }
-    return value
 }

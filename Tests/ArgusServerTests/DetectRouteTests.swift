@@ -135,11 +135,11 @@ final class DetectRouteTests: XCTestCase {
         // COCO's published ids: person 1, traffic light 10, fire hydrant 11, stop sign 13, toothbrush 90.
         let names = COCOCategories.names80
         XCTAssertEqual(names.count, 80)
-        XCTAssertEqual(cocoCategoryId(classId: 0, classNames: names), 1)
-        XCTAssertEqual(cocoCategoryId(classId: 9, classNames: names), 10)
-        XCTAssertEqual(cocoCategoryId(classId: 11, classNames: names), 13)
-        XCTAssertEqual(cocoCategoryId(classId: 79, classNames: names), 90)
-        XCTAssertEqual(cocoCategoryId(classId: 3, classNames: ["a", "b", "c", "d"]), 3)
+        XCTAssertEqual(COCOResultJSON.categoryId(classId: 0, classNames: names), 1)
+        XCTAssertEqual(COCOResultJSON.categoryId(classId: 9, classNames: names), 10)
+        XCTAssertEqual(COCOResultJSON.categoryId(classId: 11, classNames: names), 13)
+        XCTAssertEqual(COCOResultJSON.categoryId(classId: 79, classNames: names), 90)
+        XCTAssertEqual(COCOResultJSON.categoryId(classId: 3, classNames: ["a", "b", "c", "d"]), 3)
     }
 
     func testRenderPNGAndJPEG() throws {

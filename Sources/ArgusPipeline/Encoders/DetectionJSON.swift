@@ -38,14 +38,9 @@ public enum DetectionJSON {
         var members: [(String, JSONValue)] = []
         if let file { members.append(("file", .string(file))) }
         members += [("width", .number(Double(width))), ("height", .number(Double(height))),
-                    ("detections", .array(detections.enumerated().map { _, d in
-                        encode(d, imageIndex: 0, width: width, height: height, parameters: parameters, classNames: classNames)
+                    ("detections", .array(detections.map {
+                        encode($0, imageIndex: 0, width: width, height: height, parameters: parameters, classNames: classNames)
                     }))]
         return .object(members)
     }
-}
-
-/// The COCO category id of a model's class (see `COCOResultJSON.categoryId`).
-public func cocoCategoryId(classId: Int, classNames: [String]) -> Int {
-    COCOResultJSON.categoryId(classId: classId, classNames: classNames)
 }

@@ -8,14 +8,12 @@ public enum MaskJSON {
     /// The mask as JSON in `format`.
     public static func encode(_ mask: RLE, format: MaskFormat) throws -> JSONValue {
         switch format {
-        case .rle: return rle(mask)
+        case .rle: return COCOResultJSON.rle(mask)
         case .polygon: return polygons(mask)
         case .png: return try png(mask)
         }
     }
 
-    /// COCO compressed RLE, as pycocotools writes it: `{"size": [height, width], "counts": "..."}`.
-    public static func rle(_ mask: RLE) -> JSONValue { COCOResultJSON.rle(mask) }
 
     /// The outlines: one `{"exterior", "holes"}` per connected part, flat `[x0, y0, x1, y1, ...]` rings.
     public static func polygons(_ mask: RLE) -> JSONValue {

@@ -121,9 +121,9 @@ public enum SegmentationJSON {
         return [("panoptic", .string(Data(png).base64EncodedString())), ("segments_info", .array(info))]
     }
 
-    /// The class name of a thing's COCO category id (the inverse of `cocoCategoryId`).
+    /// The class name of a thing's COCO category id (the inverse of `COCOResultJSON.categoryId`).
     static func thingLabel(_ categoryId: Int, classNames: [String]) -> String {
-        if let c = classNames.indices.first(where: { cocoCategoryId(classId: $0, classNames: classNames) == categoryId }) {
+        if let c = classNames.indices.first(where: { COCOResultJSON.categoryId(classId: $0, classNames: classNames) == categoryId }) {
             return classNames[c]
         }
         return String(categoryId)

@@ -71,7 +71,7 @@ public struct DetectParameters: Sendable {
     /// proposals refused unless the model takes them.
     public func options(for model: any Detector) throws -> DetectOptions {
         if proposals != nil, !(model is any ProposalDetector) {
-            throw PipelineError.invalidParameter("proposals need a two-stage model (Faster R-CNN); '\(model.info.name)' is \(model.info.family)")
+            throw PipelineError.proposalsNeedTwoStage(model.info)
         }
         var resolved = options
         resolved.classes = try Self.resolveClasses(classesText, classNames: model.info.classNames)
@@ -99,6 +99,16 @@ public struct DetectParameters: Sendable {
         }
         return ids
     }
+}
+
+/// A choice parameter's value (`box_format`, `mask_format`, `format`, ...), any case and surrounding spaces;
+/// refused naming the choices.
+public func parseChoice<T: RawRepresentable & CaseIterable>(_ text: String, name: String, _ type: T.Type) throws -> T
+    where T.RawValue == String {
+    guard let value = T(rawValue: text.trimmingSpaces().lowercased()) else {
+        throw PipelineError.invalidParameter("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+    }
+    return value
 }
 
 extension StringProtocol {

@@ -65,10 +65,9 @@ public struct Parameters: Sendable {
     /// One of `choices`, or nil when absent.
     public func choice<T: RawRepresentable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String, T: CaseIterable {
         guard let text = self[name] else { return nil }
-        guard let v = T(rawValue: text.trimmingSpaces().lowercased()) else {
-            throw APIError.invalidParameter("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+        do { return try parseChoice(text, name: name, type) } catch let error as PipelineError {
+            throw APIError.invalidParameter(error.message)
         }
-        return v
     }
 
     /// Parameters whose value is structured JSON, kept as JSON text (e.g. `proposals`, a list of boxes).
