@@ -6,8 +6,9 @@
 /// - Paths: 1x1 stride-1 unpadded = GEMM straight on the input; depthwise (groups == Cin == Cout)
 ///   = direct loop; anything else = im2col (in cache-sized chunks of output rows, or whole for small
 ///   planes) + GEMM per group.
+/// - GEMM: `ConvGEMM` (weights packed per call, bias and activation applied as tiles are stored).
 /// - Threads: each conv is cut into blocks by `ConvPartition` (from the shapes alone) and the blocks
-///   run on `EngineThreads.current` workers, each with its own single-threaded GEMM calls.
+///   run on `EngineThreads.current` workers.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                    stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1,
                    activation: Activation? = nil) throws -> Tensor {
@@ -43,8 +44,6 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
                      _ g: ConvGeometry, _ activation: Activation?, _ out: UnsafeMutablePointer<Float>) {
     let threads = EngineThreads.current
     let plane = g.outPlane
-    // Every block's GEMM runs in small-matrix tiles where the shape allows (tiledSgemm; measured:
-    // YOLOX's 12->16 stem 42 -> 56 GMAC/s, K = 144..576 49 -> 56).
     let kind = ConvPartition(g).kind
     if kind == .depthwise {
         let planes = g.batch * g.inChannels
@@ -54,25 +53,21 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
         return
     }
     let m = g.outChannelsPerGroup, k = g.patchSize
-    let needsEpilogue = b != nil || activation != nil
+    let packed = PackedWeights(w, m: m, k: k, groups: g.groups)
+    defer { packed.deallocate() }
     let images = g.batch * g.groups
-    // One (image, group): its input channels, output planes and weight matrix.
-    func operands(_ ig: Int) -> (src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, group: Int) {
+    // One (image, group): its input channels and output planes.
+    func operands(_ ig: Int) -> (src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, group: Int) {
         let n = ig / g.groups, group = ig % g.groups
         return (x + (n * g.inChannels + group * g.inChannelsPerGroup) * g.inPlane,
-                out + (n * g.outChannels + group * m) * plane, w + group * m * k, group)
+                out + (n * g.outChannels + group * m) * plane, group)
     }
-    // GEMM for output rows `rows` and columns [col0, col0 + cols) from a right-hand matrix `rhs`
-    // (leading dimension ldb), then the fused bias + activation while the block is in cache.
-    func block(_ a: UnsafePointer<Float>, _ rhs: UnsafePointer<Float>, ldb: Int, _ dst: UnsafeMutablePointer<Float>,
-               group: Int, rows: Range<Int>, col0: Int, cols: Int) {
-        tiledSgemm(m: rows.count, n: cols, k: k, a: a + rows.lowerBound * k, lda: k, b: rhs, ldb: ldb,
-                   c: dst + rows.lowerBound * plane + col0, ldc: plane)
-        guard needsEpilogue else { return }
-        for r in rows {
-            Activation.biasAndActivate(dst + r * plane + col0, count: cols, bias: b?[group * m + r] ?? 0,
-                                       activation: activation)
-        }
+    // Output rows `rows`, columns [col0, col0 + cols) from a right-hand matrix `rhs` (leading dimension ldb),
+    // with the bias and activation applied as each tile is stored.
+    func block(_ rhs: UnsafePointer<Float>, ldb: Int, _ dst: UnsafeMutablePointer<Float>, group: Int,
+               rows: Range<Int>, col0: Int, cols: Int) {
+        ConvGEMM.multiply(packed, group: group, rows: rows, n: cols, b: rhs, ldb: ldb, c: dst + col0, ldc: plane,
+                          bias: b, activation: activation)
     }
     switch kind {
     case .depthwise:
@@ -81,42 +76,29 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
         // The input planes already are the GEMM's [Cin, H*W] right-hand matrix: slice its columns.
         let perImage = (plane + width - 1) / width
         parallelBlocks(images * perImage, workers: threads) { _, i in
-            let (src, dst, a, group) = operands(i / perImage)
+            let (src, dst, group) = operands(i / perImage)
             let col0 = (i % perImage) * width
-            block(a, src + col0, ldb: plane, dst, group: group, rows: 0..<m, col0: col0, cols: min(width, plane - col0))
+            block(src + col0, ldb: plane, dst, group: group, rows: 0..<m, col0: col0, cols: min(width, plane - col0))
         }
-    case .pointwiseTiles(let height, let width):
-        // Column slice by column slice (its input columns stay in cache), all channel slices of each.
-        let rowTiles = (m + height - 1) / height, colTiles = (plane + width - 1) / width
-        let perImage = rowTiles * colTiles
+    case .pointwiseRows(let perImage):
         parallelBlocks(images * perImage, workers: threads) { _, i in
-            let (src, dst, a, group) = operands(i / perImage)
-            let tile = i % perImage
-            let col0 = (tile / rowTiles) * width, r0 = (tile % rowTiles) * height
-            block(a, src + col0, ldb: plane, dst, group: group, rows: r0..<min(m, r0 + height), col0: col0,
-                  cols: min(width, plane - col0))
+            let (src, dst, group) = operands(i / perImage)
+            block(src, ldb: plane, dst, group: group, rows: ConvPartition.rowSlice(i % perImage, of: perImage, m: m),
+                  col0: 0, cols: plane)
         }
-    case .pointwiseRows(let height):
-        let perImage = (m + height - 1) / height
-        parallelBlocks(images * perImage, workers: threads) { _, i in
-            let (src, dst, a, group) = operands(i / perImage)
-            let r0 = (i % perImage) * height
-            block(a, src, ldb: plane, dst, group: group, rows: r0..<min(m, r0 + height), col0: 0, cols: plane)
-        }
-    case .im2colRows(let height):
+    case .im2colRows(let perImage):
         // Small output plane, many channels: one whole im2col (workers split the channels), then
-        // workers split the output channels so each packs only its rows of the weights.
+        // workers split the output channels.
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
         defer { scratch.deallocate() }
-        let perImage = (m + height - 1) / height
         for ig in 0..<images {
-            let (src, dst, a, group) = operands(ig)
+            let (src, dst, group) = operands(ig)
             parallelRanges(g.inChannelsPerGroup, workers: workerCount(elements: k * plane, available: threads)) {
                 im2col(input: src, channels: $0, g: g, rows: 0, g.outH, into: scratch)
             }
             parallelBlocks(perImage, workers: threads) { _, i in
-                let r0 = i * height
-                block(a, scratch, ldb: plane, dst, group: group, rows: r0..<min(m, r0 + height), col0: 0, cols: plane)
+                block(scratch, ldb: plane, dst, group: group, rows: ConvPartition.rowSlice(i, of: perImage, m: m),
+                      col0: 0, cols: plane)
             }
         }
     case .batchedImages(let perBlock):
@@ -134,13 +116,51 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
                 im2col(input: x + (n0 + j) * g.inChannels * g.inPlane, channels: 0..<g.inChannels, g: g,
                        rows: 0, g.outH, into: lhs + j * plane, rowStride: width)
             }
-            sgemm(m: m, n: width, k: k, a: w, lda: k, b: lhs, ldb: width, c: product, ldc: width)
+            ConvGEMM.multiply(packed, group: 0, rows: 0..<m, n: width, b: lhs, ldb: width, c: product, ldc: width,
+                              bias: b, activation: activation)
             for j in 0..<count {
                 let dst = out + (n0 + j) * m * plane
-                for r in 0..<m {
-                    (dst + r * plane).update(from: product + r * width + j * plane, count: plane)
-                    if needsEpilogue {
-                        Activation.biasAndActivate(dst + r * plane, count: plane, bias: b?[r] ?? 0, activation: activation)
+                for r in 0..<m { (dst + r * plane).update(from: product + r * width + j * plane, count: plane) }
+            }
+        }
+    case .direct(let chunks):
+        // A zero-bordered copy of each image (no im2col): GEMM row (c, i, j) of output row oy is the copy's row
+        // oy + i * dilation of channel c, from column j * dilation.
+        let paddedW = g.inW + 2 * g.padW, paddedH = g.inH + 2 * g.padH, paddedPlane = paddedW * paddedH
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.inChannels * paddedPlane)
+        defer { padded.deallocate() }
+        var offsets = [Int](repeating: 0, count: k)
+        for c in 0..<g.inChannelsPerGroup {
+            for i in 0..<g.kH {
+                for j in 0..<g.kW {
+                    offsets[(c * g.kH + i) * g.kW + j] = c * paddedPlane + i * g.dilationH * paddedW + j * g.dilationW
+                }
+            }
+        }
+        for n in 0..<g.batch {
+            let image = x + n * g.inChannels * g.inPlane
+            parallelRanges(g.inChannels, workers: workerCount(elements: g.inChannels * paddedPlane, available: threads)) { channels in
+                for c in channels {
+                    let dst = padded + c * paddedPlane, src = image + c * g.inPlane
+                    dst.update(repeating: 0, count: g.padH * paddedW)
+                    for y in 0..<g.inH {
+                        let row = dst + (g.padH + y) * paddedW
+                        row.update(repeating: 0, count: g.padW)
+                        (row + g.padW).update(from: src + y * g.inW, count: g.inW)
+                        (row + g.padW + g.inW).update(repeating: 0, count: g.padW)
+                    }
+                    (dst + (g.padH + g.inH) * paddedW).update(repeating: 0, count: g.padH * paddedW)
+                }
+            }
+            offsets.withUnsafeBufferPointer { rowOffsets in
+                parallelBlocks(g.groups * chunks, workers: threads) { _, i in
+                    let group = i / chunks
+                    let dst = out + (n * g.outChannels + group * m) * plane
+                    let src = padded + group * g.inChannelsPerGroup * paddedPlane
+                    for oy in ConvPartition.chunkRows(i % chunks, of: chunks, outH: g.outH) {
+                        ConvGEMM.multiplyRows(packed, group: group, n: g.outW, b: src + oy * paddedW,
+                                              rowOffsets: rowOffsets.baseAddress!, c: dst + oy * g.outW, ldc: plane,
+                                              bias: b, activation: activation)
                     }
                 }
             }
@@ -153,11 +173,11 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: capacity * max(1, workers))
         defer { scratch.deallocate() }
         parallelBlocks(count, workers: workers) { worker, i in
-            let (src, dst, a, group) = operands(i / perImage)
+            let (src, dst, group) = operands(i / perImage)
             let rows = ConvPartition.chunkRows(i % perImage, of: perImage, outH: g.outH)
             let mine = scratch + worker * capacity
             im2col(input: src, channels: 0..<g.inChannelsPerGroup, g: g, rows: rows.lowerBound, rows.upperBound, into: mine)
-            block(a, mine, ldb: rows.count * g.outW, dst, group: group, rows: 0..<m,
+            block(mine, ldb: rows.count * g.outW, dst, group: group, rows: 0..<m,
                   col0: rows.lowerBound * g.outW, cols: rows.count * g.outW)
         }
     }

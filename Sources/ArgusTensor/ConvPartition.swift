@@ -1,21 +1,21 @@
-/// How one conv is cut into independent blocks for the workers. It depends only on the shapes,
-/// never on the thread count: OpenBLAS's result for an output element can change with the width
-/// of the call it is in (edge kernels), so every thread count must issue the very same GEMM calls
-/// to give bit-identical results.
+/// How one conv is cut into independent blocks for the workers, from the shapes alone: blocks sized for the
+/// caches and in multiples that 1, 2 and 4 workers share evenly. The results do not depend on the cut
+/// (`ConvGEMM` computes each element the same way in any block).
 struct ConvPartition {
     enum Kind: Equatable {
         /// groups == Cin == Cout: a direct loop per (image, channel) plane.
         case depthwise
         /// 1x1 GEMM straight on the input, split into column slices of this width.
         case pointwiseColumns(width: Int)
-        /// 1x1 GEMM on a small plane, split into output-channel slices of this height.
-        case pointwiseRows(height: Int)
-        /// 1x1 GEMM in tiles of (output channels x columns), each within OpenBLAS's small-matrix bound.
-        case pointwiseTiles(height: Int, width: Int)
-        /// Whole-plane im2col, then the GEMM split into output-channel slices of this height.
-        case im2colRows(height: Int)
+        /// 1x1 GEMM on a small plane, split into this many output-channel slices (`rowSlice`).
+        case pointwiseRows(slices: Int)
+        /// Whole-plane im2col, then the GEMM split into this many output-channel slices (`rowSlice`).
+        case im2colRows(slices: Int)
         /// im2col + GEMM per chunk of output rows (`chunkRows`), this many chunks per image.
         case im2colChunks(count: Int)
+        /// Stride 1, wide rows: the GEMM reads B straight from a zero-bordered copy of the input, one output row
+        /// per call (`argus_gemm_rows`), in this many chunks of rows per image.
+        case direct(chunks: Int)
         /// Many small images (e.g. RoIs): im2col this many images side by side, one GEMM over all their columns.
         case batchedImages(perBlock: Int)
     }
@@ -37,6 +37,10 @@ struct ConvPartition {
     static let wholeIm2colBytes = 2 * 1024 * 1024
     /// Blocks come in multiples of this so 1, 2 and 4 workers get equal shares.
     static let blockMultiple = 4
+    /// Output rows at least this wide run `direct` (stride 1): narrower rows make narrow GEMM tiles.
+    static let directMinWidth = 32
+    /// Column slices are a multiple of both kernels' tile widths (48 on AVX-512, 16 on AVX2).
+    static let columnMultiple = 48
     /// Output planes up to this size, in batches of at least `minBatchedImages`, are multiplied several images
     /// at a time (Faster R-CNN v2's box head: 1000 RoIs of 7x7; Mask R-CNN's mask head: 14x14): a GEMM only
     /// 49 columns wide runs at a fraction of the kernel's speed.
@@ -45,8 +49,6 @@ struct ConvPartition {
     /// Columns per batched GEMM.
     static let batchedColumns = 1024
 
-    /// 1x1 convs go to `pointwiseTiles` wherever a tile fits (`smallTile`), whatever their activation:
-    /// a conv's partition is a function of its shape only.
     init(_ g: ConvGeometry) {
         let isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
         if g.groups == g.inChannels && g.groups == g.outChannels && !isPointwise {
@@ -60,25 +62,25 @@ struct ConvPartition {
         }
         let macs = m * k * plane
         let rowSplit = plane <= Self.smallPlane && m >= 32 && macs >= Self.minSplitMACs
-        // Output-channel slices: a multiple-of-16 height (whole GEMM micro-tiles), four slices at most.
-        let height = Self.roundUp((m + Self.blockMultiple - 1) / Self.blockMultiple, 16)
-        if isPointwise, let tile = Self.smallTile(m: m, k: k, plane: plane) {
-            kind = .pointwiseTiles(height: tile.height, width: tile.width)
-            return
-        }
+        let slices = min(Self.blockMultiple, (m + ConvGEMM.panelRows - 1) / ConvGEMM.panelRows)
         if isPointwise {
             if rowSplit {
-                kind = .pointwiseRows(height: height)
+                kind = .pointwiseRows(slices: slices)
             } else if macs < Self.minSplitMACs {
                 kind = .pointwiseColumns(width: plane)
             } else {
                 let slices = Self.roundUp(max(1, k * plane * 4 / Self.sliceBytes), Self.blockMultiple)
-                kind = .pointwiseColumns(width: max(16, Self.roundUp((plane + slices - 1) / slices, 16)))
+                kind = .pointwiseColumns(width: Self.roundUp((plane + slices - 1) / slices, Self.columnMultiple))
             }
             return
         }
+        if g.strideH == 1 && g.strideW == 1 && g.outW >= Self.directMinWidth && !rowSplit {
+            let chunks = macs >= Self.minSplitMACs ? min(g.outH, Self.blockMultiple * 2) : 1
+            kind = .direct(chunks: chunks)
+            return
+        }
         if rowSplit && k * plane * 4 <= Self.wholeIm2colBytes {
-            kind = .im2colRows(height: height)
+            kind = .im2colRows(slices: slices)
             return
         }
         // Chunks of output rows, as even as the rows allow; a multiple-of-4 count so workers
@@ -89,24 +91,11 @@ struct ConvPartition {
         kind = .im2colChunks(count: chunks)
     }
 
-    /// OpenBLAS (SkylakeX/Cooper Lake kernels, as picked on this AVX-512 machine) multiplies calls
-    /// with M * N * K <= 100^3 by its small-matrix kernel: no packing and no separate beta pass.
-    /// Measured for YOLOX-Nano's 1x1 shapes: 53-57 GMAC/s there against 42-50 for the same work in
-    /// larger (packed) calls, e.g. 64x2704x64 in 240-column tiles 196 us vs 227 us in one call.
-    static let smallGEMM = 1_000_000
-
-    /// (output channels, columns) per 1x1 tile so each GEMM stays within `smallGEMM`: all the
-    /// channels when 16 columns fit, else multiple-of-8 channel slices; widths a multiple of 16,
-    /// evened over the plane. Nil for K > 512 (slower there: 46 vs 50 GMAC/s at K = 1152).
-    static func smallTile(m: Int, k: Int, plane: Int) -> (height: Int, width: Int)? {
-        guard k <= 512 else { return nil }
-        var height = m
-        if m * k * 16 > smallGEMM {
-            height = max(8, min(m, smallGEMM / (k * min(plane, 128)) / 8 * 8))
-        }
-        let fit = max(16, smallGEMM / (height * k) / 16 * 16)
-        let slices = (plane + fit - 1) / fit
-        return (height, min(plane, roundUp((plane + slices - 1) / slices, 16)))
+    /// Output channels of slice `i` of `count` over `m` rows: whole packed panels, as even as they allow.
+    @inline(__always)
+    static func rowSlice(_ i: Int, of count: Int, m: Int) -> Range<Int> {
+        let panels = (m + ConvGEMM.panelRows - 1) / ConvGEMM.panelRows
+        return min(m, i * panels / count * ConvGEMM.panelRows)..<min(m, (i + 1) * panels / count * ConvGEMM.panelRows)
     }
 
     /// Output rows of chunk `i` of `count` over `outH` rows.

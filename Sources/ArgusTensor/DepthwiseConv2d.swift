@@ -1,16 +1,25 @@
+import CKernels
+
 /// Depthwise conv (groups == Cin == Cout) as a direct loop: one kernel per channel, so a GEMM would
 /// have M = 1. Each output row is accumulated tap by tap, each tap a multiply-add over the columns
 /// where it reads the image (no per-element padding branches; the stride-1 loop auto-vectorizes),
 /// then gets the fused bias and activation while it is in L1.
-/// Column strides 1 and 2 go to `depthwiseConv2dVector` (taps accumulated in registers); this loop
-/// serves larger strides.
+/// Column strides 1 and 2 with kernels up to 7 wide go to the C kernel (`argus_depthwise_plane`: taps
+/// accumulated in registers, 8 or 16 lanes); this loop serves the rest.
 /// Only the (image, channel) planes in `planes` are computed, so workers can split them.
 func depthwiseConv2d(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                      g: ConvGeometry, planes: Range<Int>, activation: Activation?,
                      output: UnsafeMutablePointer<Float>) {
-    if g.strideW <= 2 {
-        depthwiseConv2dVector(input: input, weight: weight, bias: bias, g: g, planes: planes,
-                              activation: activation, output: output)
+    if g.strideW <= 2 && g.kW <= 7 {
+        let (code, slope) = ConvGEMM.kernelActivation(activation)
+        for plane in planes {
+            let c = plane % g.inChannels
+            let dst = output + plane * g.outPlane
+            argus_depthwise_plane(ConvGEMM.avx512 ? 1 : 0, input + plane * g.inPlane, g.inH, g.inW,
+                                  weight + c * g.kH * g.kW, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW,
+                                  g.dilationH, g.dilationW, bias?[c] ?? 0, code, slope, dst, g.outH, g.outW)
+            if activation == .sigmoid { Activation.sigmoid.apply(dst, count: g.outPlane) }
+        }
         return
     }
     let kW = g.kW, sW = g.strideW, outW = g.outW

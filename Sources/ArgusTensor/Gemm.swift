@@ -1,6 +1,8 @@
 import CBLAS
+import CKernels
 
-/// C[m x n] = A[m x k] * B[k x n] (row-major, with leading dimensions), overwriting C.
+/// C[m x n] = A[m x k] * B[k x n] (row-major, with leading dimensions), overwriting C, on OpenBLAS:
+/// the fully connected layers and Winograd's per-position products.
 @inline(__always)
 func sgemm(m: Int, n: Int, k: Int,
            a: UnsafePointer<Float>, lda: Int,
@@ -12,26 +14,74 @@ func sgemm(m: Int, n: Int, k: Int,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
 }
 
-/// sgemm as tiles of `ConvPartition.smallTile` (each within OpenBLAS's small-matrix kernel, which
-/// is faster for these shapes), or one call when K > 512. The tiling depends only on the sizes.
-@inline(__always)
-func tiledSgemm(m: Int, n: Int, k: Int,
-                a: UnsafePointer<Float>, lda: Int,
-                b: UnsafePointer<Float>, ldb: Int,
-                c: UnsafeMutablePointer<Float>, ldc: Int) {
-    guard let tile = ConvPartition.smallTile(m: m, k: k, plane: n) else {
-        return sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
-    }
-    var col0 = 0
-    while col0 < n {
-        let cols = min(tile.width, n - col0)
-        var r0 = 0
-        while r0 < m {
-            let rows = min(tile.height, m - r0)
-            sgemm(m: rows, n: cols, k: k, a: a + r0 * lda, lda: lda, b: b + col0, ldb: ldb,
-                  c: c + r0 * ldc + col0, ldc: ldc)
-            r0 += rows
+/// A convolution's weight matrices ([m x k] per group) packed for `ConvGEMM.multiply`: panels of the
+/// register tile's height, so the kernel reads them with one moving pointer.
+struct PackedWeights {
+    let m: Int, k: Int, groups: Int
+    let perGroup: Int
+    let storage: UnsafeMutablePointer<Float>
+
+    /// weights: groups x [m x k], row-major. Free with `deallocate()`.
+    init(_ weights: UnsafePointer<Float>, m: Int, k: Int, groups: Int) {
+        self.m = m; self.k = k; self.groups = groups
+        perGroup = argus_gemm_packed_size(ConvGEMM.avx512 ? 1 : 0, m, k)
+        storage = .allocate(capacity: perGroup * groups)
+        for g in 0..<groups {
+            argus_gemm_pack_a(ConvGEMM.avx512 ? 1 : 0, m, k, weights + g * m * k, k, storage + g * perGroup)
         }
-        col0 += cols
+    }
+
+    /// Group `g`'s packed matrix.
+    func group(_ g: Int) -> UnsafePointer<Float> { UnsafePointer(storage + g * perGroup) }
+
+    func deallocate() { storage.deallocate() }
+}
+
+/// The convolution GEMM (CKernels/gemm.c): every output element is the in-order chain of fused multiply-adds
+/// over k, so any split of the work across tiles and threads, on AVX2 or AVX-512, gives the same bits.
+enum ConvGEMM {
+    static let avx512 = CPUFeatures.avx512
+    /// Rows per packed panel (the register tile's height): 8 on AVX-512, 6 on AVX2. Row slices of a GEMM
+    /// start on a panel.
+    static let panelRows = avx512 ? 8 : 6
+
+    /// C rows `rows` of group `group` (`packed`'s rows), columns [0, n) of B and C, with the conv's bias and
+    /// activation fused into the store (sigmoid, which the kernel does not have, as a second pass).
+    static func multiply(_ packed: PackedWeights, group: Int, rows: Range<Int>, n: Int,
+                         b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                         bias: UnsafePointer<Float>?, activation: Activation?) {
+        precondition(rows.lowerBound % panelRows == 0, "a row slice starts on a packed panel")
+        let (code, slope) = kernelActivation(activation)
+        let a = packed.group(group) + rows.lowerBound * packed.k
+        argus_gemm(avx512 ? 1 : 0, rows.count, n, packed.k, a, b, ldb, c + rows.lowerBound * ldc, ldc,
+                   bias.map { $0 + group * packed.m + rows.lowerBound }, code, slope)
+        if activation == .sigmoid {
+            for r in 0..<rows.count { Activation.sigmoid.apply(c + (rows.lowerBound + r) * ldc, count: n) }
+        }
+    }
+
+    /// All rows of group `group` with B's row kk at b + rowOffsets[kk] (`argus_gemm_rows`), columns [0, n).
+    static func multiplyRows(_ packed: PackedWeights, group: Int, n: Int, b: UnsafePointer<Float>,
+                             rowOffsets: UnsafePointer<Int>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             bias: UnsafePointer<Float>?, activation: Activation?) {
+        let (code, slope) = kernelActivation(activation)
+        argus_gemm_rows(avx512 ? 1 : 0, packed.m, n, packed.k, packed.group(group), b, rowOffsets, c, ldc,
+                        bias.map { $0 + group * packed.m }, code, slope)
+        if activation == .sigmoid {
+            for r in 0..<packed.m { Activation.sigmoid.apply(c + r * ldc, count: n) }
+        }
+    }
+
+    /// The C kernels' activation code and leaky-ReLU slope; sigmoid runs afterwards.
+    static func kernelActivation(_ activation: Activation?) -> (Int32, Float) {
+        switch activation {
+        case nil, .sigmoid: return (Int32(ARGUS_ACT_NONE), 0)
+        case .relu: return (Int32(ARGUS_ACT_RELU), 0)
+        case .relu6: return (Int32(ARGUS_ACT_RELU6), 0)
+        case .silu: return (Int32(ARGUS_ACT_SILU), 0)
+        case .hardswish: return (Int32(ARGUS_ACT_HARDSWISH), 0)
+        case .hardsigmoid: return (Int32(ARGUS_ACT_HARDSIGMOID), 0)
+        case .leakyReLU(let slope): return (Int32(ARGUS_ACT_LEAKY_RELU), slope)
+        }
     }
 }

@@ -212,7 +212,20 @@ struct BenchCommand: ParsableCommand {
         let convs = ops.filter { $0.flops != nil }.sorted { $0.milliseconds > $1.milliseconds }
         let flops = convs.reduce(0) { $0 + $1.flops! }, convMs = convs.reduce(0) { $0 + $1.milliseconds }
         lines += ["", "Convolutions: \(String(format: "%.2f", flops / 1e9)) GFLOP in \(String(format: "%.2f", convMs)) ms = "
-                  + "\(String(format: "%.1f", flops / 1e6 / max(convMs, 1e-9))) GFLOP/s; the slowest:", "",
+                  + "\(String(format: "%.1f", flops / 1e6 / max(convMs, 1e-9))) GFLOP/s, by kind:", "",
+                  "| kind | convs | ms | share of conv time | GFLOP/s |", "|---|---|---|---|---|"]
+        var byKind: [String: (count: Int, ms: Double, flops: Double)] = [:]
+        for op in convs {
+            let kind = Self.convKind(op)
+            byKind[kind, default: (0, 0, 0)].count += 1
+            byKind[kind]!.ms += op.milliseconds
+            byKind[kind]!.flops += op.flops!
+        }
+        for (kind, v) in byKind.sorted(by: { $0.value.ms > $1.value.ms }) {
+            lines.append("| \(kind) | \(v.count) | \(String(format: "%.2f", v.ms)) | \(String(format: "%.1f%%", 100 * v.ms / max(convMs, 1e-9))) | "
+                         + "\(String(format: "%.1f", v.flops / 1e6 / max(v.ms, 1e-9))) |")
+        }
+        lines += ["", "The slowest convolutions:", "",
                   "| node | input | weight | output | ms | GFLOP/s |", "|---|---|---|---|---|---|"]
         for op in convs.prefix(12) {
             let shape = { (s: [Int]) in s.map(String.init).joined(separator: "x") }
@@ -221,6 +234,16 @@ struct BenchCommand: ParsableCommand {
                          + "\(String(format: "%.1f", op.flops! / 1e6 / max(op.milliseconds, 1e-9))) |")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A convolution's kind from its shapes: depthwise or dense, kernel size, stride (input over output height).
+    private static func convKind(_ op: OperatorTiming) -> String {
+        guard let x = op.inputShapes.first, op.inputShapes.count > 1, let y = op.outputShapes.first,
+              x.count == 4, y.count == 4, op.inputShapes[1].count == 4 else { return "other" }
+        let w = op.inputShapes[1]
+        let depthwise = w[1] == 1 && w[0] == x[1] && x[1] > 1
+        let stride = y[2] > 0 ? max(1, x[2] / y[2]) : 1
+        return "\(depthwise ? "depthwise " : "")\(w[2])x\(w[3])\(stride > 1 ? " stride \(stride)" : "")"
     }
 
     /// A decoded image through `detect`, against torchvision's `model([img])` with the same weights.

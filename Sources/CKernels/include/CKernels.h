@@ -8,6 +8,43 @@ int argus_cpu_has_avx512f(void);
 /// (ArgusTensor's `Biased<SiLU>`), sixteen lanes at a time. Only call when argus_cpu_has_avx512f().
 void argus_bias_silu_avx512(float *p, long count, float bias);
 
+/// Activations the GEMM epilogue applies (ArgusTensor's `Activation` cases with the same arithmetic).
+enum {
+    ARGUS_ACT_NONE = 0,
+    ARGUS_ACT_RELU = 1,
+    ARGUS_ACT_RELU6 = 2,
+    ARGUS_ACT_SILU = 3,
+    ARGUS_ACT_HARDSWISH = 4,
+    ARGUS_ACT_HARDSIGMOID = 5,
+    ARGUS_ACT_LEAKY_RELU = 6,
+};
+
+/// Floats needed to pack an m x k matrix for argus_gemm with the AVX-512 (avx512 = 1) or AVX2 kernel.
+long argus_gemm_packed_size(int avx512, long m, long k);
+
+/// Packs row-major A[m x k] (leading dimension lda) into panels of the kernel's register-tile height, k-major
+/// within a panel, zero-padded, for argus_gemm with the same `avx512`.
+void argus_gemm_pack_a(int avx512, long m, long k, const float *a, long lda, float *packed);
+
+/// C[m x n] = A * B[k x n] (+ bias[row]) then the activation (slope: leaky ReLU's). A was packed by
+/// argus_gemm_pack_a; B and C are row-major with leading dimensions ldb and ldc; bias may be NULL.
+/// Each element is the in-order chain of fused multiply-adds over k from zero: the same bits for any tiling,
+/// thread split, or the AVX2 (avx512 = 0) and AVX-512 (avx512 = 1, only where the CPU has it) kernels.
+void argus_gemm(int avx512, long m, long n, long k, const float *packed_a, const float *b, long ldb, float *c,
+                long ldc, const float *bias, int act, float slope);
+
+/// argus_gemm with B's row kk at b + row_offsets[kk] (columns contiguous): a stride-1 convolution straight from
+/// its (zero-bordered) input, row kk being input channel c's row shifted by the tap (c, i, j), with no im2col.
+void argus_gemm_rows(int avx512, long m, long n, long k, const float *packed_a, const float *b,
+                     const long *row_offsets, float *c, long ldc, const float *bias, int act, float slope);
+
+/// One plane of a depthwise convolution (column stride 1 or 2, kw <= 7): out[out_h x out_w] from in[in_h x in_w] and the
+/// kh x kw filter w, with strides, zero padding and dilation as in torch, plus bias and the activation. Taps are
+/// summed in order (kernel row, then column) with fused multiply-adds: the same bits on AVX2 and AVX-512.
+void argus_depthwise_plane(int avx512, const float *in, long in_h, long in_w, const float *w, long kh, long kw,
+                           long sh, long sw, long ph, long pw, long dh, long dw, float bias, int act, float slope,
+                           float *out, long out_h, long out_w);
+
 /// A spin-wait hint (x86 `pause`): lets the sibling hyper-thread run and saves power while a thread polls.
 static inline void argus_cpu_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -1,0 +1,196 @@
+// Convolution GEMM: C[m x n] = A[m x k] * B[k x n] (+ bias per row, + activation), with A (the weights) packed
+// once into panels of rows (8 for AVX-512, 6 for AVX2) and B (activations or im2col columns) read in place, row-major with stride ldb.
+//
+// Every element of C is one chain of fused multiply-adds over k = 0, 1, ..., k-1 starting from zero, whatever
+// its position in a tile, the tile sizes, the thread that runs it or the instruction set (AVX2 or AVX-512):
+// the result is the same bits everywhere, so callers may cut the work as they like. The epilogue adds the bias
+// after the last product, then applies the activation with the arithmetic of ArgusTensor's Swift kernels.
+#include "CKernels.h"
+#include "simd_ops.h"
+
+#include <string.h>
+
+// K_BLOCK: B rows of a tile stay in L1/L2 across the panels. M_BLOCK (a multiple of both panel heights): the
+// packed A rows a column tile meets stay in L2.
+enum { K_BLOCK = 512, M_BLOCK = 96 };
+
+// Rows per packed panel: the register tile's height of each kernel.
+static long panel_rows(int avx512) { return avx512 ? 8 : 6; }
+
+long argus_gemm_packed_size(int avx512, long m, long k) {
+    long panel = panel_rows(avx512);
+    return (m + panel - 1) / panel * panel * k;
+}
+
+void argus_gemm_pack_a(int avx512, long m, long k, const float *a, long lda, float *packed) {
+    long panel = panel_rows(avx512);
+    for (long p = 0; p < m; p += panel) {
+        float *dst = packed + p * k;
+        long rows = m - p < panel ? m - p : panel;
+        for (long kk = 0; kk < k; kk++) {
+            for (long r = 0; r < rows; r++) dst[kk * panel + r] = a[(p + r) * lda + kk];
+            for (long r = rows; r < panel; r++) dst[kk * panel + r] = 0;
+        }
+    }
+}
+
+#if defined(__x86_64__)
+// Row kk of B: strided rows, or (argus_gemm_rows) each row at its own offset from b.
+#define B_ROW(b, ldb, boff, kk) ((boff) ? (b) + (boff)[kk] : (b) + (kk) * (ldb))
+
+// ---- AVX-512: 8 rows x 48 columns (24 accumulators), columns in up to three 16-lane vectors.
+// One tile: `rows` (only the first Z_ROWS count) rows of C from a packed panel, `vectors` (1..3) column
+// vectors, the last one masked by `tail`. `first`: start from zero (else continue C's partial sums);
+// `last`: bias + activation before the store.
+enum { Z_ROWS = 8 };
+Z_ATTR void z_tile(const int vectors, long k, const float *a, const float *b, long ldb, const long *boff, float *c,
+                   long ldc, long rows, __mmask16 tail, int first, int last, const float *bias, int act, float slope) {
+    __m512 acc[Z_ROWS][3];
+    __mmask16 m[3];
+    for (int v = 0; v < 3; v++) m[v] = v == vectors - 1 ? tail : (__mmask16)0xFFFF;
+    for (int r = 0; r < Z_ROWS; r++)
+        for (int v = 0; v < vectors; v++)
+            acc[r][v] = first || r >= rows ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m[v], c + r * ldc + 16 * v);
+    for (long kk = 0; kk < k; kk++) {
+        __m512 bv[3];
+        const float *row = B_ROW(b, ldb, boff, kk);
+        for (int v = 0; v < vectors; v++) bv[v] = _mm512_maskz_loadu_ps(m[v], row + 16 * v);
+        for (int r = 0; r < Z_ROWS; r++) {
+            __m512 av = _mm512_set1_ps(a[kk * Z_ROWS + r]);
+            for (int v = 0; v < vectors; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+    }
+    for (int r = 0; r < Z_ROWS && r < rows; r++) {
+        for (int v = 0; v < vectors; v++) {
+            __m512 y = acc[r][v];
+            if (last) {
+                if (bias) y = _mm512_add_ps(y, _mm512_set1_ps(bias[r]));
+                EPILOGUE(z, y, act, slope);
+            }
+            _mm512_mask_storeu_ps(c + r * ldc + 16 * v, m[v], y);
+        }
+    }
+}
+
+Z_ATTR void z_block(long rows, long n, long k, long panel_k, const float *a, const float *b, long ldb,
+                    const long *boff, float *c, long ldc, int first, int last, const float *bias, int act, float slope) {
+    for (long j = 0; j < n; j += 48) {
+        long left = n - j < 48 ? n - j : 48, vectors = (left + 15) / 16, lanes = left - 16 * (vectors - 1);
+        __mmask16 tail = (__mmask16)((1u << lanes) - 1);
+        for (long p = 0; p < rows; p += Z_ROWS) {
+            const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
+            float *cp = c + p * ldc + j;
+            if (vectors == 3) z_tile(3, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            else if (vectors == 2) z_tile(2, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            else z_tile(1, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+        }
+    }
+}
+
+// ---- AVX2: 6 rows x 16 columns (12 accumulators + 2 B vectors + 1 broadcast of the 16 registers).
+// As z_tile; `masked` = 0 for whole tiles (plain loads and stores: AVX2's masked moves cost more).
+enum { Y_ROWS = 6 };
+Y_ATTR void y_tile(const int vectors, const int masked, long k, const float *a, const float *b, long ldb,
+                   const long *boff, float *c, long ldc, long rows, __m256i tail, int first, int last,
+                   const float *bias, int act, float slope) {
+    __m256 acc[Y_ROWS][2];
+    __m256i m[2];
+    for (int v = 0; v < 2; v++) m[v] = v == vectors - 1 ? tail : _mm256_set1_epi32(-1);
+    for (int r = 0; r < Y_ROWS; r++)
+        for (int v = 0; v < vectors; v++)
+            acc[r][v] = first || r >= rows ? _mm256_setzero_ps()
+                        : masked         ? _mm256_maskload_ps(c + r * ldc + 8 * v, m[v])
+                                         : _mm256_loadu_ps(c + r * ldc + 8 * v);
+    for (long kk = 0; kk < k; kk++) {
+        __m256 bv[2];
+        const float *row = B_ROW(b, ldb, boff, kk);
+        for (int v = 0; v < vectors; v++)
+            bv[v] = masked ? _mm256_maskload_ps(row + 8 * v, m[v]) : _mm256_loadu_ps(row + 8 * v);
+        for (int r = 0; r < Y_ROWS; r++) {
+            __m256 av = _mm256_broadcast_ss(a + kk * Y_ROWS + r);
+            for (int v = 0; v < vectors; v++) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+    }
+    for (int r = 0; r < Y_ROWS && r < rows; r++) {
+        for (int v = 0; v < vectors; v++) {
+            __m256 y = acc[r][v];
+            if (last) {
+                if (bias) y = _mm256_add_ps(y, _mm256_set1_ps(bias[r]));
+                EPILOGUE(y, y, act, slope);
+            }
+            if (masked) _mm256_maskstore_ps(c + r * ldc + 8 * v, m[v], y);
+            else _mm256_storeu_ps(c + r * ldc + 8 * v, y);
+        }
+    }
+}
+
+Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, const float *b, long ldb,
+                    const long *boff, float *c, long ldc, int first, int last, const float *bias, int act, float slope) {
+    const __m256i full = _mm256_set1_epi32(-1);
+    for (long j = 0; j < n; j += 16) {
+        long left = n - j < 16 ? n - j : 16, vectors = (left + 7) / 8;
+        __m256i tail = y_tail_mask(left - 8 * (vectors - 1));
+        for (long p = 0; p < rows; p += Y_ROWS) {
+            const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
+            float *cp = c + p * ldc + j;
+            if (left == 16) y_tile(2, 0, k, ap, b + j, ldb, boff, cp, ldc, rows - p, full, first, last, bp, act, slope);
+            else if (vectors == 2) y_tile(2, 1, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            else y_tile(1, 1, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+        }
+    }
+}
+
+// The k-blocks and row blocks of one product, with the tile loops of the chosen width. `boff` is a literal NULL
+// in the strided entry points, so its test leaves their inner loops.
+#define GEMM_BLOCKS(block)                                                                                     \
+    for (long k0 = 0; k0 < k; k0 += K_BLOCK) {                                                               \
+        long kc = k - k0 < K_BLOCK ? k - k0 : K_BLOCK;                                                       \
+        int first = k0 == 0, last = k0 + kc == k;                                                            \
+        for (long m0 = 0; m0 < m; m0 += M_BLOCK) {                                                           \
+            long mc = m - m0 < M_BLOCK ? m - m0 : M_BLOCK;                                                   \
+            /* The panel of rows m0.. starts at m0 * k; within a panel each k holds one float per row. */    \
+            const float *a = packed_a + m0 * k + k0 * rows_per_panel;                                        \
+            const float *bb = boff ? b : b + k0 * ldb, *bi = bias && last ? bias + m0 : 0;                   \
+            block(mc, n, kc, k, a, bb, ldb, boff ? boff + k0 : 0, c + m0 * ldc, ldc, first, last, bi, act,  \
+                  slope);                                                                                    \
+        }                                                                                                    \
+    }
+
+__attribute__((target("avx512f")))
+static void z_gemm(long m, long n, long k, const float *packed_a, const float *b, long ldb, const long *boff,
+                   float *c, long ldc, const float *bias, int act, float slope) {
+    const long rows_per_panel = Z_ROWS;
+    if (boff) { GEMM_BLOCKS(z_block) } else { const long *boff = 0; GEMM_BLOCKS(z_block) }
+}
+
+__attribute__((target("avx2,fma")))
+static void y_gemm(long m, long n, long k, const float *packed_a, const float *b, long ldb, const long *boff,
+                   float *c, long ldc, const float *bias, int act, float slope) {
+    const long rows_per_panel = Y_ROWS;
+    if (boff) { GEMM_BLOCKS(y_block) } else { const long *boff = 0; GEMM_BLOCKS(y_block) }
+}
+#endif
+
+void argus_gemm(int avx512, long m, long n, long k, const float *packed_a, const float *b, long ldb, float *c,
+                long ldc, const float *bias, int act, float slope) {
+#if defined(__x86_64__)
+    // k in blocks (the B rows of a tile stay in L1/L2), rows in blocks whose packed A stays in L2; partial sums
+    // go through C, which keeps each element's chain of multiply-adds in order.
+    if (avx512) z_gemm(m, n, k, packed_a, b, ldb, 0, c, ldc, bias, act, slope);
+    else y_gemm(m, n, k, packed_a, b, ldb, 0, c, ldc, bias, act, slope);
+#else
+    (void)avx512; (void)m; (void)n; (void)k; (void)packed_a; (void)b; (void)ldb; (void)c; (void)ldc; (void)bias;
+    (void)act; (void)slope;
+#endif
+}
+
+void argus_gemm_rows(int avx512, long m, long n, long k, const float *packed_a, const float *b,
+                     const long *row_offsets, float *c, long ldc, const float *bias, int act, float slope) {
+#if defined(__x86_64__)
+    if (avx512) z_gemm(m, n, k, packed_a, b, 0, row_offsets, c, ldc, bias, act, slope);
+    else y_gemm(m, n, k, packed_a, b, 0, row_offsets, c, ldc, bias, act, slope);
+#else
+    (void)avx512; (void)m; (void)n; (void)k; (void)packed_a; (void)b; (void)row_offsets; (void)c; (void)ldc;
+    (void)bias; (void)act; (void)slope;
+#endif
+}

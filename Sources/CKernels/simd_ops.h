@@ -1,0 +1,114 @@
+// Vector helpers shared by the C kernels: the same operations at 16 lanes (z_, AVX-512) and 8 lanes (y_,
+// AVX2 + FMA), and the activation epilogue written once over them, so both widths give the same bits.
+#ifndef ARGUS_SIMD_OPS_H
+#define ARGUS_SIMD_OPS_H
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// ---- Epilogue arithmetic shared by both widths, written once as macros over the vector type's intrinsics.
+// SiLU is y / (1 + e^-y) with vexpForLogistic (ArgusTensor/VectorMath.swift) operation for operation.
+#define SILU_BODY(P, y)                                                                             \
+    do {                                                                                            \
+        const P##_t magic = P##_set1(12582912.0f);                                                  \
+        P##_t t = P##_sub(P##_zero(), y);                                                           \
+        t = P##_max(P##_set1(-20.0f), t);                                                           \
+        t = P##_min(P##_set1(89.0f), t);                                                            \
+        P##_t shifted = P##_fmadd(t, P##_set1(1.44269504088896341f), magic);                        \
+        P##_t n = P##_sub(shifted, magic);                                                          \
+        P##_t v = P##_fmadd(n, P##_set1(-0.693359375f), t);                                         \
+        v = P##_fmadd(n, P##_set1(2.12194440e-4f), v);                                              \
+        P##_t z = P##_mul(v, v);                                                                    \
+        P##_t p = P##_set1(1.9875691500e-4f);                                                       \
+        p = P##_fmadd(p, v, P##_set1(1.3981999507e-3f));                                            \
+        p = P##_fmadd(p, v, P##_set1(8.3334519073e-3f));                                            \
+        p = P##_fmadd(p, v, P##_set1(4.1665795894e-2f));                                            \
+        p = P##_fmadd(p, v, P##_set1(1.6666665459e-1f));                                            \
+        p = P##_fmadd(p, v, P##_set1(5.0000001201e-1f));                                            \
+        p = P##_fmadd(p, z, P##_add(v, P##_set1(1.0f)));                                            \
+        P##_t scale = P##_scale_from_shifted(shifted);                                              \
+        y = P##_div(y, P##_add(P##_set1(1.0f), P##_mul(p, scale)));                                 \
+    } while (0)
+
+// ReLU family: compare-and-replace like the Swift kernels (NaN stays NaN: a NaN lane fails every compare).
+#define EPILOGUE(P, y, act, slope)                                                                  \
+    do {                                                                                            \
+        switch (act) {                                                                              \
+        case ARGUS_ACT_NONE: break;                                                                 \
+        case ARGUS_ACT_RELU: y = P##_blend_lt(y, P##_zero(), y, P##_zero()); break;                 \
+        case ARGUS_ACT_RELU6:                                                                       \
+            y = P##_blend_lt(y, P##_zero(), y, P##_zero());                                         \
+            y = P##_blend_gt(y, P##_set1(6.0f), y, P##_set1(6.0f));                                 \
+            break;                                                                                  \
+        case ARGUS_ACT_SILU: SILU_BODY(P, y); break;                                                \
+        case ARGUS_ACT_HARDSWISH: {                                                                 \
+            P##_t h = P##_add(y, P##_set1(3.0f));                                                   \
+            h = P##_blend_lt(h, P##_zero(), h, P##_zero());                                         \
+            h = P##_blend_gt(h, P##_set1(6.0f), h, P##_set1(6.0f));                                 \
+            y = P##_div(P##_mul(y, h), P##_set1(6.0f));                                             \
+            break;                                                                                  \
+        }                                                                                           \
+        case ARGUS_ACT_HARDSIGMOID: {                                                               \
+            P##_t h = P##_add(y, P##_set1(3.0f));                                                   \
+            h = P##_blend_lt(h, P##_zero(), h, P##_zero());                                         \
+            h = P##_blend_gt(h, P##_set1(6.0f), h, P##_set1(6.0f));                                 \
+            y = P##_div(h, P##_set1(6.0f));                                                         \
+            break;                                                                                  \
+        }                                                                                           \
+        case ARGUS_ACT_LEAKY_RELU:                                                                  \
+            y = P##_blend_le(y, P##_zero(), y, P##_mul(y, P##_set1(slope)));                        \
+            break;                                                                                  \
+        }                                                                                           \
+    } while (0)
+
+#define Z_ATTR __attribute__((target("avx512f"), always_inline)) static inline
+typedef __m512 z_t;
+Z_ATTR z_t z_set1(float x) { return _mm512_set1_ps(x); }
+Z_ATTR z_t z_zero(void) { return _mm512_setzero_ps(); }
+Z_ATTR z_t z_add(z_t a, z_t b) { return _mm512_add_ps(a, b); }
+Z_ATTR z_t z_sub(z_t a, z_t b) { return _mm512_sub_ps(a, b); }
+Z_ATTR z_t z_mul(z_t a, z_t b) { return _mm512_mul_ps(a, b); }
+Z_ATTR z_t z_div(z_t a, z_t b) { return _mm512_div_ps(a, b); }
+Z_ATTR z_t z_max(z_t a, z_t b) { return _mm512_max_ps(a, b); }
+Z_ATTR z_t z_min(z_t a, z_t b) { return _mm512_min_ps(a, b); }
+Z_ATTR z_t z_fmadd(z_t a, z_t b, z_t c) { return _mm512_fmadd_ps(a, b, c); }
+Z_ATTR z_t z_scale_from_shifted(z_t shifted) {
+    __m512i bits = _mm512_slli_epi32(_mm512_castps_si512(shifted), 23);
+    return _mm512_castsi512_ps(_mm512_add_epi32(bits, _mm512_set1_epi32(127 << 23)));
+}
+// x < y ? r : keep (and the > and <= forms), ordered compares: false for NaN.
+Z_ATTR z_t z_blend_lt(z_t x, z_t y, z_t keep, z_t r) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, y, _CMP_LT_OQ), keep, r);
+}
+Z_ATTR z_t z_blend_gt(z_t x, z_t y, z_t keep, z_t r) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, y, _CMP_GT_OQ), keep, r);
+}
+Z_ATTR z_t z_blend_le(z_t x, z_t y, z_t keep, z_t r) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, y, _CMP_LE_OQ), keep, r);
+}
+
+#define Y_ATTR __attribute__((target("avx2,fma"), always_inline)) static inline
+typedef __m256 y_t;
+Y_ATTR y_t y_set1(float x) { return _mm256_set1_ps(x); }
+Y_ATTR y_t y_zero(void) { return _mm256_setzero_ps(); }
+Y_ATTR y_t y_add(y_t a, y_t b) { return _mm256_add_ps(a, b); }
+Y_ATTR y_t y_sub(y_t a, y_t b) { return _mm256_sub_ps(a, b); }
+Y_ATTR y_t y_mul(y_t a, y_t b) { return _mm256_mul_ps(a, b); }
+Y_ATTR y_t y_div(y_t a, y_t b) { return _mm256_div_ps(a, b); }
+Y_ATTR y_t y_max(y_t a, y_t b) { return _mm256_max_ps(a, b); }
+Y_ATTR y_t y_min(y_t a, y_t b) { return _mm256_min_ps(a, b); }
+Y_ATTR y_t y_fmadd(y_t a, y_t b, y_t c) { return _mm256_fmadd_ps(a, b, c); }
+Y_ATTR y_t y_scale_from_shifted(y_t shifted) {
+    __m256i bits = _mm256_slli_epi32(_mm256_castps_si256(shifted), 23);
+    return _mm256_castsi256_ps(_mm256_add_epi32(bits, _mm256_set1_epi32(127 << 23)));
+}
+Y_ATTR y_t y_blend_lt(y_t x, y_t y, y_t keep, y_t r) { return _mm256_blendv_ps(keep, r, _mm256_cmp_ps(x, y, _CMP_LT_OQ)); }
+Y_ATTR y_t y_blend_gt(y_t x, y_t y, y_t keep, y_t r) { return _mm256_blendv_ps(keep, r, _mm256_cmp_ps(x, y, _CMP_GT_OQ)); }
+Y_ATTR y_t y_blend_le(y_t x, y_t y, y_t keep, y_t r) { return _mm256_blendv_ps(keep, r, _mm256_cmp_ps(x, y, _CMP_LE_OQ)); }
+
+Y_ATTR __m256i y_tail_mask(long lanes) {
+    const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)lanes), index);
+}
+
+#endif
+#endif

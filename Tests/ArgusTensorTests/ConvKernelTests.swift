@@ -1,0 +1,204 @@
+@testable import ArgusTensor
+import CKernels
+import XCTest
+
+/// The C convolution kernels (CKernels/gemm.c, depthwise.c) against float64 references computed here, and their
+/// AVX2 and AVX-512 versions against each other: each output is the same chain of fused multiply-adds on both,
+/// so the bits must agree wherever the machine can run both.
+final class ConvKernelTests: XCTestCase {
+    private var isas: [Int32] { argus_cpu_has_avx512f() != 0 ? [0, 1] : [0] }
+
+    /// C = A * B + bias, activation, through argus_gemm with `isa` (0 AVX2, 1 AVX-512).
+    private func gemm(isa: Int32, m: Int, n: Int, k: Int, a: [Float], b: [Float], bias: [Float]?,
+                      activation: Activation?) -> [Float] {
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: argus_gemm_packed_size(isa, m, k))
+        defer { packed.deallocate() }
+        a.withUnsafeBufferPointer { argus_gemm_pack_a(isa, m, k, $0.baseAddress!, k, packed) }
+        var c = [Float](repeating: .nan, count: m * n)
+        let (code, slope) = ConvGEMM.kernelActivation(activation)
+        b.withUnsafeBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in
+                withOptionalPointer(bias) { biasPointer in
+                    argus_gemm(isa, m, n, k, packed, bp.baseAddress!, n, cp.baseAddress!, n, biasPointer, code, slope)
+                }
+            }
+        }
+        return c
+    }
+
+    func testGEMMMatchesFloat64AndBothISAsAgree() {
+        var random = SplitMix(seed: 11)
+        // Edge rows (m not a multiple of 6 or 8), edge columns (every tail width), k beyond one k-block (512).
+        let shapes = [(1, 1, 1), (5, 7, 3), (8, 48, 16), (13, 50, 27), (16, 97, 108), (70, 333, 129), (24, 31, 600),
+                      (7, 17, 1100)]
+        for (m, n, k) in shapes {
+            let a = (0..<m * k).map { _ in random.next() }, b = (0..<k * n).map { _ in random.next() }
+            let bias = (0..<m).map { _ in random.next() }
+            var results: [[Float]] = []
+            for isa in isas {
+                let c = gemm(isa: isa, m: m, n: n, k: k, a: a, b: b, bias: bias, activation: nil)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var sum = Double(bias[i]), magnitude = abs(Double(bias[i]))
+                        for kk in 0..<k {
+                            sum += Double(a[i * k + kk]) * Double(b[kk * n + j])
+                            magnitude += abs(Double(a[i * k + kk]) * Double(b[kk * n + j]))
+                        }
+                        // Float32 summation of k terms: within k ulps of the sum of magnitudes.
+                        let bound = Double(k + 1) * Double(Float.ulpOfOne) * magnitude
+                        if abs(Double(c[i * n + j]) - sum) > bound {
+                            XCTFail("\(m)x\(n)x\(k) isa \(isa) [\(i),\(j)]: \(c[i * n + j]) vs \(sum)")
+                            return
+                        }
+                    }
+                }
+                results.append(c)
+            }
+            if results.count == 2 {
+                XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "AVX2 vs AVX-512 at \(m)x\(n)x\(k)")
+            }
+        }
+    }
+
+    func testFusedActivationsEqualTheSwiftKernelsAfterTheGEMM() {
+        var random = SplitMix(seed: 12)
+        let m = 11, n = 37, k = 20
+        let a = (0..<m * k).map { _ in random.next() * 2 }, b = (0..<k * n).map { _ in random.next() * 2 }
+        let bias = (0..<m).map { _ in random.next() }
+        // Sigmoid is not fused (ConvGEMM runs it as a second pass).
+        let activations: [Activation] = [.relu, .relu6, .silu, .hardswish, .hardsigmoid, .leakyReLU(slope: 0.1)]
+        for isa in isas {
+            let plain = gemm(isa: isa, m: m, n: n, k: k, a: a, b: b, bias: nil, activation: nil)
+            for activation in activations {
+                var expected = plain
+                expected.withUnsafeMutableBufferPointer { p in
+                    for r in 0..<m { Activation.biasAndActivate(p.baseAddress! + r * n, count: n, bias: bias[r], activation: activation) }
+                }
+                let fused = gemm(isa: isa, m: m, n: n, k: k, a: a, b: b, bias: bias, activation: activation)
+                for i in 0..<m * n {
+                    XCTAssertEqual(fused[i].bitPattern, expected[i].bitPattern, "\(activation) isa \(isa) at \(i): \(fused[i]) vs \(expected[i])")
+                }
+            }
+        }
+    }
+
+    func testConvResultsDoNotDependOnTheRowSlice() {
+        // The partition cuts output channels on panel boundaries: any cut gives the same bits.
+        var random = SplitMix(seed: 13)
+        let m = 40, n = 75, k = 33
+        let a = (0..<m * k).map { _ in random.next() }, b = (0..<k * n).map { _ in random.next() }
+        let whole = gemm(isa: ConvGEMM.avx512 ? 1 : 0, m: m, n: n, k: k, a: a, b: b, bias: nil, activation: .silu)
+        a.withUnsafeBufferPointer { ap in
+            let packed = PackedWeights(ap.baseAddress!, m: m, k: k, groups: 1)
+            defer { packed.deallocate() }
+            for slices in 1...4 {
+                var c = [Float](repeating: .nan, count: m * n)
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        for s in 0..<slices {
+                            let rows = ConvPartition.rowSlice(s, of: slices, m: m)
+                            // Column halves too: a tile's columns do not matter either.
+                            for (c0, cols) in [(0, 29), (29, n - 29)] {
+                                ConvGEMM.multiply(packed, group: 0, rows: rows, n: cols, b: bp.baseAddress! + c0, ldb: n,
+                                                  c: cp.baseAddress! + c0, ldc: n, bias: nil, activation: .silu)
+                            }
+                        }
+                    }
+                }
+                XCTAssertEqual(c.map(\.bitPattern), whole.map(\.bitPattern), "\(slices) row slices")
+            }
+        }
+    }
+
+    func testDepthwisePlaneMatchesFloat64AndBothISAsAgree() {
+        var random = SplitMix(seed: 14)
+        // (h, w, k, stride, pad, dilation): 3x3 and 5x5, strides 1 and 2, asymmetric strides, dilation, tails.
+        let cases: [(Int, Int, Int, (Int, Int), Int, Int)] = [
+            (1, 1, 3, (1, 1), 1, 1), (7, 9, 3, (1, 1), 1, 1), (52, 52, 3, (1, 1), 1, 1), (208, 208, 3, (2, 2), 1, 1),
+            (33, 47, 3, (2, 2), 1, 1), (20, 70, 5, (1, 1), 2, 1), (21, 37, 5, (2, 2), 2, 1), (30, 40, 3, (1, 1), 2, 2),
+            (17, 19, 3, (1, 2), 0, 1), (9, 100, 7, (1, 1), 3, 1),
+        ]
+        for (h, w, k, stride, pad, dilation) in cases {
+            let outH = (h + 2 * pad - dilation * (k - 1) - 1) / stride.0 + 1
+            let outW = (w + 2 * pad - dilation * (k - 1) - 1) / stride.1 + 1
+            let input = (0..<h * w).map { _ in random.next() }, filter = (0..<k * k).map { _ in random.next() }
+            let bias = random.next()
+            var results: [[Float]] = []
+            for isa in isas {
+                var out = [Float](repeating: .nan, count: outH * outW)
+                input.withUnsafeBufferPointer { ip in
+                    filter.withUnsafeBufferPointer { fp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            argus_depthwise_plane(isa, ip.baseAddress!, h, w, fp.baseAddress!, k, k, stride.0, stride.1,
+                                                  pad, pad, dilation, dilation, bias, Int32(ARGUS_ACT_NONE), 0,
+                                                  op.baseAddress!, outH, outW)
+                        }
+                    }
+                }
+                for oy in 0..<outH {
+                    for ox in 0..<outW {
+                        var sum = Double(bias), magnitude = abs(Double(bias))
+                        for i in 0..<k {
+                            for j in 0..<k {
+                                let y = oy * stride.0 + i * dilation - pad, x = ox * stride.1 + j * dilation - pad
+                                guard y >= 0, y < h, x >= 0, x < w else { continue }
+                                let t = Double(filter[i * k + j]) * Double(input[y * w + x])
+                                sum += t; magnitude += abs(t)
+                            }
+                        }
+                        let got = Double(out[oy * outW + ox])
+                        if abs(got - sum) > Double(k * k + 1) * Double(Float.ulpOfOne) * magnitude {
+                            XCTFail("\(h)x\(w) k\(k) s\(stride) isa \(isa) [\(oy),\(ox)]: \(got) vs \(sum)")
+                            return
+                        }
+                    }
+                }
+                results.append(out)
+            }
+            if results.count == 2 {
+                XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "AVX2 vs AVX-512 at \(h)x\(w) k\(k) s\(stride)")
+            }
+        }
+    }
+
+    func testDirectConvolutionMatchesFloat64() throws {
+        var random = SplitMix(seed: 15)
+        // (batch, cin, h, w, cout, k, pad, dilation, groups): wide stride-1 rows take the direct path.
+        let cases = [(1, 3, 9, 40, 10, 3, 1, 1, 1), (2, 4, 12, 33, 8, 3, 2, 2, 2), (1, 6, 7, 64, 17, 5, 2, 1, 1),
+                     (1, 2, 5, 35, 3, 3, 0, 1, 1)]
+        for (batch, cin, h, w, cout, k, pad, dilation, groups) in cases {
+            let input = random.tensor([batch, cin, h, w]), weight = random.tensor([cout, cin / groups, k, k])
+            let bias = random.tensor([cout])
+            let g = try ConvGeometry(input: input.shape, weight: weight.shape, bias: bias.shape, stride: (1, 1),
+                                     padding: (pad, pad), dilation: (dilation, dilation), groups: groups)
+            guard case .direct = ConvPartition(g).kind else { return XCTFail("\(input.shape) does not take the direct path") }
+            let y = try conv2d(input, weight: weight, bias: bias, stride: 1, padding: pad, dilation: dilation, groups: groups)
+            let cinG = cin / groups, coutG = cout / groups
+            for n in 0..<batch {
+                for co in 0..<cout {
+                    for oy in 0..<g.outH {
+                        for ox in 0..<g.outW {
+                            var sum = Double(bias.storage[co]), magnitude = abs(sum)
+                            for ci in 0..<cinG {
+                                let c = (co / coutG) * cinG + ci
+                                for i in 0..<k {
+                                    for j in 0..<k {
+                                        let iy = oy + i * dilation - pad, ix = ox + j * dilation - pad
+                                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                        let t = Double(weight.storage[((co * cinG + ci) * k + i) * k + j])
+                                            * Double(input.storage[((n * cin + c) * h + iy) * w + ix])
+                                        sum += t; magnitude += abs(t)
+                                    }
+                                }
+                            }
+                            let got = Double(y.storage[((n * cout + co) * g.outH + oy) * g.outW + ox])
+                            if abs(got - sum) > Double(cinG * k * k + 1) * Double(Float.ulpOfOne) * magnitude {
+                                return XCTFail("\(input.shape) [\(n),\(co),\(oy),\(ox)]: \(got) vs \(sum)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
