@@ -7,6 +7,8 @@ struct ConvKernel: Kernel {
     let window: WindowAttributes
     let group: Int
     let weight: Tensor?
+    /// A constant weight packed for the conv kernels at load.
+    let packed: ConvWeights?
     let bias: Tensor?
     var activation: Activation?
     let label: String
@@ -30,6 +32,8 @@ struct ConvKernel: Kernel {
             guard w.shape[0] % group == 0 else { throw ONNXError.malformed("\(ctx.label): \(w.shape[0]) filters in \(group) groups") }
             if let b = bias, b.shape != [w.shape[0]] { throw ONNXError.malformed("\(ctx.label): bias \(b.shape) for weight \(w.shape)") }
         }
+        let (label, group) = (ctx.label, group)
+        packed = try weight.map { w in try tensorOp(label) { try ConvWeights(w, groups: group) } }
     }
 
     func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
@@ -41,11 +45,12 @@ struct ConvKernel: Kernel {
         let x = try inputs[0]!.tensor(label)
         let w = try weight ?? inputs[1]!.tensor("\(label) weight")
         let b = try bias ?? (inputs.count > 2 ? inputs[2]?.tensor("\(label) bias") : nil)
-        return [Value(try convolve(x, w, b, activation: activation))]
+        return [Value(try convolve(x, w, b, activation: activation, packed: packed))]
     }
 
-    /// conv2d with the node's geometry; asymmetric pads become an explicit zero border first.
-    func convolve(_ x: Tensor, _ w: Tensor, _ b: Tensor?, activation: Activation?) throws -> Tensor {
+    /// conv2d with the node's geometry; asymmetric pads become an explicit zero border first. `packed`: `w`
+    /// prepared at load, if it was a constant.
+    func convolve(_ x: Tensor, _ w: Tensor, _ b: Tensor?, activation: Activation?, packed: ConvWeights? = nil) throws -> Tensor {
         guard x.rank == 4, w.rank == 4 else {
             throw ONNXError.invalidInput("\(label): input \(x.shape) / weight \(w.shape) must be 4-D")
         }
@@ -54,15 +59,16 @@ struct ConvKernel: Kernel {
         let outW = (x.shape[3] + p.1 + p.3 - (w.shape[3] - 1) * window.dilations.1 - 1) / window.strides.1 + 1
         _ = try checkedCount([x.shape[0], w.shape[0], outH, outW], label)
         return try tensorOp(label) {
+            let weights = try packed ?? ConvWeights(w, groups: group)
             if p.0 == p.2 && p.1 == p.3 {
-                return try conv2d(x, weight: w, bias: b, stride: window.strides, padding: (p.0, p.1),
-                                  dilation: window.dilations, groups: group, activation: activation)
+                return try conv2d(x, weights: weights, bias: b, stride: window.strides, padding: (p.0, p.1),
+                                  dilation: window.dilations, activation: activation)
             }
             let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
             _ = try checkedCount([n, c, h + p.0 + p.2, wd + p.1 + p.3], label)
             let q = padded(x.storage, n: n, c: c, h: h, w: wd, p, value: 0)
-            return try conv2d(Tensor(shape: [n, c, q.h, q.w], storage: q.data), weight: w, bias: b,
-                              stride: window.strides, padding: (0, 0), dilation: window.dilations, groups: group,
+            return try conv2d(Tensor(shape: [n, c, q.h, q.w], storage: q.data), weights: weights, bias: b,
+                              stride: window.strides, padding: (0, 0), dilation: window.dilations,
                               activation: activation)
         }
     }

@@ -6,7 +6,8 @@
 /// - Paths: 1x1 stride-1 unpadded = GEMM straight on the input; depthwise (groups == Cin == Cout)
 ///   = direct loop; anything else = im2col (in cache-sized chunks of output rows, or whole for small
 ///   planes) + GEMM per group.
-/// - GEMM: `ConvGEMM` (weights packed per call, bias and activation applied as tiles are stored).
+/// - GEMM: `ConvGEMM` on `ConvWeights` (packed once; per call with a plain weight tensor), bias and activation
+///   applied as tiles are stored.
 /// - Threads: each conv is cut into blocks by `ConvPartition` (from the shapes alone) and the blocks
 ///   run on `EngineThreads.current` workers.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
@@ -20,17 +21,55 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                    stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int) = (1, 1), groups: Int = 1,
                    activation: Activation? = nil) throws -> Tensor {
-    let g = try ConvGeometry(input: input.shape, weight: weight.shape, bias: bias?.shape,
-                             stride: stride, padding: padding, dilation: dilation, groups: groups)
+    try conv2d(input, weights: ConvWeights(weight, groups: groups), bias: bias, stride: stride, padding: padding,
+               dilation: dilation, activation: activation)
+}
+
+/// conv2d with weights prepared once (`ConvWeights`, made at load): no per-call packing.
+public func conv2d(_ input: Tensor, weights: ConvWeights, bias: Tensor? = nil,
+                   stride: Int = 1, padding: Int = 0, dilation: Int = 1, activation: Activation? = nil) throws -> Tensor {
+    try conv2d(input, weights: weights, bias: bias, stride: (stride, stride), padding: (padding, padding),
+               dilation: (dilation, dilation), activation: activation)
+}
+
+/// conv2d with prepared weights and separate (height, width) stride, padding and dilation.
+public func conv2d(_ input: Tensor, weights: ConvWeights, bias: Tensor? = nil,
+                   stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int) = (1, 1),
+                   activation: Activation? = nil) throws -> Tensor {
+    let g = try ConvGeometry(input: input.shape, weight: weights.weight.shape, bias: bias?.shape,
+                             stride: stride, padding: padding, dilation: dilation, groups: weights.groups)
     return Tensor.uninitialized(shape: [g.batch, g.outChannels, g.outH, g.outW]) { out in
         input.storage.withUnsafeBufferPointer { x in
-            weight.storage.withUnsafeBufferPointer { w in
+            weights.weight.storage.withUnsafeBufferPointer { w in
                 withOptionalPointer(bias?.storage) { b in
-                    runConv(x.baseAddress!, w.baseAddress!, b, g, activation, out.baseAddress!)
+                    runConv(x.baseAddress!, w.baseAddress!, weights.packed, b, g, activation, out.baseAddress!)
                 }
             }
         }
     }
+}
+
+/// A convolution's weight [Cout, Cin / groups, kH, kW] with its GEMM packing (`PackedWeights`) made once, so
+/// each call starts multiplying at once. Depthwise filters need no packing.
+public final class ConvWeights: @unchecked Sendable {  // immutable after init
+    public let weight: Tensor
+    public let groups: Int
+    let packed: PackedWeights?
+
+    public init(_ weight: Tensor, groups: Int = 1) throws {
+        let s = weight.shape
+        guard s.count == 4, s.allSatisfy({ $0 >= 1 }), groups >= 1, s[0] % groups == 0 else {
+            throw TensorError.invalidShape(op: "conv2d", message: "weight \(s) with groups \(groups)")
+        }
+        self.weight = weight
+        self.groups = groups
+        let depthwise = s[1] == 1 && groups == s[0] && groups > 1 && !(s[2] == 1 && s[3] == 1)
+        packed = depthwise ? nil : weight.storage.withUnsafeBufferPointer {
+            PackedWeights($0.baseAddress!, m: s[0] / groups, k: s[1] * s[2] * s[3], groups: groups)
+        }
+    }
+
+    deinit { packed?.deallocate() }
 }
 
 /// Calls `body` with a pointer to `array`'s elements, or nil.
@@ -40,8 +79,9 @@ func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -
     return array.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
-private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
-                     _ g: ConvGeometry, _ activation: Activation?, _ out: UnsafeMutablePointer<Float>) {
+private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ packedWeights: PackedWeights?,
+                     _ b: UnsafePointer<Float>?, _ g: ConvGeometry, _ activation: Activation?,
+                     _ out: UnsafeMutablePointer<Float>) {
     let threads = EngineThreads.current
     let plane = g.outPlane
     let kind = ConvPartition(g).kind
@@ -53,8 +93,7 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: 
         return
     }
     let m = g.outChannelsPerGroup, k = g.patchSize
-    let packed = PackedWeights(w, m: m, k: k, groups: g.groups)
-    defer { packed.deallocate() }
+    guard let packed = packedWeights else { preconditionFailure("ConvWeights packs every filter that is not depthwise") }
     let images = g.batch * g.groups
     // One (image, group): its input channels and output planes.
     func operands(_ ig: Int) -> (src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, group: Int) {

@@ -81,18 +81,26 @@ final class WorkerPool: @unchecked Sendable {
                 while generation.load(ordering: .acquiring) == seen { condition.wait() }
                 condition.unlock()
             }
+            // Only a participant takes a reference to the job, under the lock, and drops it before it reports
+            // done: `run` checks on return that nothing kept its (non-escaping) closure.
+            var mine: Job?
+            var newest = seen
             condition.lock()
-            let current = job
+            if let current = job {
+                newest = current.generation
+                if current.generation != seen && index < current.participants { mine = current }
+            }
             condition.unlock()
             // `job` can be nil (finished, and this helper took no part) or newer than the generation that woke
             // us: take whatever is current, once.
-            guard let current, current.generation != seen else {
+            guard newest != seen else {
                 seen = generation.load(ordering: .acquiring)
                 continue
             }
-            seen = current.generation
-            if index < current.participants {
-                current.body(index)
+            seen = newest
+            if mine != nil {
+                mine!.body(index)
+                mine = nil
                 pending.subtract(1, ordering: .releasing)
             }
         }

@@ -3,7 +3,8 @@ import ArgusTensor
 /// torchvision's Conv2dNormActivation (conv, optional batch norm, optional activation) with the norm
 /// folded into the conv at load time, so inference is one conv call.
 struct ConvNormActivation {
-    let weight: Tensor
+    /// The (folded) weight, packed for the conv kernels at load.
+    let weights: ConvWeights
     let bias: Tensor?
     let stride: Int
     let padding: Int
@@ -20,23 +21,26 @@ struct ConvNormActivation {
          kernel: Int, stride: Int = 1, padding: Int? = nil, dilation: Int = 1, groups: Int = 1,
          activation: Activation?) throws {
         let w = try weights.tensor("\(conv).weight", shape: [outChannels, inChannels / groups, kernel, kernel])
+        let weight: Tensor
         if let norm {
             let folded = try weights.foldedNorm(norm, convWeight: w, channels: outChannels)
-            self.weight = folded.weight
+            weight = folded.weight
             self.bias = folded.bias
         } else {
-            self.weight = w
+            weight = w
             self.bias = try weights.tensor("\(conv).bias", shape: [outChannels])
         }
+        self.weights = try ConvWeights(weight, groups: groups)
         self.stride = stride
         self.padding = padding ?? (kernel - 1) / 2 * dilation
         self.dilation = dilation
         self.groups = groups
         self.activation = activation
         let wide = kernel == 3 && stride == 1 && dilation == 1 && groups == 1 && inChannels >= 64 && outChannels >= 64
-        self.winograd = wide ? try WinogradWeights(self.weight) : nil
+        self.winograd = wide ? try WinogradWeights(weight) : nil
     }
 
+    var weight: Tensor { weights.weight }
     var outChannels: Int { weight.shape[0] }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
@@ -44,8 +48,8 @@ struct ConvNormActivation {
         if let winograd, x.rank == 4, x.shape[2] * x.shape[3] >= 256 {
             return try winogradConv3x3(x, weights: winograd, bias: bias, padding: padding, activation: activation)
         }
-        return try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
-                          groups: groups, activation: activation)
+        return try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                          activation: activation)
     }
 }
 

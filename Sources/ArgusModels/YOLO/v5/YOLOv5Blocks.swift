@@ -5,7 +5,8 @@ import ArgusTensor
 
 /// `Conv`: Conv2d + BatchNorm2d (folded at load) + activation.
 struct ConvBlock {
-    let weight: Tensor
+    /// The folded weight, packed for the conv kernels at load.
+    let weights: ConvWeights
     let bias: Tensor
     let stride: Int
     let padding: Int
@@ -16,7 +17,9 @@ struct ConvBlock {
     init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: Int = 1, s: Int = 1, p: Int? = nil,
          g: Int = 1, d: Int = 1, act: Activation?) throws {
         guard c1 % g == 0, c2 % g == 0 else { throw ModelError.malformedConfig("\(prefix): groups \(g) do not divide channels") }
+        let weight: Tensor
         (weight, bias) = try w.foldedConv(prefix, outChannels: c2, inChannelsPerGroup: c1 / g, kernel: k)
+        weights = try ConvWeights(weight, groups: g)
         stride = s
         // autopad: 'same' padding for odd kernels.
         padding = p ?? (d > 1 ? d * (k - 1) / 2 : k / 2)
@@ -25,9 +28,11 @@ struct ConvBlock {
         activation = act
     }
 
+    var weight: Tensor { weights.weight }
+
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
-                   groups: groups, activation: activation)
+        try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                   activation: activation)
     }
 }
 
