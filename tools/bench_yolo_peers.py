@@ -33,7 +33,8 @@ from pathlib import Path
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "false")
-os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="argus-bench-yolo-"))
+# One settings folder for every run (Ultralytics writes its settings file there on first use).
+os.environ.setdefault("YOLO_CONFIG_DIR", os.path.join(tempfile.gettempdir(), "argus-bench-yolo-config"))
 
 import cv2  # noqa: E402
 import onnx  # noqa: E402

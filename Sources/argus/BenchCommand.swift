@@ -32,7 +32,7 @@ struct BenchCommand: ParsableCommand {
             venv with tools/setup_bench_venv.sh.
 
             YOLOv8 checkpoints and ONNX exports (--weights yolov8n.pt, yolov8n-seg.pt, *.onnx): the image is \
-            decoded once on both sides; each timed run is `detect` (masks included) for Argus and, in \
+            decoded once by every engine; each timed run is `detect` (masks included) for Argus and, in \
             tools/bench_yolo_peers.py, Ultralytics' `predict` on PyTorch (a .pt), onnxruntime and OpenVINO (an \
             Ultralytics ONNX file, or a .pt exported by Ultralytics with dynamic shapes), or the graph on \
             onnxruntime and OpenVINO with YOLOX's preproc, decode and NMS (a YOLOX export).
@@ -71,7 +71,7 @@ struct BenchCommand: ParsableCommand {
     var saveWeights: String?
 
     @Option(name: .customLong("box-score-thresh"),
-            help: "With --arch: the box score threshold of both engines (default: torchvision's 0.05).")
+            help: "With --arch: the box score threshold of every engine (default: torchvision's 0.05).")
     var boxScoreThresh: Float?
 
     @Option(help: "The image to time.")
