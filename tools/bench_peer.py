@@ -1,17 +1,30 @@
-"""What the torchvision peers of `argus bench --arch` share: the weights step (load a state dict, or fill the
-fixture weight rule; optionally save what was used, so Argus loads the same) and the timing loop (warm-up runs,
-then timed runs of `once()`, which returns what it found, printed as the one JSON line argus reads)."""
+"""What the peers of `argus bench` share: the weights step (load a state dict, or fill the fixture weight rule;
+optionally save what was used, so Argus loads the same), the ONNX engines (onnxruntime, OpenVINO) and their
+cached exports, and the timing loop (warm-up runs, then timed runs of `once()`, which returns what it found,
+printed as the one JSON line argus reads, with the process's peak RSS).
+
+Nothing here imports torch at module level: an onnxruntime or OpenVINO peer runs in a process of its own without
+it, so the peak RSS it reports is its engine's.
+"""
+import hashlib
 import json
+import os
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import zipfile
+from pathlib import Path
 
-import torch
-
-from gen_torchvision_fixtures import fill_weights
+ONNX_ENGINES = ("onnxruntime", "openvino")
 
 
 def load_or_fill(model, weights, gain, save, skip_prefix=None):
     """`weights` (a state dict file; keys starting with `skip_prefix` left out) or the rule with `gain`."""
+    import torch
+    from gen_torchvision_fixtures import fill_weights
     if weights:
         sd = torch.load(weights, map_location="cpu", weights_only=True)
         model.load_state_dict({k: v for k, v in sd.items() if not (skip_prefix and k.startswith(skip_prefix))})
@@ -21,7 +34,92 @@ def load_or_fill(model, weights, gain, save, skip_prefix=None):
         torch.save(model.state_dict(), save)
 
 
-def time_and_print(once, threads, runs, warmup, versions):
+def peak_rss_mb():
+    """This process's peak resident set (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def weights_digest(weights):
+    """sha256 of a checkpoint's content. A torch.save zip is hashed by its entries without their top folder,
+    which torch names after the file: the same weights saved under another name (argus bench's generated
+    temporary files) get the same digest."""
+    h = hashlib.sha256()
+    if zipfile.is_zipfile(weights):
+        with zipfile.ZipFile(weights) as z:
+            for name in sorted(z.namelist(), key=lambda n: n.partition("/")[2]):
+                h.update(name.partition("/")[2].encode())
+                h.update(z.read(name))
+    else:
+        h.update(Path(weights).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cache_folder(path):
+    """Where exports of `path` are kept: its folder, or the temporary directory when that is read-only (the mode
+    bits too: root may write anywhere, but a folder marked read-only, like shared weights, stays untouched)."""
+    folder = Path(path).resolve().parent
+    if os.access(folder, os.W_OK) and folder.stat().st_mode & 0o222:
+        return folder
+    return Path(tempfile.gettempdir())
+
+
+def cached_export(weights, tag, make):
+    """The path of an ONNX export of `weights`, keyed by their content and `tag` (the model and what else shapes
+    the graph: input size, thresholds), next to the weights (or in the temporary directory when that folder is
+    read-only). `make(path)` writes it when missing; it should run in a child process, so this one's peak RSS
+    stays its engine's."""
+    path = cache_folder(weights) / f"argus-bench-{tag}.{weights_digest(weights)}.onnx"
+    if not path.exists():
+        partial = path.with_name(path.name + ".partial")  # renamed when complete: a killed export is not reused
+        make(str(partial))
+        os.replace(partial, path)
+    return str(path)
+
+
+def run_child(args):
+    """Runs this Python on `args` (an export step), its output on our stderr so argus's JSON line stays last."""
+    subprocess.run([sys.executable, *args], check=True, stdout=sys.stderr)
+
+
+def onnx_runner(engine, path, threads):
+    """`run(feeds) -> [outputs]` for the ONNX file on `engine`, and the engine's name. onnxruntime: `threads`
+    intra-op threads, one inter-op, sequential, all graph optimizations. OpenVINO: CPU, `threads` inference
+    threads, one stream, latency hint, f32 precision (its CPU default is bf16 where the CPU has it)."""
+    if engine == "onnxruntime":
+        import onnxruntime as ort
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3  # errors only: Mask R-CNN's traced mask loop warns about its output shape every run
+        sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        return (lambda feeds: sess.run(None, feeds)), f"onnxruntime {ort.__version__}"
+    import openvino as ov
+    compiled = ov.Core().compile_model(path, "CPU", openvino_config(threads))
+    request = compiled.create_infer_request()
+
+    def run(feeds):
+        out = request.infer(feeds)
+        return [out[o] for o in compiled.outputs]
+    return run, f"openvino {ov.__version__.split('-')[0]}"
+
+
+def openvino_config(threads):
+    return {"INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_PRECISION_HINT": "f32"}
+
+
+def print_skipped(engine, error):
+    """The line argus reads when an engine cannot run here (not installed, or the graph does not compile)."""
+    # OpenVINO's messages open with "Exception from <file>:<line>" / "Check ... failed" lines: keep what follows.
+    lines = [line.strip() for line in str(error).splitlines()
+             if line.strip() and not line.startswith(("Exception from ", "Check '"))]
+    reason = " ".join(lines)[:300] or "no message"
+    print(json.dumps({"engine": engine, "skipped": f"{type(error).__name__}: {reason}"}))
+
+
+def time_and_print(once, threads, runs, warmup, engine, extra=None):
     for _ in range(warmup):
         once()
     times = []
@@ -30,6 +128,6 @@ def time_and_print(once, threads, runs, warmup, versions):
         t0 = time.perf_counter()
         n = once()
         times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"engine": f"torch {versions['torch']} + torchvision {versions['torchvision']}", "threads": threads,
-                      "median_ms": statistics.median(times), "min_ms": min(times), "runs": len(times),
-                      "times_ms": times, "detections": n, **versions}))
+    print(json.dumps({"engine": engine, "threads": threads, "median_ms": statistics.median(times), "min_ms": min(times),
+                      "runs": len(times), "times_ms": times, "detections": n, "peak_rss_mb": peak_rss_mb(),
+                      **(extra or {})}))

@@ -22,12 +22,18 @@ public struct ModelFamilyID: RawRepresentable, Hashable, Sendable, Codable, Cust
 public struct ReferenceBench: Sendable {
     /// The peer script under `tools/`.
     public var script: String
-    /// The peer's engine arguments for a PyTorch checkpoint (one run each; empty: no peer for checkpoints).
-    public var checkpointEngines: [[String]]
-    /// The same for an ONNX export.
-    public var onnxEngines: [[String]]
+    /// The engines the peer runs a PyTorch checkpoint on (its `--engine` values, one process each, so each reports
+    /// its own peak RSS; empty: no peer for checkpoints). The ONNX engines time the checkpoint's ONNX export.
+    public var checkpointEngines: [String]
+    /// The same for an ONNX file.
+    public var onnxEngines: [String]
     /// True when the peer is timed from JPEG bytes to JSON (decode and encode included), false from a decoded image.
     public var fromBytes: Bool
+
+    /// PyTorch, then the checkpoint's ONNX export on onnxruntime and on OpenVINO.
+    public static let torchAndONNXEngines = ["torch", "onnxruntime", "openvino"]
+    /// An ONNX file's engines.
+    public static let onnxFileEngines = ["onnxruntime", "openvino"]
 }
 
 /// The thresholds a family's own COCO evaluation runs its models at (`argus eval --images`, POST /evaluate with
@@ -79,7 +85,8 @@ public enum ModelFamilies {
         ModelFamily(
             name: "torchvision semantic segmentation", produces: [.fcn, .deeplabv3, .lraspp],
             architectures: SemanticArchitecture.allCases.map(\.rawValue),
-            bench: ReferenceBench(script: "tools/bench_segmentation_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: false),
+            bench: ReferenceBench(script: "tools/bench_segmentation_peers.py", checkpointEngines: ReferenceBench.torchAndONNXEngines,
+                                  onnxEngines: [], fromBytes: false),
             evaluation: nil,
             recognizesCheckpoint: { SemanticCheckpoint.recognizes($0) },
             loadCheckpoint: { checkpoint, request in
@@ -90,7 +97,8 @@ public enum ModelFamilies {
         ModelFamily(
             name: "torchvision Faster/Mask R-CNN", produces: [.fasterRCNN, .maskRCNN],
             architectures: FasterRCNNArchitecture.allCases.map(\.rawValue),
-            bench: ReferenceBench(script: "tools/bench_fasterrcnn_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: false),
+            bench: ReferenceBench(script: "tools/bench_fasterrcnn_peers.py", checkpointEngines: ReferenceBench.torchAndONNXEngines,
+                                  onnxEngines: [], fromBytes: false),
             evaluation: EvaluationSettings(confidence: nil, iou: nil, maxDetections: nil, source: "torchvision references/detection (the model's own box_score_thresh, nms_thresh, detections_per_img)"),
             recognizesCheckpoint: { TorchvisionCheckpoint.isFasterRCNN($0) },
             loadCheckpoint: { checkpoint, request in
@@ -102,7 +110,8 @@ public enum ModelFamilies {
             recognizesONNX: nil, loadONNX: nil),
         ModelFamily(
             name: "YOLOX", produces: [.yolox], architectures: [],
-            bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: [], onnxEngines: [[]], fromBytes: false),
+            bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: [], onnxEngines: ReferenceBench.onnxFileEngines,
+                                  fromBytes: false),
             evaluation: EvaluationSettings(confidence: 0.01, iou: 0.65, maxDetections: DetectOptions.maxDetectionsLimit, source: "YOLOX COCOEvaluator (test_conf 0.01, nmsthre 0.65, no cap)"),
             recognizesCheckpoint: { YOLOX.recognizes($0) },
             loadCheckpoint: { checkpoint, request in .detector(try YOLOX.load(checkpoint, name: request.name)) },
@@ -113,8 +122,8 @@ public enum ModelFamilies {
             }),
         ModelFamily(
             name: "YOLOv8", produces: [.yolov8], architectures: [],
-            bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: [["--engine", "torch"], ["--engine", "onnxruntime"]],
-                                  onnxEngines: [[]], fromBytes: false),
+            bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: ReferenceBench.torchAndONNXEngines,
+                                  onnxEngines: ReferenceBench.onnxFileEngines, fromBytes: false),
             evaluation: EvaluationSettings(confidence: 0.001, iou: 0.7, maxDetections: 300, source: "Ultralytics val (conf 0.001, iou 0.7, max_det 300)"),
             recognizesCheckpoint: { YOLOv8.recognizes($0) },
             loadCheckpoint: { checkpoint, request in .detector(try YOLOv8.load(checkpoint, name: request.name)) },
@@ -122,7 +131,8 @@ public enum ModelFamilies {
             loadONNX: { graph, name in .detector(try UltralyticsONNX.load(graph, name: name)) }),
         ModelFamily(
             name: "YOLOv5", produces: [.yolov5], architectures: [],
-            bench: ReferenceBench(script: "tools/bench_yolov5_torch.py", checkpointEngines: [[]], onnxEngines: [], fromBytes: true),
+            bench: ReferenceBench(script: "tools/bench_yolov5_peers.py", checkpointEngines: ReferenceBench.torchAndONNXEngines,
+                                  onnxEngines: [], fromBytes: true),
             evaluation: EvaluationSettings(confidence: 0.001, iou: 0.6, maxDetections: 300, source: "YOLOv5 val.py (conf 0.001, iou 0.6, max_det 300)"),
             recognizesCheckpoint: { _ in true },
             loadCheckpoint: { checkpoint, request in .detector(try YOLOv5.load(checkpoint, name: request.name)) },

@@ -9,37 +9,52 @@ import ArgusTensor
 import ArgusWeights
 import Foundation
 
-/// `argus bench`: latency next to the PyTorch reference, both timed in the same run on the same image with
-/// the same thread count: a YOLO checkpoint or ONNX export with `--weights`; a torchvision Faster R-CNN or semantic
-/// segmentation model with `--arch`.
+/// `argus bench`: latency and peak memory next to the reference implementations (PyTorch, onnxruntime, OpenVINO),
+/// all timed in the same run on the same image and weights with the same thread count: a YOLO checkpoint or ONNX
+/// export with `--weights`; a torchvision Faster R-CNN, Mask R-CNN or semantic segmentation model with `--arch`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time a model end to end next to the PyTorch reference.",
+        abstract: "Time a model end to end next to PyTorch, onnxruntime and OpenVINO on the same weights.",
         discussion: """
-            YOLOv5 (--weights yolov5n.pt): JPEG bytes in, JSON out, against tools/bench_yolov5_torch.py (the \
-            official YOLOv5 code, detect.py's pipeline); make that venv with tools/setup_bench_venv.sh.
+            One table: each engine's median and min ms, its peak RSS and its median over Argus's at the same \
+            thread count, under a header naming the CPU and its vector extensions. Every peer engine runs in a \
+            process of its own (so its peak RSS is its own): PyTorch on the checkpoint, onnxruntime \
+            (intra-op = threads, inter-op 1, sequential, all graph optimizations) and OpenVINO (CPU, \
+            INFERENCE_NUM_THREADS = threads, one stream, f32 precision) on its ONNX export, made by the peer \
+            script once and cached next to the weights (or in the temporary directory), keyed by their content \
+            and the input size. An engine that cannot run here (OpenVINO not installed, an operator it lacks) \
+            is named under the table with the reason. Argus's peak RSS is its own process's after its runs at \
+            that thread count.
+
+            YOLOv5 (--weights yolov5n.pt): JPEG bytes in, JSON out, against tools/bench_yolov5_peers.py (the \
+            official YOLOv5 code, detect.py's pipeline, the network on PyTorch or exported to ONNX); make that \
+            venv with tools/setup_bench_venv.sh.
 
             YOLOv8 checkpoints and ONNX exports (--weights yolov8n.pt, yolov8n-seg.pt, *.onnx): the image is \
-            decoded once on both sides; each timed run is `detect` (masks included) for Argus and, in \
-            tools/bench_yolo_peers.py, Ultralytics' `predict` on PyTorch and on onnxruntime (a .pt: both, the \
-            ONNX one exported by Ultralytics with dynamic shapes; an Ultralytics ONNX file: onnxruntime), or \
-            onnxruntime with YOLOX's preproc, decode and NMS (a YOLOX export).
+            decoded once by every engine; each timed run is `detect` (masks included) for Argus and, in \
+            tools/bench_yolo_peers.py, Ultralytics' `predict` on PyTorch (a .pt), onnxruntime and OpenVINO (an \
+            Ultralytics ONNX file, or a .pt exported by Ultralytics with dynamic shapes), or the graph on \
+            onnxruntime and OpenVINO with YOLOX's preproc, decode and NMS (a YOLOX export).
 
-            Faster R-CNN (--arch, a torchvision builder name): the image is decoded once, outside the timed \
-            region, on both sides (Argus: its decoder; torchvision: PIL -> to_tensor); each timed run is \
-            `detect` for Argus and `model([img])` for tools/bench_fasterrcnn_torch.py: resize + normalize + pad, \
-            backbone, FPN, RPN, RoIAlign, box head, postprocess. Without --weights the peer first writes \
-            torchvision's model with the deterministic weights of tools/gen_torchvision_fixtures.py (to \
-            --save-weights or a temporary file) and both engines load that file. Argus's stage medians are \
-            printed after the table (inference = backbone through box NMS; postprocess = rescaling to the image).
+            Faster R-CNN and Mask R-CNN (--arch, a torchvision builder name): the image is decoded once, outside \
+            the timed region, by every engine (Argus: its decoder; the peers: PIL -> to_tensor); each timed run \
+            is `detect` for Argus, `model([img])` for torchvision in tools/bench_fasterrcnn_peers.py (resize + \
+            normalize + pad, backbone, FPN, RPN, RoIAlign, box head, postprocess, masks pasted), and one \
+            inference of that model exported to ONNX for onnxruntime and OpenVINO (all of those steps are in \
+            the graph). Without --weights the peer first writes torchvision's model with the deterministic \
+            weights of tools/gen_torchvision_fixtures.py (to --save-weights or a temporary file) and all \
+            engines load that file. Argus's stage medians are printed after the table (inference = backbone \
+            through box NMS; postprocess = rescaling to the image).
 
             Semantic segmentation (--arch fcn_resnet50, deeplabv3_resnet50, deeplabv3_mobilenet_v3_large, \
-            lraspp_mobilenet_v3_large): the same, against tools/bench_segmentation_torch.py; each timed run is \
-            `segment` for Argus and, for torchvision, the SemanticSegmentation preset (no resize unless --imgsz), \
-            the model's forward and the arg-max label map (the aux classifier is not run on either side).
+            lraspp_mobilenet_v3_large): the same, against tools/bench_segmentation_peers.py; each timed run is \
+            `segment` for Argus; for torchvision the SemanticSegmentation preset (no resize unless --imgsz), \
+            the model's forward and the arg-max label map (the aux classifier is not run by any engine); for \
+            onnxruntime and OpenVINO one inference of those steps exported to ONNX, uint8 image in, label map \
+            out (with --imgsz, the short-side resize in PIL before it).
 
-            The peer runs with the Python given by --peer-python or $ARGUS_BENCH_PYTHON. Without one, only \
+            The peers run with the Python given by --peer-python or $ARGUS_BENCH_PYTHON. Without one, only \
             Argus is timed (with --arch, --weights is then required).
             """)
 
@@ -56,7 +71,7 @@ struct BenchCommand: ParsableCommand {
     var saveWeights: String?
 
     @Option(name: .customLong("box-score-thresh"),
-            help: "With --arch: the box score threshold of both engines (default: torchvision's 0.05).")
+            help: "With --arch: the box score threshold of every engine (default: torchvision's 0.05).")
     var boxScoreThresh: Float?
 
     @Option(help: "The image to time.")
@@ -74,14 +89,15 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "ONNX models: also time every operator of the graph (per-operator-type shares, the slowest convolutions with their GFLOP/s).")
     var profile = false
 
-    @Option(name: .customLong("peer-python"), help: "Python with the peer's packages (torch + yolov5, torchvision, or ultralytics + onnxruntime).")
+    @Option(name: .customLong("peer-python"), help: "Python with the peers' packages (torch + yolov5, torchvision, or ultralytics; onnxruntime; openvino where installed).")
     var peerPython: String?
 
     @Option(name: .customLong("peer-script"),
-            help: "The peer's script (default: tools/bench_yolov5_torch.py for YOLOv5, tools/bench_yolo_peers.py for YOLOv8/YOLOX/ONNX, tools/bench_fasterrcnn_torch.py or tools/bench_segmentation_torch.py with --arch).")
+            help: "The peers' script (default: tools/bench_yolov5_peers.py for YOLOv5, tools/bench_yolo_peers.py for YOLOv8/YOLOX/ONNX, tools/bench_fasterrcnn_peers.py or tools/bench_segmentation_peers.py with --arch).")
     var peerScript: String?
 
-    struct Row { let engine: String; let threads: Int; let median: Double; let min: Double; let detections: Int }
+    /// One table row; `peakRSS` in MB (Argus: its process after its runs at `threads`; a peer: its own process).
+    struct Row { let engine: String; let threads: Int; let median: Double; let min: Double; let detections: Int; let peakRSS: Double? }
 
     func run() throws {
         let counts = try failing { () throws -> [Int] in
@@ -102,11 +118,11 @@ struct BenchCommand: ParsableCommand {
             let loaded = try failing(weightsPath) { try ModelLoader.loadModel(contentsOf: weightsPath, name: arch, architecture: arch) }
             switch loaded {
             case .detector(let model):
-                try benchTorchvisionDetector(model, arch: arch, script: script, weightsPath: weightsPath, bytes: [UInt8](data),
-                                             counts: counts, python: python)
+                try benchTorchvisionDetector(model, arch: arch, script: script, engines: reference.checkpointEngines,
+                                             weightsPath: weightsPath, bytes: [UInt8](data), counts: counts, python: python)
             case .semantic(let model):
-                try benchSemantic(model, arch: arch, script: script, weightsPath: weightsPath, bytes: [UInt8](data),
-                                  counts: counts, python: python)
+                try benchSemantic(model, arch: arch, script: script, engines: reference.checkpointEngines,
+                                  weightsPath: weightsPath, bytes: [UInt8](data), counts: counts, python: python)
             }
         } else {
             guard let weights else { throw failure(nil, CLIError("--weights is required (or --arch for a torchvision model)")) }
@@ -128,13 +144,15 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// JPEG bytes in, JSON out, against a reference timed the same way (the official YOLOv5 code).
+    /// JPEG bytes in, JSON out, against a reference timed the same way (the official YOLOv5 code, its network on
+    /// PyTorch, onnxruntime and OpenVINO).
     private func benchFromBytes(_ model: any Detector, reference: ReferenceBench, weights: String, bytes: [UInt8], counts: [Int],
                                 python: String?) throws {
         let imgsz = self.imgsz ?? model.info.defaults.imageSize
         let options = DetectOptions(imageSize: imgsz)
         let script = peerScript ?? reference.script
         var rows: [Row] = []
+        var notes: [String] = []
         for t in counts {
             EngineThreads.set(t)
             var detections = 0
@@ -146,18 +164,22 @@ struct BenchCommand: ParsableCommand {
                 detections = out.detections.count
                 precondition(!json.isEmpty)
             }
-            rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: detections))
-            if let python {
-                rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
-                    "--weights", weights, "--image", image, "--threads", "\(t)", "--runs", "\(runs)", "--imgsz", "\(imgsz)"]))
-            }
+            rows.append(Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: detections,
+                            peakRSS: BenchMachine.peakRSSMegabytes()))
+            rows += try peerRows(python: python, script: script, engines: reference.checkpointEngines, threads: t, arguments: [
+                "--weights", weights, "--image", image, "--threads", "\(t)", "--runs", "\(runs)", "--imgsz", "\(imgsz)"],
+                notes: &notes)
         }
-        print(table(rows, model: model.info.name))
+        print(table(rows, model: model.info.name, notes: notes, timed: """
+            Timed per run, every engine: JPEG bytes -> decode -> letterbox -> network -> NMS -> boxes in the image -> JSON \
+            (onnxruntime, OpenVINO: the YOLOv5 code with its network exported to ONNX, NMS on torch).
+            """))
     }
 
     /// YOLOv8 checkpoints and ONNX exports (YOLOv8-family, YOLOX): a decoded image through `detect` (masks
     /// included for segment models), against tools/bench_yolo_peers.py: Ultralytics `predict` on PyTorch for a
-    /// `.pt`, on onnxruntime for an Ultralytics ONNX export, onnxruntime + YOLOX's postprocess for YOLOX.
+    /// `.pt` and on onnxruntime and OpenVINO for its or an Ultralytics ONNX export, the graph on onnxruntime and
+    /// OpenVINO + YOLOX's postprocess for YOLOX.
     private func benchDecodedOnce(_ model: any Detector, reference: ReferenceBench, weights: String, bytes: [UInt8], counts: [Int],
                                   python: String?) throws {
         let script = peerScript ?? reference.script
@@ -165,6 +187,7 @@ struct BenchCommand: ParsableCommand {
         let options = try failing { try DetectOptions(imageSize: imgsz).validated() }
         var rows: [Row] = []
         var stages: [String] = []
+        var notes: [String] = []
         for t in counts {
             let (row, stage) = try timedStages(threads: t, name: model.info.name) {
                 let out = try model.detect(decoded, options: options)
@@ -172,17 +195,17 @@ struct BenchCommand: ParsableCommand {
             }
             rows.append(row)
             stages.append(stage)
-            // A checkpoint is timed on PyTorch and, exported by Ultralytics, on onnxruntime; an ONNX file on onnxruntime.
+            // A checkpoint is timed on PyTorch and, exported by Ultralytics, on the ONNX engines; an ONNX file on those.
             // (YOLOX's own code is not in the reference venv: a YOLOX .pth is timed alone; time its ONNX export instead.)
             let engines = ModelLoader.isONNX(weights) ? reference.onnxEngines : reference.checkpointEngines
-            for engine in engines {
-                guard let python else { break }
-                rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
-                    "--weights", weights, "--image", image, "--threads", "\(t)", "--runs", "\(runs)"]
-                    + (imgsz.map { ["--imgsz", "\($0)"] } ?? []) + engine))
-            }
+            rows += try peerRows(python: python, script: script, engines: engines, threads: t, arguments: [
+                "--weights", weights, "--image", image, "--threads", "\(t)", "--runs", "\(runs)"]
+                + (imgsz.map { ["--imgsz", "\($0)"] } ?? []), notes: &notes)
         }
-        print(table(rows, model: model.info.name))
+        print(table(rows, model: model.info.name, notes: notes, timed: """
+            Image decoded once, outside the timing. Timed per run: argus `detect`; Ultralytics `predict` (letterbox, \
+            network, NMS, boxes, masks) on each engine, or for YOLOX the graph with YOLOX's preproc, decode and NMS.
+            """))
         print("")
         print((["| model | threads | argus preprocess ms | inference ms | postprocess ms (NMS, boxes, masks) |",
                 "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
@@ -246,9 +269,10 @@ struct BenchCommand: ParsableCommand {
         return "\(depthwise ? "depthwise " : "")\(w[2])x\(w[3])\(stride > 1 ? " stride \(stride)" : "")"
     }
 
-    /// A decoded image through `detect`, against torchvision's `model([img])` with the same weights.
-    private func benchTorchvisionDetector(_ model: any Detector, arch: String, script: String, weightsPath: String,
-                                          bytes: [UInt8], counts: [Int], python: String?) throws {
+    /// A decoded image through `detect`, against torchvision's `model([img])` with the same weights and that model
+    /// exported to ONNX on onnxruntime and OpenVINO.
+    private func benchTorchvisionDetector(_ model: any Detector, arch: String, script: String, engines: [String],
+                                          weightsPath: String, bytes: [UInt8], counts: [Int], python: String?) throws {
         var peerOptions: [String] = []
         if let boxScoreThresh { peerOptions += ["--box-score-thresh", "\(boxScoreThresh)"] }
         if let imgsz, let limits = (model as? any ShortSideResizing)?.resizeLimits(imageSize: imgsz) {
@@ -259,6 +283,7 @@ struct BenchCommand: ParsableCommand {
 
         var rows: [Row] = []
         var stages: [String] = []
+        var notes: [String] = []
         for t in counts {
             let (row, stage) = try timedStages(threads: t, name: arch) {
                 let out = try model.detect(decoded, options: options)
@@ -266,13 +291,15 @@ struct BenchCommand: ParsableCommand {
             }
             rows.append(row)
             stages.append(stage)
-            if let python {
-                rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
-                    "--arch", arch, "--image", image, "--threads", "\(t)", "--runs", "\(runs)",
-                    "--weights", weightsPath] + peerOptions))
-            }
+            rows += try peerRows(python: python, script: script, engines: engines, threads: t, arguments: [
+                "--arch", arch, "--image", image, "--threads", "\(t)", "--runs", "\(runs)",
+                "--weights", weightsPath] + peerOptions, notes: &notes)
         }
-        print(table(rows, model: model.info.name))
+        print(table(rows, model: model.info.name, notes: notes, timed: """
+            Image decoded once, outside the timing (peers: PIL -> to_tensor). Timed per run: argus `detect`; torch \
+            `model([img])`; onnxruntime, OpenVINO: one inference of that model exported to ONNX. All of them: resize, \
+            normalize, backbone, FPN, RPN, RoIAlign, box head, NMS, boxes in the image (Mask R-CNN: masks pasted).
+            """))
         print("")
         print((["| model | threads | argus preprocess ms | inference ms (backbone to box NMS) | postprocess ms |",
                 "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
@@ -294,14 +321,16 @@ struct BenchCommand: ParsableCommand {
         return (path, saveWeights == nil ? path : nil)
     }
 
-    /// A decoded image through `segment`, against torchvision's preset + forward + arg-max with the same weights.
-    private func benchSemantic(_ model: any SemanticSegmenter, arch: String, script: String, weightsPath: String,
-                               bytes: [UInt8], counts: [Int], python: String?) throws {
+    /// A decoded image through `segment`, against torchvision's preset + forward + arg-max with the same weights and
+    /// those steps exported to ONNX on onnxruntime and OpenVINO.
+    private func benchSemantic(_ model: any SemanticSegmenter, arch: String, script: String, engines: [String],
+                               weightsPath: String, bytes: [UInt8], counts: [Int], python: String?) throws {
         let peerOptions = imgsz.map { ["--resize", "\($0)"] } ?? []
         let decoded = try failing(image) { try decodeImage(bytes).image }
         let options = SegmentOptions(imageSize: imgsz)
         var rows: [Row] = []
         var stages: [String] = []
+        var notes: [String] = []
         for t in counts {
             let (row, stage) = try timedStages(threads: t, name: arch) {
                 let out = try model.segment(decoded, options: options)
@@ -309,13 +338,15 @@ struct BenchCommand: ParsableCommand {
             }
             rows.append(row)
             stages.append(stage)
-            if let python {
-                rows.append(try peerRow(python: python, script: script, threads: t, arguments: [
-                    "--arch", arch, "--image", image, "--threads", "\(t)", "--runs", "\(runs)",
-                    "--weights", weightsPath] + peerOptions))
-            }
+            rows += try peerRows(python: python, script: script, engines: engines, threads: t, arguments: [
+                "--arch", arch, "--image", image, "--threads", "\(t)", "--runs", "\(runs)",
+                "--weights", weightsPath] + peerOptions, notes: &notes)
         }
-        print(table(rows, model: model.info.name, countColumn: "labels present"))
+        print(table(rows, model: model.info.name, countColumn: "labels present", notes: notes, timed: """
+            Image decoded once, outside the timing (peers: PIL). Timed per run, every engine: (with --imgsz: resize; \
+            onnxruntime, OpenVINO: in PIL) -> normalize -> network -> logits upsampled to the image -> arg-max label map; \
+            onnxruntime, OpenVINO: one inference of those steps exported to ONNX, uint8 image in.
+            """))
         print("")
         print((["| model | threads | argus preprocess ms | inference ms (network to head logits) | postprocess ms (upsampling + arg-max) |",
                 "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
@@ -337,7 +368,8 @@ struct BenchCommand: ParsableCommand {
         func stage(_ key: KeyPath<StageTimings, Double>) -> String {
             String(format: "%.1f", median(measured.map { $0[keyPath: key] }.sorted()))
         }
-        return (Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: count),
+        return (Row(engine: "argus", threads: t, median: median(times), min: times[0], detections: count,
+                    peakRSS: BenchMachine.peakRSSMegabytes()),
                 "| \(name) | \(t) | \(stage(\.preprocess)) | \(stage(\.inference)) | \(stage(\.postprocess)) |")
     }
 
@@ -353,13 +385,27 @@ struct BenchCommand: ParsableCommand {
         return times.sorted()
     }
 
-    private func peerRow(python: String, script: String, threads t: Int, arguments: [String]) throws -> Row {
-        let json = try peer(python: python, script: script, arguments: arguments)
-        guard let med = json["median_ms"]?.doubleValue, let mn = json["min_ms"]?.doubleValue else {
-            throw failure("peer", CLIError("\(script) printed no median_ms / min_ms"))
+    /// Each of `engines` timed by the peer script at `t` threads, one process each (so each reports its own peak
+    /// RSS): their rows; for an engine that cannot run here, its reason, added to `notes` once.
+    private func peerRows(python: String?, script: String, engines: [String], threads t: Int, arguments: [String],
+                          notes: inout [String]) throws -> [Row] {
+        guard let python else { return [] }
+        var rows: [Row] = []
+        for engine in engines {
+            let json = try peer(python: python, script: script, arguments: arguments + ["--engine", engine])
+            if let reason = json["skipped"]?.stringValue {
+                let note = "\(engine) not timed: \(reason)"
+                if !notes.contains(note) { notes.append(note) }
+                continue
+            }
+            guard let med = json["median_ms"]?.doubleValue, let mn = json["min_ms"]?.doubleValue else {
+                throw failure("peer", CLIError("\(script) --engine \(engine) printed no median_ms / min_ms"))
+            }
+            rows.append(Row(engine: json["engine"]?.stringValue ?? engine, threads: t, median: med, min: mn,
+                            detections: json["detections"]?.doubleValue.map { Int($0) } ?? -1,
+                            peakRSS: json["peak_rss_mb"]?.doubleValue))
         }
-        return Row(engine: json["engine"]?.stringValue ?? "pytorch", threads: t, median: med, min: mn,
-                   detections: json["detections"]?.doubleValue.map { Int($0) } ?? -1)
+        return rows
     }
 
     /// Runs the peer script and parses the JSON object on its last stdout line; on failure shows its stderr's end.
@@ -371,7 +417,7 @@ struct BenchCommand: ParsableCommand {
         process.standardOutput = pipe
         // stderr to a file rather than a second pipe: reading two pipes in turn can deadlock.
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("argus-bench-peer-\(UUID().uuidString).err").path
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         process.standardError = FileHandle(forWritingAtPath: errPath) ?? FileHandle.nullDevice
         try failing("peer") { try process.run() }
@@ -393,17 +439,25 @@ struct BenchCommand: ParsableCommand {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
-    private func table(_ rows: [Row], model: String, countColumn: String = "detections") -> String {
-        var lines = ["| model | engine | threads | median ms | min ms | \(countColumn) | peer median / argus median |",
-                     "|---|---|---|---|---|---|---|"]
+    /// The machine and Argus's kernels, every engine's row (a ratio above 1 means the peer is slower than Argus),
+    /// what each engine's timing covers, and the engines that did not run.
+    private func table(_ rows: [Row], model: String, countColumn: String = "detections", notes: [String] = [],
+                       timed: String) -> String {
+        var lines = [BenchMachine.description,
+                     "Argus's OpenBLAS kernels: \(BLASCoreType.current); engine kernels: \(CPUFeatures.avx512 ? "AVX-512 (SiLU epilogue) over the AVX2 + FMA baseline" : "AVX2 + FMA")",
+                     "",
+                     "| model | engine | threads | median ms | min ms | \(countColumn) | peak RSS MB | peer median / argus median |",
+                     "|---|---|---|---|---|---|---|---|"]
         for r in rows {
             let argus = rows.first { $0.engine == "argus" && $0.threads == r.threads }
             let ratio = (r.engine != "argus" && argus != nil) ? String(format: "%.2fx", r.median / argus!.median) : ""
+            let rss = r.peakRSS.map { String(format: "%.0f", $0) } ?? ""
             lines.append("| \(model) | \(r.engine) | \(r.threads) | \(String(format: "%.1f", r.median)) | "
-                         + "\(String(format: "%.1f", r.min)) | \(r.detections) | \(ratio) |")
+                         + "\(String(format: "%.1f", r.min)) | \(r.detections) | \(rss) | \(ratio) |")
         }
-        lines.append("")
-        lines.append("Argus's OpenBLAS kernels: \(BLASCoreType.current); engine kernels: \(CPUFeatures.avx512 ? "AVX-512 (SiLU epilogue) over the AVX2 + FMA baseline" : "AVX2 + FMA")")
+        lines += ["", timed.trimmingCharacters(in: .whitespacesAndNewlines),
+                  "Peak RSS: argus, this process after its runs at that thread count; a peer, its own process (one per engine and thread count)."]
+        lines += notes
         return lines.joined(separator: "\n")
     }
 }
