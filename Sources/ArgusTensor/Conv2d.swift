@@ -163,41 +163,22 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ pac
             }
         }
     case .direct(let chunks):
-        // A zero-bordered copy of each image (no im2col): GEMM row (c, i, j) of output row oy is the copy's row
-        // oy + i * dilation of channel c, from column j * dilation.
-        let paddedW = g.inW + 2 * g.padW, paddedH = g.inH + 2 * g.padH, paddedPlane = paddedW * paddedH
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.inChannels * paddedPlane)
-        defer { padded.deallocate() }
-        var offsets = [Int](repeating: 0, count: k)
-        for c in 0..<g.inChannelsPerGroup {
-            for i in 0..<g.kH {
-                for j in 0..<g.kW {
-                    offsets[(c * g.kH + i) * g.kW + j] = c * paddedPlane + i * g.dilationH * paddedW + j * g.dilationW
-                }
-            }
-        }
+        // The image as its zero-bordered stride phases (`ConvPhases`), then the GEMM row by output row.
+        let phases = ConvPhases(g)
+        let laidOut = UnsafeMutablePointer<Float>.allocate(capacity: g.inChannels * phases.channelSize)
+        defer { laidOut.deallocate() }
         for n in 0..<g.batch {
             let image = x + n * g.inChannels * g.inPlane
-            parallelRanges(g.inChannels, workers: workerCount(elements: g.inChannels * paddedPlane, available: threads)) { channels in
-                for c in channels {
-                    let dst = padded + c * paddedPlane, src = image + c * g.inPlane
-                    dst.update(repeating: 0, count: g.padH * paddedW)
-                    for y in 0..<g.inH {
-                        let row = dst + (g.padH + y) * paddedW
-                        row.update(repeating: 0, count: g.padW)
-                        (row + g.padW).update(from: src + y * g.inW, count: g.inW)
-                        (row + g.padW + g.inW).update(repeating: 0, count: g.padW)
-                    }
-                    (dst + (g.padH + g.inH) * paddedW).update(repeating: 0, count: g.padH * paddedW)
-                }
+            parallelRanges(g.inChannels, workers: workerCount(elements: g.inChannels * phases.channelSize, available: threads)) {
+                for c in $0 { phases.layOut(image + c * g.inPlane, into: laidOut + c * phases.channelSize) }
             }
-            offsets.withUnsafeBufferPointer { rowOffsets in
+            phases.rowOffsets.withUnsafeBufferPointer { rowOffsets in
                 parallelBlocks(g.groups * chunks, workers: threads) { _, i in
                     let group = i / chunks
                     let dst = out + (n * g.outChannels + group * m) * plane
-                    let src = padded + group * g.inChannelsPerGroup * paddedPlane
+                    let src = laidOut + group * g.inChannelsPerGroup * phases.channelSize
                     for oy in ConvPartition.chunkRows(i % chunks, of: chunks, outH: g.outH) {
-                        ConvGEMM.multiplyRows(packed, group: group, n: g.outW, b: src + oy * paddedW,
+                        ConvGEMM.multiplyRows(packed, group: group, n: g.outW, b: src + phases.rowBase(oy),
                                               rowOffsets: rowOffsets.baseAddress!, c: dst + oy * g.outW, ldc: plane,
                                               bias: b, activation: activation)
                     }

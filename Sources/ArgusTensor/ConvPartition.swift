@@ -13,8 +13,8 @@ struct ConvPartition {
         case im2colRows(slices: Int)
         /// im2col + GEMM per chunk of output rows (`chunkRows`), this many chunks per image.
         case im2colChunks(count: Int)
-        /// Stride 1, wide rows: the GEMM reads B straight from a zero-bordered copy of the input, one output row
-        /// per call (`argus_gemm_rows`), in this many chunks of rows per image.
+        /// Wide output rows: the GEMM reads B straight from the input laid out as its zero-bordered stride phases
+        /// (`ConvPhases`), one output row per call (`argus_gemm_rows`), in this many chunks of rows per image.
         case direct(chunks: Int)
         /// Many small images (e.g. RoIs): im2col this many images side by side, one GEMM over all their columns.
         case batchedImages(perBlock: Int)
@@ -37,8 +37,10 @@ struct ConvPartition {
     static let wholeIm2colBytes = 2 * 1024 * 1024
     /// Blocks come in multiples of this so 1, 2 and 4 workers get equal shares.
     static let blockMultiple = 4
-    /// Output rows at least this wide run `direct` (stride 1): narrower rows make narrow GEMM tiles.
+    /// Output rows at least this wide run `direct`: narrower rows make narrow GEMM tiles.
     static let directMinWidth = 32
+    /// Strides up to this run `direct` (stride^2 phases per channel).
+    static let directMaxStride = 4
     /// Column slices are a multiple of both kernels' tile widths (48 on AVX-512, 16 on AVX2).
     static let columnMultiple = 48
     /// Output planes up to this size, in batches of at least `minBatchedImages`, are multiplied several images
@@ -74,7 +76,8 @@ struct ConvPartition {
             }
             return
         }
-        if g.strideH == 1 && g.strideW == 1 && g.outW >= Self.directMinWidth && !rowSplit {
+        if g.strideH <= Self.directMaxStride && g.strideW <= Self.directMaxStride && g.outW >= Self.directMinWidth
+            && !rowSplit && g.kH * g.kW > 1 {
             let chunks = macs >= Self.minSplitMACs ? min(g.outH, Self.blockMultiple * 2) : 1
             kind = .direct(chunks: chunks)
             return

@@ -163,16 +163,18 @@ final class ConvKernelTests: XCTestCase {
 
     func testDirectConvolutionMatchesFloat64() throws {
         var random = SplitMix(seed: 15)
-        // (batch, cin, h, w, cout, k, pad, dilation, groups): wide stride-1 rows take the direct path.
-        let cases = [(1, 3, 9, 40, 10, 3, 1, 1, 1), (2, 4, 12, 33, 8, 3, 2, 2, 2), (1, 6, 7, 64, 17, 5, 2, 1, 1),
-                     (1, 2, 5, 35, 3, 3, 0, 1, 1)]
-        for (batch, cin, h, w, cout, k, pad, dilation, groups) in cases {
+        // (batch, cin, h, w, cout, k, stride, pad, dilation, groups): wide output rows take the direct path, strides
+        // through their phases (YOLOv5's 6x6 stride-2 stem, odd widths, stride 3 with dilation).
+        let cases = [(1, 3, 9, 40, 10, 3, 1, 1, 1, 1), (2, 4, 12, 33, 8, 3, 1, 2, 2, 2), (1, 6, 7, 64, 17, 5, 1, 2, 1, 1),
+                     (1, 2, 5, 35, 3, 3, 1, 0, 1, 1), (1, 3, 11, 70, 9, 6, 2, 2, 1, 1), (1, 5, 9, 67, 7, 3, 2, 1, 1, 1),
+                     (1, 2, 10, 110, 4, 3, 3, 2, 2, 1)]
+        for (batch, cin, h, w, cout, k, stride, pad, dilation, groups) in cases {
             let input = random.tensor([batch, cin, h, w]), weight = random.tensor([cout, cin / groups, k, k])
             let bias = random.tensor([cout])
-            let g = try ConvGeometry(input: input.shape, weight: weight.shape, bias: bias.shape, stride: (1, 1),
+            let g = try ConvGeometry(input: input.shape, weight: weight.shape, bias: bias.shape, stride: (stride, stride),
                                      padding: (pad, pad), dilation: (dilation, dilation), groups: groups)
             guard case .direct = ConvPartition(g).kind else { return XCTFail("\(input.shape) does not take the direct path") }
-            let y = try conv2d(input, weight: weight, bias: bias, stride: 1, padding: pad, dilation: dilation, groups: groups)
+            let y = try conv2d(input, weight: weight, bias: bias, stride: stride, padding: pad, dilation: dilation, groups: groups)
             let cinG = cin / groups, coutG = cout / groups
             for n in 0..<batch {
                 for co in 0..<cout {
@@ -183,7 +185,7 @@ final class ConvKernelTests: XCTestCase {
                                 let c = (co / coutG) * cinG + ci
                                 for i in 0..<k {
                                     for j in 0..<k {
-                                        let iy = oy + i * dilation - pad, ix = ox + j * dilation - pad
+                                        let iy = oy * stride + i * dilation - pad, ix = ox * stride + j * dilation - pad
                                         guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
                                         let t = Double(weight.storage[((co * cinG + ci) * k + i) * k + j])
                                             * Double(input.storage[((n * cin + c) * h + iy) * w + ix])
