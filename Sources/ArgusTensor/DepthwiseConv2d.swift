@@ -18,7 +18,6 @@ func depthwiseConv2d(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, 
             argus_depthwise_plane(ConvGEMM.avx512 ? 1 : 0, input + plane * g.inPlane, g.inH, g.inW,
                                   weight + c * g.kH * g.kW, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW,
                                   g.dilationH, g.dilationW, bias?[c] ?? 0, code, slope, dst, g.outH, g.outW)
-            if activation == .sigmoid { Activation.sigmoid.apply(dst, count: g.outPlane) }
         }
         return
     }

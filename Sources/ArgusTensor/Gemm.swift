@@ -46,7 +46,7 @@ enum ConvGEMM {
     static let panelRows = avx512 ? 8 : 6
 
     /// C rows `rows` of group `group` (`packed`'s rows), columns [0, n) of B and C, with the conv's bias and
-    /// activation fused into the store (sigmoid, which the kernel does not have, as a second pass).
+    /// activation fused into the store.
     static func multiply(_ packed: PackedWeights, group: Int, rows: Range<Int>, n: Int,
                          b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                          bias: UnsafePointer<Float>?, activation: Activation?) {
@@ -55,9 +55,6 @@ enum ConvGEMM {
         let a = packed.group(group) + rows.lowerBound * packed.k
         argus_gemm(avx512 ? 1 : 0, rows.count, n, packed.k, a, b, ldb, c + rows.lowerBound * ldc, ldc,
                    bias.map { $0 + group * packed.m + rows.lowerBound }, code, slope)
-        if activation == .sigmoid {
-            for r in 0..<rows.count { Activation.sigmoid.apply(c + (rows.lowerBound + r) * ldc, count: n) }
-        }
     }
 
     /// All rows of group `group` with B's row kk at b + rowOffsets[kk] (`argus_gemm_rows`), columns [0, n).
@@ -67,15 +64,13 @@ enum ConvGEMM {
         let (code, slope) = kernelActivation(activation)
         argus_gemm_rows(avx512 ? 1 : 0, packed.m, n, packed.k, packed.group(group), b, rowOffsets, c, ldc,
                         bias.map { $0 + group * packed.m }, code, slope)
-        if activation == .sigmoid {
-            for r in 0..<packed.m { Activation.sigmoid.apply(c + r * ldc, count: n) }
-        }
     }
 
-    /// The C kernels' activation code and leaky-ReLU slope; sigmoid runs afterwards.
+    /// The C kernels' activation code and leaky-ReLU slope.
     static func kernelActivation(_ activation: Activation?) -> (Int32, Float) {
         switch activation {
-        case nil, .sigmoid: return (Int32(ARGUS_ACT_NONE), 0)
+        case nil: return (Int32(ARGUS_ACT_NONE), 0)
+        case .sigmoid: return (Int32(ARGUS_ACT_SIGMOID), 0)
         case .relu: return (Int32(ARGUS_ACT_RELU), 0)
         case .relu6: return (Int32(ARGUS_ACT_RELU6), 0)
         case .silu: return (Int32(ARGUS_ACT_SILU), 0)

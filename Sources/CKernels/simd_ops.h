@@ -29,6 +29,32 @@
         y = P##_div(y, P##_add(P##_set1(1.0f), P##_mul(p, scale)));                                 \
     } while (0)
 
+// Sigmoid is 1 / (1 + e^-y) with vexp (ArgusTensor/VectorMath.swift) operation for operation: the argument
+// clamped to [-103, 89] and 2^n applied as two factors, so e^-y under- and overflows exactly where it should.
+#define SIGMOID_BODY(P, y)                                                                          \
+    do {                                                                                            \
+        const P##_t magic = P##_set1(12582912.0f);                                                  \
+        P##_t t = P##_sub(P##_zero(), y);                                                           \
+        t = P##_blend_lt(t, P##_set1(-103.0f), t, P##_set1(-103.0f));                               \
+        t = P##_blend_gt(t, P##_set1(89.0f), t, P##_set1(89.0f));                                   \
+        P##_t shifted = P##_fmadd(t, P##_set1(1.44269504088896341f), magic);                        \
+        P##_t n = P##_sub(shifted, magic);                                                          \
+        P##_t v = P##_fmadd(n, P##_set1(-0.693359375f), t);                                         \
+        v = P##_fmadd(n, P##_set1(2.12194440e-4f), v);                                              \
+        P##_t z = P##_mul(v, v);                                                                    \
+        P##_t p = P##_set1(1.9875691500e-4f);                                                       \
+        p = P##_fmadd(p, v, P##_set1(1.3981999507e-3f));                                            \
+        p = P##_fmadd(p, v, P##_set1(8.3334519073e-3f));                                            \
+        p = P##_fmadd(p, v, P##_set1(4.1665795894e-2f));                                            \
+        p = P##_fmadd(p, v, P##_set1(1.6666665459e-1f));                                            \
+        p = P##_fmadd(p, v, P##_set1(5.0000001201e-1f));                                            \
+        p = P##_fmadd(p, z, P##_add(v, P##_set1(1.0f)));                                            \
+        P##_t scale_a, scale_b;                                                                     \
+        P##_two_scales(shifted, magic, &scale_a, &scale_b);                                         \
+        P##_t e = P##_mul(P##_mul(p, scale_a), scale_b);                                            \
+        y = P##_div(P##_set1(1.0f), P##_add(P##_set1(1.0f), e));                                    \
+    } while (0)
+
 // ReLU family: compare-and-replace like the Swift kernels (NaN stays NaN: a NaN lane fails every compare).
 #define EPILOGUE(P, y, act, slope)                                                                  \
     do {                                                                                            \
@@ -40,6 +66,7 @@
             y = P##_blend_gt(y, P##_set1(6.0f), y, P##_set1(6.0f));                                 \
             break;                                                                                  \
         case ARGUS_ACT_SILU: SILU_BODY(P, y); break;                                                \
+        case ARGUS_ACT_SIGMOID: SIGMOID_BODY(P, y); break;                                          \
         case ARGUS_ACT_HARDSWISH: {                                                                 \
             P##_t h = P##_add(y, P##_set1(3.0f));                                                   \
             h = P##_blend_lt(h, P##_zero(), h, P##_zero());                                         \
@@ -75,6 +102,13 @@ Z_ATTR z_t z_scale_from_shifted(z_t shifted) {
     __m512i bits = _mm512_slli_epi32(_mm512_castps_si512(shifted), 23);
     return _mm512_castsi512_ps(_mm512_add_epi32(bits, _mm512_set1_epi32(127 << 23)));
 }
+// 2^n as two factors 2^(n/2) and 2^(n - n/2), n from the rounding trick's bits (shifted - magic as integers).
+Z_ATTR void z_two_scales(z_t shifted, z_t magic, z_t *a, z_t *b) {
+    __m512i n = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_castps_si512(magic));
+    __m512i half = _mm512_srai_epi32(n, 1), bias = _mm512_set1_epi32(127);
+    *a = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(half, bias), 23));
+    *b = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_sub_epi32(n, half), bias), 23));
+}
 // x < y ? r : keep (and the > and <= forms), ordered compares: false for NaN.
 Z_ATTR z_t z_blend_lt(z_t x, z_t y, z_t keep, z_t r) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, y, _CMP_LT_OQ), keep, r);
@@ -100,6 +134,12 @@ Y_ATTR y_t y_fmadd(y_t a, y_t b, y_t c) { return _mm256_fmadd_ps(a, b, c); }
 Y_ATTR y_t y_scale_from_shifted(y_t shifted) {
     __m256i bits = _mm256_slli_epi32(_mm256_castps_si256(shifted), 23);
     return _mm256_castsi256_ps(_mm256_add_epi32(bits, _mm256_set1_epi32(127 << 23)));
+}
+Y_ATTR void y_two_scales(y_t shifted, y_t magic, y_t *a, y_t *b) {
+    __m256i n = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_castps_si256(magic));
+    __m256i half = _mm256_srai_epi32(n, 1), bias = _mm256_set1_epi32(127);
+    *a = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, bias), 23));
+    *b = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, half), bias), 23));
 }
 Y_ATTR y_t y_blend_lt(y_t x, y_t y, y_t keep, y_t r) { return _mm256_blendv_ps(keep, r, _mm256_cmp_ps(x, y, _CMP_LT_OQ)); }
 Y_ATTR y_t y_blend_gt(y_t x, y_t y, y_t keep, y_t r) { return _mm256_blendv_ps(keep, r, _mm256_cmp_ps(x, y, _CMP_GT_OQ)); }

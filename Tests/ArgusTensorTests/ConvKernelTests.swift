@@ -63,10 +63,10 @@ final class ConvKernelTests: XCTestCase {
     func testFusedActivationsEqualTheSwiftKernelsAfterTheGEMM() {
         var random = SplitMix(seed: 12)
         let m = 11, n = 37, k = 20
-        let a = (0..<m * k).map { _ in random.next() * 2 }, b = (0..<k * n).map { _ in random.next() * 2 }
+        // Large enough products to reach the exponential's clamps (|x| > 89 and > 103).
+        let a = (0..<m * k).map { _ in random.next() * 6 }, b = (0..<k * n).map { _ in random.next() * 6 }
         let bias = (0..<m).map { _ in random.next() }
-        // Sigmoid is not fused (ConvGEMM runs it as a second pass).
-        let activations: [Activation] = [.relu, .relu6, .silu, .hardswish, .hardsigmoid, .leakyReLU(slope: 0.1)]
+        let activations: [Activation] = [.relu, .relu6, .silu, .sigmoid, .hardswish, .hardsigmoid, .leakyReLU(slope: 0.1)]
         for isa in isas {
             let plain = gemm(isa: isa, m: m, n: n, k: k, a: a, b: b, bias: nil, activation: nil)
             for activation in activations {
@@ -157,6 +157,34 @@ final class ConvKernelTests: XCTestCase {
             }
             if results.count == 2 {
                 XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "AVX2 vs AVX-512 at \(h)x\(w) k\(k) s\(stride)")
+            }
+        }
+    }
+
+    func testDepthwiseActivationsEqualTheSwiftKernelsAfterTheConvolution() {
+        var random = SplitMix(seed: 16)
+        let h = 13, w = 45, k = 3
+        let input = (0..<h * w).map { _ in random.next() * 30 }, filter = (0..<k * k).map { _ in random.next() }
+        let activations: [Activation] = [.relu, .relu6, .silu, .sigmoid, .hardswish, .hardsigmoid, .leakyReLU(slope: 0.2)]
+        func run(_ isa: Int32, _ activation: Activation?) -> [Float] {
+            var out = [Float](repeating: .nan, count: h * w)
+            let (code, slope) = ConvGEMM.kernelActivation(activation)
+            input.withUnsafeBufferPointer { ip in
+                filter.withUnsafeBufferPointer { fp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        argus_depthwise_plane(isa, ip.baseAddress!, h, w, fp.baseAddress!, k, k, 1, 1, 1, 1, 1, 1, 0.5,
+                                              code, slope, op.baseAddress!, h, w)
+                    }
+                }
+            }
+            return out
+        }
+        for isa in isas {
+            let plain = run(isa, nil)
+            for activation in activations {
+                var expected = plain
+                expected.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
+                XCTAssertEqual(run(isa, activation).map(\.bitPattern), expected.map(\.bitPattern), "\(activation) isa \(isa)")
             }
         }
     }

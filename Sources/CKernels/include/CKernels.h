@@ -17,6 +17,7 @@ enum {
     ARGUS_ACT_HARDSWISH = 4,
     ARGUS_ACT_HARDSIGMOID = 5,
     ARGUS_ACT_LEAKY_RELU = 6,
+    ARGUS_ACT_SIGMOID = 7,
 };
 
 /// Floats needed to pack an m x k matrix for argus_gemm with the AVX-512 (avx512 = 1) or AVX2 kernel.
