@@ -3,7 +3,10 @@
 /// values equal PyTorch's `x.float() / 255` (YOLO) and torchvision's Normalize bit for bit.
 /// (Dividing is not the same as multiplying by 1/255: they differ in the last bit for 126 of
 /// the 256 byte values.) `mean`/`std` must have 3 entries when given.
-public func toCHWFloat(_ image: RGBImage, divisor: Float = 255, mean: [Float]? = nil, std: [Float]? = nil) -> [Float] {
+/// `bgr`: planes in B, G, R order (OpenCV-trained models such as YOLOX). `split` may run slices of the pixels in
+/// parallel.
+public func toCHWFloat(_ image: RGBImage, divisor: Float = 255, mean: [Float]? = nil, std: [Float]? = nil,
+                       bgr: Bool = false, split: RangeSplitter = serialSplit) -> [Float] {
     precondition(mean == nil || mean!.count == 3, "mean needs 3 values")
     precondition(std == nil || std!.count == 3, "std needs 3 values")
     // One 256-entry table per channel: identical results to the per-pixel formula.
@@ -21,10 +24,13 @@ public func toCHWFloat(_ image: RGBImage, divisor: Float = 255, mean: [Float]? =
         image.pixels.withUnsafeBufferPointer { src in
             table.withUnsafeBufferPointer { lut in
                 let s = src.baseAddress!, o = out.baseAddress!, t = lut.baseAddress!
-                for i in 0 ..< plane {
-                    o[i] = t[Int(s[3 * i])]
-                    o[plane + i] = t[256 + Int(s[3 * i + 1])]
-                    o[2 * plane + i] = t[512 + Int(s[3 * i + 2])]
+                let red = bgr ? o + 2 * plane : o, blue = bgr ? o : o + 2 * plane, green = o + plane
+                split(plane) { pixels in
+                    for i in pixels {
+                        red[i] = t[Int(s[3 * i])]
+                        green[i] = t[256 + Int(s[3 * i + 1])]
+                        blue[i] = t[512 + Int(s[3 * i + 2])]
+                    }
                 }
             }
         }

@@ -30,7 +30,8 @@ public struct LetterboxResult: Sendable {
 /// using `round(d - 0.1)` / `round(d + 0.1)` on each side.
 public func letterbox(_ image: RGBImage, newShape: (height: Int, width: Int) = (640, 640),
                       color: (UInt8, UInt8, UInt8) = (114, 114, 114), auto: Bool = true,
-                      scaleFill: Bool = false, scaleUp: Bool = true, stride: Int = 32) -> LetterboxResult {
+                      scaleFill: Bool = false, scaleUp: Bool = true, stride: Int = 32,
+                      split: RangeSplitter = serialSplit) -> LetterboxResult {
     precondition(newShape.height > 0 && newShape.width > 0 && stride > 0, "letterbox shape and stride must be positive")
     let h = image.height, w = image.width
     var r = min(Double(newShape.height) / Double(h), Double(newShape.width) / Double(w))
@@ -50,7 +51,7 @@ public func letterbox(_ image: RGBImage, newShape: (height: Int, width: Int) = (
         ratioX = Double(newShape.width) / Double(w); ratioY = Double(newShape.height) / Double(h)
     }
     dw /= 2; dh /= 2
-    let resized = (unpadW == w && unpadH == h) ? image : resizeBilinear(image, width: unpadW, height: unpadH)
+    let resized = (unpadW == w && unpadH == h) ? image : resizeBilinear(image, width: unpadW, height: unpadH, split: split)
     let top = max(0, Int((dh - 0.1).rounded(.toNearestOrEven))), bottom = max(0, Int((dh + 0.1).rounded(.toNearestOrEven)))
     let left = max(0, Int((dw - 0.1).rounded(.toNearestOrEven))), right = max(0, Int((dw + 0.1).rounded(.toNearestOrEven)))
     let padded = pad(resized, top: top, bottom: bottom, left: left, right: right, color: color)

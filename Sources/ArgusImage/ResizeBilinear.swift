@@ -4,7 +4,8 @@
 /// the vertical pass with the rounding of OpenCV's SIMD kernel (which its scalar tail
 /// reproduces): `((b0*(S0>>4))>>16 + (b1*(S1>>4))>>16 + 2) >> 2`. As in OpenCV, an exact
 /// 2x downscale in both directions takes the INTER_AREA path (rounded 2x2 mean).
-public func resizeBilinear(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
+/// `split` may run the output rows in parallel slices (the result does not depend on it).
+public func resizeBilinear(_ image: RGBImage, width: Int, height: Int, split: RangeSplitter = serialSplit) -> RGBImage {
     precondition(width > 0 && height > 0, "resize target must be positive, got \(width)x\(height)")
     let srcW = image.width, srcH = image.height
     if srcW == width && srcH == height { return image }
@@ -12,7 +13,7 @@ public func resizeBilinear(_ image: RGBImage, width: Int, height: Int) -> RGBIma
     let isExactHalf = abs(scaleX - 2) < Double.ulpOfOne && abs(scaleY - 2) < Double.ulpOfOne
     let pixels = isExactHalf
         ? halveArea(image)
-        : resizeLinearFixedPoint(image, width: width, height: height, scaleX: scaleX, scaleY: scaleY)
+        : resizeLinearFixedPoint(image, width: width, height: height, scaleX: scaleX, scaleY: scaleY, split: split)
     return RGBImage(uncheckedWidth: width, height: height, pixels: pixels)
 }
 
@@ -49,17 +50,13 @@ private func linearTaps(source: Int, destination: Int, scale: Double, clampWeigh
 }
 
 private func resizeLinearFixedPoint(_ image: RGBImage, width: Int, height: Int,
-                                    scaleX: Double, scaleY: Double) -> [UInt8] {
+                                    scaleX: Double, scaleY: Double, split: RangeSplitter) -> [UInt8] {
     let srcW = image.width, srcH = image.height
     let xt = linearTaps(source: srcW, destination: width, scale: scaleX, clampWeights: true)
     let yt = linearTaps(source: srcH, destination: height, scale: scaleY, clampWeights: false)
     let rowLength = width * 3
     // Byte offsets of both horizontal taps, so the inner loop does no multiplications.
     let xOffset0 = xt.first.map { $0 * 3 }, xOffset1 = xt.second.map { $0 * 3 }
-    let buffers = UnsafeMutablePointer<Int32>.allocate(capacity: rowLength * 2)
-    defer { buffers.deallocate() }
-    let rows = [buffers, buffers + rowLength]
-    var cached = [-1, -1]  // source row held by each buffer
 
     return image.pixels.withUnsafeBufferPointer { srcBuffer in
         makeBytes(count: rowLength * height) { dstBuffer in
@@ -80,7 +77,13 @@ private func resizeLinearFixedPoint(_ image: RGBImage, width: Int, height: Int,
                         i += 3
                     }
                 }
-                for dy in 0 ..< height {
+                split(height) { slice in
+                // Each slice keeps its own two horizontally filtered source rows.
+                let buffers = UnsafeMutablePointer<Int32>.allocate(capacity: rowLength * 2)
+                defer { buffers.deallocate() }
+                let rows = [buffers, buffers + rowLength]
+                var cached = [-1, -1]  // source row held by each buffer
+                for dy in slice {
                     let r0 = yt.first[dy], r1 = yt.second[dy]
                     var i0 = cached[0] == r0 ? 0 : (cached[1] == r0 ? 1 : -1)
                     if i0 < 0 {
@@ -99,6 +102,7 @@ private func resizeLinearFixedPoint(_ image: RGBImage, width: Int, height: Int,
                         let v = ((b0 &* (s0[x] &>> 4)) &>> 16) &+ ((b1 &* (s1[x] &>> 4)) &>> 16)
                         out[x] = UInt8(clamping: (v &+ 2) &>> 2)
                     }
+                }
                 }
             }
             }
@@ -129,3 +133,10 @@ private func halveArea(_ image: RGBImage) -> [UInt8] {
         }
     }
 }
+
+/// Runs `body` over slices covering 0..<count, possibly at once on several threads (the engine's pool, passed in
+/// by callers that have one); image operations give the same result for any split.
+public typealias RangeSplitter = (_ count: Int, _ body: (Range<Int>) -> Void) -> Void
+
+/// All of 0..<count as one slice, on the calling thread.
+public func serialSplit(_ count: Int, _ body: (Range<Int>) -> Void) { body(0..<count) }

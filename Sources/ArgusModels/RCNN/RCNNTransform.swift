@@ -27,7 +27,7 @@ struct RCNNTransform {
 
     func callAsFunction(_ image: RGBImage) throws -> Output {
         let normalized = Tensor(shape: [1, 3, image.height, image.width],
-                                storage: toCHWFloat(image, divisor: 255, mean: mean, std: std))
+                                storage: toCHWFloat(image, divisor: 255, mean: mean, std: std, split: EngineSplit.pixels))
         let size = resizedSize(height: image.height, width: image.width)
         let resized = try interpolateBilinear(normalized, size: size, alignCorners: false)
         let d = sizeDivisible

@@ -99,6 +99,6 @@ public struct TorchvisionSegmenter: SemanticSegmenter {
             if size != (image.height, image.width) { image = try SemanticResize.antialiasedBilinear(image, to: size) }
         }
         return Tensor(shape: [1, 3, image.height, image.width],
-                      storage: toCHWFloat(image, divisor: 255, mean: config.imageMean, std: config.imageStd))
+                      storage: toCHWFloat(image, divisor: 255, mean: config.imageMean, std: config.imageStd, split: EngineSplit.pixels))
     }
 }

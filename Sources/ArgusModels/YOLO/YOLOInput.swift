@@ -12,7 +12,8 @@ enum YOLOInput {
     /// input, with the geometry that maps boxes back.
     static func letterboxed(_ image: RGBImage, shape: (height: Int, width: Int), auto: Bool,
                             stride: Int) -> (input: Tensor, geometry: LetterboxGeometry) {
-        let boxed = letterbox(image, newShape: shape, auto: auto, stride: stride)
-        return (Tensor(shape: [1, 3, boxed.image.height, boxed.image.width], storage: toCHWFloat(boxed.image)), boxed.geometry)
+        let boxed = letterbox(image, newShape: shape, auto: auto, stride: stride, split: EngineSplit.rows)
+        return (Tensor(shape: [1, 3, boxed.image.height, boxed.image.width],
+                       storage: toCHWFloat(boxed.image, split: EngineSplit.pixels)), boxed.geometry)
     }
 }

@@ -28,13 +28,10 @@ enum YOLOXPipeline {
     static func preprocess(_ image: RGBImage, width: Int, height: Int) -> (Tensor, Float) {
         let r = min(Double(height) / Double(image.height), Double(width) / Double(image.width))
         let w = max(1, Int(Double(image.width) * r)), h = max(1, Int(Double(image.height) * r))
-        let resized = (w == image.width && h == image.height) ? image : resizeBilinear(image, width: w, height: h)
+        let resized = (w == image.width && h == image.height) ? image
+            : resizeBilinear(image, width: w, height: h, split: EngineSplit.rows)
         let canvas = pad(resized, top: 0, bottom: height - h, left: 0, right: width - w, color: (114, 114, 114))
-        var chw = toCHWFloat(canvas, divisor: 1)
-        let plane = width * height
-        chw.withUnsafeMutableBufferPointer { p in
-            for i in 0..<plane { p.swapAt(i, 2 * plane + i) }  // RGB -> BGR planes
-        }
+        let chw = toCHWFloat(canvas, divisor: 1, bgr: true, split: EngineSplit.pixels)
         return (Tensor(shape: [1, 3, height, width], storage: chw), Float(r))
     }
 
