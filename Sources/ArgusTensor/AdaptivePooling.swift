@@ -31,11 +31,20 @@ public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Ten
 private func globalAvgPool2d(_ x: Tensor, n: Int, c: Int, plane: Int) -> Tensor {
     Tensor.uninitialized(shape: [n, c, 1, 1]) { out in
         x.storage.withUnsafeBufferPointer { src in
-            for p in 0..<(n * c) {
-                var sum: Double = 0
-                let base = src.baseAddress! + p * plane
-                for i in 0..<plane { sum += Double(base[i]) }
-                out[p] = Float(sum / Double(plane))
+            parallelRanges(n * c, workers: workerCount(elements: n * c * plane, available: EngineThreads.current)) { planes in
+                for p in planes {
+                    // Four running sums in Double (a single chain waits on each add); rounded to Float once.
+                    var sums = SIMD4<Double>(repeating: 0)
+                    let base = src.baseAddress! + p * plane
+                    var i = 0
+                    while i + 4 <= plane {
+                        sums += SIMD4(Double(base[i]), Double(base[i + 1]), Double(base[i + 2]), Double(base[i + 3]))
+                        i += 4
+                    }
+                    var sum = sums.sum()
+                    while i < plane { sum += Double(base[i]); i += 1 }
+                    out[p] = Float(sum / Double(plane))
+                }
             }
         }
     }

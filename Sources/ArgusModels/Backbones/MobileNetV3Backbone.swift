@@ -163,20 +163,20 @@ struct InvertedResidual {
 /// Squeeze-and-excitation (Hu et al.) as MobileNetV3 uses it: global average, fc1 + ReLU, fc2 + hardsigmoid,
 /// channel-wise scale.
 struct SqueezeExcitation {
-    let fc1: (weight: Tensor, bias: Tensor)
-    let fc2: (weight: Tensor, bias: Tensor)
+    let fc1: (weights: ConvWeights, bias: Tensor)
+    let fc2: (weights: ConvWeights, bias: Tensor)
 
     init(_ w: StateDictReader, prefix: String, channels: Int, squeezeChannels: Int) throws {
-        fc1 = (try w.tensor("\(prefix).fc1.weight", shape: [squeezeChannels, channels, 1, 1]),
+        fc1 = (try ConvWeights(w.tensor("\(prefix).fc1.weight", shape: [squeezeChannels, channels, 1, 1])),
                try w.tensor("\(prefix).fc1.bias", shape: [squeezeChannels]))
-        fc2 = (try w.tensor("\(prefix).fc2.weight", shape: [channels, squeezeChannels, 1, 1]),
+        fc2 = (try ConvWeights(w.tensor("\(prefix).fc2.weight", shape: [channels, squeezeChannels, 1, 1])),
                try w.tensor("\(prefix).fc2.bias", shape: [channels]))
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let pooled = try adaptiveAvgPool2d(x, outputSize: (1, 1))
-        let s1 = try conv2d(pooled, weight: fc1.weight, bias: fc1.bias, activation: .relu)
-        let scale = try conv2d(s1, weight: fc2.weight, bias: fc2.bias, activation: .hardsigmoid)
+        let s1 = try conv2d(pooled, weights: fc1.weights, bias: fc1.bias, activation: .relu)
+        let scale = try conv2d(s1, weights: fc2.weights, bias: fc2.bias, activation: .hardsigmoid)
         return try mul(x, scale)
     }
 }
