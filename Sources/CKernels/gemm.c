@@ -13,6 +13,8 @@
 // K_BLOCK: B rows of a tile stay in L1/L2 across the panels. M_BLOCK (a multiple of both panel heights): the
 // packed A rows a column tile meets stay in L2.
 enum { K_BLOCK = 512, M_BLOCK = 96 };
+// B tiles are packed (copied contiguous) when a row block has at least PACK_MIN_ROWS rows; PACK_ROWS = K_BLOCK.
+enum { PACK_ROWS = K_BLOCK, PACK_MIN_ROWS = 64 };
 
 // Rows per packed panel: the register tile's height of each kernel.
 static long panel_rows(int avx512) { return avx512 ? 8 : 6; }
@@ -74,15 +76,26 @@ Z_ATTR void z_tile(const int vectors, long k, const float *a, const float *b, lo
 
 Z_ATTR void z_block(long rows, long n, long k, long panel_k, const float *a, const float *b, long ldb,
                     const long *boff, float *c, long ldc, int first, int last, const float *bias, int act, float slope) {
+    // With many panels per column tile, the tile's B rows are first copied together (`packed`): the panels then
+    // read one contiguous block instead of k rows scattered over as many pages.
+    float packed[PACK_ROWS * 48] __attribute__((aligned(64)));
+    const int pack = rows >= PACK_MIN_ROWS;
     for (long j = 0; j < n; j += 48) {
         long left = n - j < 48 ? n - j : 48, vectors = (left + 15) / 16, lanes = left - 16 * (vectors - 1);
         __mmask16 tail = (__mmask16)((1u << lanes) - 1);
+        const float *tb = b + j;
+        long tld = ldb;
+        const long *toff = boff;
+        if (pack) {
+            for (long kk = 0; kk < k; kk++) memcpy(packed + kk * 48, B_ROW(b, ldb, boff, kk) + j, (size_t)left * sizeof(float));
+            tb = packed; tld = 48; toff = 0;
+        }
         for (long p = 0; p < rows; p += Z_ROWS) {
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
             float *cp = c + p * ldc + j;
-            if (vectors == 3) z_tile(3, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
-            else if (vectors == 2) z_tile(2, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
-            else z_tile(1, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            if (vectors == 3) z_tile(3, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            else if (vectors == 2) z_tile(2, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            else z_tile(1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
         }
     }
 }
@@ -127,15 +140,24 @@ Y_ATTR void y_tile(const int vectors, const int masked, long k, const float *a, 
 Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, const float *b, long ldb,
                     const long *boff, float *c, long ldc, int first, int last, const float *bias, int act, float slope) {
     const __m256i full = _mm256_set1_epi32(-1);
+    float packed[PACK_ROWS * 16] __attribute__((aligned(64)));  // as in z_block
+    const int pack = rows >= PACK_MIN_ROWS;
     for (long j = 0; j < n; j += 16) {
         long left = n - j < 16 ? n - j : 16, vectors = (left + 7) / 8;
         __m256i tail = y_tail_mask(left - 8 * (vectors - 1));
+        const float *tb = b + j;
+        long tld = ldb;
+        const long *toff = boff;
+        if (pack) {
+            for (long kk = 0; kk < k; kk++) memcpy(packed + kk * 16, B_ROW(b, ldb, boff, kk) + j, (size_t)left * sizeof(float));
+            tb = packed; tld = 16; toff = 0;
+        }
         for (long p = 0; p < rows; p += Y_ROWS) {
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
             float *cp = c + p * ldc + j;
-            if (left == 16) y_tile(2, 0, k, ap, b + j, ldb, boff, cp, ldc, rows - p, full, first, last, bp, act, slope);
-            else if (vectors == 2) y_tile(2, 1, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
-            else y_tile(1, 1, k, ap, b + j, ldb, boff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            if (left == 16) y_tile(2, 0, k, ap, tb, tld, toff, cp, ldc, rows - p, full, first, last, bp, act, slope);
+            else if (vectors == 2) y_tile(2, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            else y_tile(1, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
         }
     }
 }
