@@ -120,13 +120,14 @@ struct ReferenceMatch {
                       file: StaticString = #filePath, line: UInt = #line) -> ReferenceMatch {
         var m = ReferenceMatch()
         let tol = tolerance ?? { _ in (noise.scoreTolerance, noise.cornerTolerance) }
-        let border = reference.indices.filter {
+        var border = reference.indices.filter {
             alsoBorderline.contains($0) || noise.isBorderline($0, score: reference[$0].score, box: reference[$0].box)
         }
         m.borderline = border
         let borderSet = Set(border)
         var used = Set<Int>()
         var missing: [String] = []
+        var missingIndices: [Int] = []
         var worstRatio = 0.0
         // Clear items first, so a borderline neighbour never takes their partner.
         for i in reference.indices.filter({ !borderSet.contains($0) }) + border {
@@ -142,8 +143,25 @@ struct ReferenceMatch {
                 worstRatio = max(worstRatio, ds / t.score, dc / t.corner)
             } else if !borderSet.contains(i) {
                 let near = mine.indices.filter { mine[$0].label == r.label }.min { corner(mine[$0].box, r.box) < corner(mine[$1].box, r.box) }
+                missingIndices.append(i)
                 missing.append("#\(i) \(r.box) score \(r.score) class \(r.label) (tolerances \(t)); closest of ours: "
                                + (near.map { "#\($0) \(mine[$0].box) score \(mine[$0].score)" } ?? "none"))
+            }
+        }
+        // A list full at its top-k: each of our unpaired items that ranks above a missing reference item took its
+        // place (a whole list compared as a set loses its last item when one more appears above it). Those last
+        // items count as borderline: reported, and within the same bound.
+        if let cut = noise.cut, let last = reference.last, last.score - cut <= noise.scoreBand, !missing.isEmpty {
+            var displaced: [Int] = []
+            for i in missingIndices.sorted().reversed() {
+                let above = mine.indices.filter { !used.contains($0) && mine[$0].score > reference[i].score }.count
+                if reference.count - i <= above { displaced.append(i) }
+            }
+            if !displaced.isEmpty {
+                print("\(what): \(displaced.count) reference items at the top-k cut displaced by unpaired items of ours ranked above them: \(displaced)")
+                missing = zip(missingIndices, missing).filter { !displaced.contains($0.0) }.map(\.1)
+                m.borderline += displaced
+                border += displaced
             }
         }
         let unmatchedBorder = border.filter { m.pairs[$0] == nil }
