@@ -15,11 +15,14 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         let b = bias?.storage ?? [Float](repeating: 0, count: outFeatures)
         return Tensor(shape: shape, storage: Array((0..<rows).map { _ in b }.joined()))
     }
-    // Rows (e.g. RoIs) are cut into at most 4 blocks fixed by the shape alone, so the result is the same
-    // for any thread count (OpenBLAS itself stays single-threaded). Few, large blocks: each GEMM call
-    // packs the whole weight matrix again (51 MB for Faster R-CNN's fc6).
-    let rowsPerBlock = max(64, (rows + 3) / 4)
-    let blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
+    // At most 4 blocks fixed by the shape alone, so the result is the same for any thread count (OpenBLAS
+    // itself stays single-threaded). Each GEMM call packs the operands it is given, so the blocks cut the
+    // larger of x and the weight (Faster R-CNN's fc6 weight is 51 MB): each block packs its slice of that one
+    // and all of the smaller.
+    let byColumns = outFeatures >= rows
+    let length = byColumns ? outFeatures : rows
+    let perBlock = max(64, (length + 3) / 4)
+    let blocks = (length + perBlock - 1) / perBlock
     let flops = rows * outFeatures * inFeatures
     let workers = flops >= 4_000_000 ? EngineThreads.current : 1
     return Tensor.uninitialized(shape: shape) { out in
@@ -27,9 +30,15 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
             weight.storage.withUnsafeBufferPointer { wp in
                 let x = xp.baseAddress!, w = wp.baseAddress!, o = out.baseAddress!
                 parallelBlocks(blocks, workers: workers) { _, block in
-                    let r0 = block * rowsPerBlock, m = min(rowsPerBlock, rows - r0)
-                    sgemm(m: m, n: outFeatures, k: inFeatures, a: x + r0 * inFeatures, lda: inFeatures,
-                          b: w, ldb: inFeatures, c: o + r0 * outFeatures, ldc: outFeatures, transposeB: true)
+                    let start = block * perBlock, count = min(perBlock, length - start)
+                    if byColumns {
+                        // Output features start..<start + count: rows of the weight.
+                        sgemm(m: rows, n: count, k: inFeatures, a: x, lda: inFeatures, b: w + start * inFeatures,
+                              ldb: inFeatures, c: o + start, ldc: outFeatures, transposeB: true)
+                    } else {
+                        sgemm(m: count, n: outFeatures, k: inFeatures, a: x + start * inFeatures, lda: inFeatures,
+                              b: w, ldb: inFeatures, c: o + start * outFeatures, ldc: outFeatures, transposeB: true)
+                    }
                 }
             }
         }
