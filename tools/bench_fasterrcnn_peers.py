@@ -28,7 +28,6 @@ Run from the repository root with the reference venv (made by `bash ../shared/be
   /work/venv-ref/bin/python tools/bench_fasterrcnn_peers.py --arch fasterrcnn_mobilenet_v3_large_fpn \
       --image ../shared/datasets/coco128/images/train2017/000000000139.jpg --threads 1 --runs 5 [--engine onnxruntime]
 """
-import argparse
 import json
 import math
 import sys
@@ -39,7 +38,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_peer import (ONNX_ENGINES, cached_export, load_or_fill, onnx_runner, print_skipped, run_child,  # noqa: E402
-                        time_and_print)
+                        time_and_print, torchvision_peer_arguments)
 
 ARCHS = ["fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_mobilenet_v3_large_320_fpn",
          "fasterrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_v2",
@@ -122,16 +121,7 @@ def run_onnx(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", required=True, choices=ARCHS)
-    ap.add_argument("--image", required=True)
-    ap.add_argument("--threads", type=int, required=True)
-    ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--engine", choices=("torch",) + ONNX_ENGINES, default="torch")
-    ap.add_argument("--weights", help="state dict to load (default: the fixture weight rule)")
-    ap.add_argument("--save-weights", help="write the state dict used here")
-    ap.add_argument("--export-onnx", help="only export the model for this image to this ONNX path")
+    ap = torchvision_peer_arguments(ARCHS)
     ap.add_argument("--box-score-thresh", type=float)
     ap.add_argument("--min-size", type=int, help="GeneralizedRCNNTransform min_size (default: the builder's)")
     ap.add_argument("--max-size", type=int, help="default: the builder's, scaled with --min-size")

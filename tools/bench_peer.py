@@ -6,6 +6,7 @@ printed as the one JSON line argus reads, with the process's peak RSS).
 Nothing here imports torch at module level: an onnxruntime or OpenVINO peer runs in a process of its own without
 it, so the peak RSS it reports is its engine's.
 """
+import argparse
 import hashlib
 import json
 import os
@@ -131,3 +132,18 @@ def time_and_print(once, threads, runs, warmup, engine, extra=None):
     print(json.dumps({"engine": engine, "threads": threads, "median_ms": statistics.median(times), "min_ms": min(times),
                       "runs": len(times), "times_ms": times, "detections": n, "peak_rss_mb": peak_rss_mb(),
                       **(extra or {})}))
+
+
+def torchvision_peer_arguments(archs):
+    """The command line both torchvision peer scripts share (each adds its own model options)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", required=True, choices=archs)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--threads", type=int, required=True)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--engine", choices=("torch",) + ONNX_ENGINES, default="torch")
+    ap.add_argument("--weights", help="state dict to load (default: the fixture weight rule)")
+    ap.add_argument("--save-weights", help="write the state dict used here")
+    ap.add_argument("--export-onnx", help="only export the model for this image to this ONNX path")
+    return ap

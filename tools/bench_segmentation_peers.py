@@ -31,7 +31,6 @@ Run from the repository root with the reference venv (made by `bash ../shared/be
   /work/venv-ref/bin/python tools/bench_segmentation_peers.py --arch lraspp_mobilenet_v3_large \
       --image ../shared/datasets/coco128/images/train2017/000000000025.jpg --threads 1 --runs 5 [--engine openvino]
 """
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -41,7 +40,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_peer import (ONNX_ENGINES, cached_export, load_or_fill, onnx_runner, print_skipped, run_child,  # noqa: E402
-                        time_and_print)
+                        time_and_print, torchvision_peer_arguments)
 
 ARCHS = ["fcn_resnet50", "deeplabv3_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # the SemanticSegmentation preset's
@@ -148,16 +147,7 @@ def run_onnx(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", required=True, choices=ARCHS)
-    ap.add_argument("--image", required=True)
-    ap.add_argument("--threads", type=int, required=True)
-    ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--engine", choices=("torch",) + ONNX_ENGINES, default="torch")
-    ap.add_argument("--weights", help="state dict to load (default: the fixture weight rule)")
-    ap.add_argument("--save-weights", help="write the state dict used here")
-    ap.add_argument("--export-onnx", help="only export the model for this image to this ONNX path")
+    ap = torchvision_peer_arguments(ARCHS)
     ap.add_argument("--resize", type=int, help="the preset's short-side resize (default: none, the image's own size)")
     a = ap.parse_args()
     if a.engine in ONNX_ENGINES:

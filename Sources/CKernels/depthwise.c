@@ -14,6 +14,17 @@
 // serves several of them.
 enum { DW_VECTORS = 4, DW_MAX_KW = 7 };
 
+// Calls `kernel` with the common filters' sizes and the stride as constants, so the compiler unrolls their taps.
+#define DW_SPECIALISED(kernel)                                                                                 \
+    do {                                                                                                       \
+        if (kh == 3 && kw == 3 && sw == 1) kernel(in, in_h, in_w, w, 3, 3, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w); \
+        else if (kh == 3 && kw == 3) kernel(in, in_h, in_w, w, 3, 3, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);     \
+        else if (kh == 5 && kw == 5 && sw == 1) kernel(in, in_h, in_w, w, 5, 5, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w); \
+        else if (kh == 5 && kw == 5) kernel(in, in_h, in_w, w, 5, 5, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);     \
+        else if (sw == 1) kernel(in, in_h, in_w, w, kh, kw, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);             \
+        else kernel(in, in_h, in_w, w, kh, kw, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);                          \
+    } while (0)
+
 // Lanes [lo, hi) of a 16-lane mask.
 __attribute__((target("avx512f"), always_inline)) static inline __mmask16 z_lanes(long lo, long hi) {
     if (lo < 0) lo = 0;
@@ -73,19 +84,7 @@ __attribute__((target("avx512f")))
 static void z_depthwise(const float *in, long in_h, long in_w, const float *w, long kh, long kw, long sh, long sw,
                         long ph, long pw, long dh, long dw, float bias, int act, float slope, float *out, long out_h,
                         long out_w) {
-    // The common filters with their sizes and stride known to the compiler.
-    if (kh == 3 && kw == 3 && sw == 1)
-        z_depthwise_k(in, in_h, in_w, w, 3, 3, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else if (kh == 3 && kw == 3)
-        z_depthwise_k(in, in_h, in_w, w, 3, 3, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else if (kh == 5 && kw == 5 && sw == 1)
-        z_depthwise_k(in, in_h, in_w, w, 5, 5, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else if (kh == 5 && kw == 5)
-        z_depthwise_k(in, in_h, in_w, w, 5, 5, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else if (sw == 1)
-        z_depthwise_k(in, in_h, in_w, w, kh, kw, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else
-        z_depthwise_k(in, in_h, in_w, w, kh, kw, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
+    DW_SPECIALISED(z_depthwise_k);
 }
 
 // The 8-lane versions.
@@ -163,18 +162,7 @@ __attribute__((target("avx2,fma")))
 static void y_depthwise(const float *in, long in_h, long in_w, const float *w, long kh, long kw, long sh, long sw,
                         long ph, long pw, long dh, long dw, float bias, int act, float slope, float *out, long out_h,
                         long out_w) {
-    if (kh == 3 && kw == 3 && sw == 1)
-        y_depthwise_k(in, in_h, in_w, w, 3, 3, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else if (kh == 3 && kw == 3)
-        y_depthwise_k(in, in_h, in_w, w, 3, 3, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else if (kh == 5 && kw == 5 && sw == 1)
-        y_depthwise_k(in, in_h, in_w, w, 5, 5, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else if (kh == 5 && kw == 5)
-        y_depthwise_k(in, in_h, in_w, w, 5, 5, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else if (sw == 1)
-        y_depthwise_k(in, in_h, in_w, w, kh, kw, sh, 1, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
-    else
-        y_depthwise_k(in, in_h, in_w, w, kh, kw, sh, 2, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
+    DW_SPECIALISED(y_depthwise_k);
 }
 #endif
 

@@ -40,6 +40,12 @@ void argus_gemm_pack_a(int avx512, long m, long k, const float *a, long lda, flo
 // Row kk of B: strided rows, or (argus_gemm_rows) each row at its own offset from b.
 #define B_ROW(b, ldb, boff, kk) ((boff) ? (b) + (boff)[kk] : (b) + (kk) * (ldb))
 
+// Columns j..j+cols of B's k rows into `dst`, rows `width` floats apart (the tile's tail lanes are masked).
+static inline void pack_b_tile(long k, const float *b, long ldb, const long *boff, long j, long cols, long width,
+                               float *dst) {
+    for (long kk = 0; kk < k; kk++) memcpy(dst + kk * width, B_ROW(b, ldb, boff, kk) + j, (size_t)cols * sizeof(float));
+}
+
 // ---- AVX-512: 8 rows x 48 columns (24 accumulators), columns in up to three 16-lane vectors.
 // One tile: `rows` (only the first Z_ROWS count) rows of C from a packed panel, `vectors` (1..3) column
 // vectors, the last one masked by `tail`. `first`: start from zero (else continue C's partial sums);
@@ -86,10 +92,7 @@ Z_ATTR void z_block(long rows, long n, long k, long panel_k, const float *a, con
         const float *tb = b + j;
         long tld = ldb;
         const long *toff = boff;
-        if (pack) {
-            for (long kk = 0; kk < k; kk++) memcpy(packed + kk * 48, B_ROW(b, ldb, boff, kk) + j, (size_t)left * sizeof(float));
-            tb = packed; tld = 48; toff = 0;
-        }
+        if (pack) { pack_b_tile(k, b, ldb, boff, j, left, 48, packed); tb = packed; tld = 48; toff = 0; }
         for (long p = 0; p < rows; p += Z_ROWS) {
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
             float *cp = c + p * ldc + j;
@@ -148,10 +151,7 @@ Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, con
         const float *tb = b + j;
         long tld = ldb;
         const long *toff = boff;
-        if (pack) {
-            for (long kk = 0; kk < k; kk++) memcpy(packed + kk * 16, B_ROW(b, ldb, boff, kk) + j, (size_t)left * sizeof(float));
-            tb = packed; tld = 16; toff = 0;
-        }
+        if (pack) { pack_b_tile(k, b, ldb, boff, j, left, 16, packed); tb = packed; tld = 16; toff = 0; }
         for (long p = 0; p < rows; p += Y_ROWS) {
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
             float *cp = c + p * ldc + j;
