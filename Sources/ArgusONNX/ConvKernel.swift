@@ -32,8 +32,8 @@ struct ConvKernel: Kernel {
             guard w.shape[0] % group == 0 else { throw ONNXError.malformed("\(ctx.label): \(w.shape[0]) filters in \(group) groups") }
             if let b = bias, b.shape != [w.shape[0]] { throw ONNXError.malformed("\(ctx.label): bias \(b.shape) for weight \(w.shape)") }
         }
-        let (label, group) = (ctx.label, group)
-        packed = try weight.map { w in try tensorOp(label) { try ConvWeights(w, groups: group) } }
+        let (label, group, dilation) = (ctx.label, group, max(window.dilations.0, window.dilations.1))
+        packed = try weight.map { w in try tensorOp(label) { try ConvWeights(w, groups: group, dilation: dilation) } }
     }
 
     func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
@@ -59,7 +59,7 @@ struct ConvKernel: Kernel {
         let outW = (x.shape[3] + p.1 + p.3 - (w.shape[3] - 1) * window.dilations.1 - 1) / window.strides.1 + 1
         _ = try checkedCount([x.shape[0], w.shape[0], outH, outW], label)
         return try tensorOp(label) {
-            let weights = try packed ?? ConvWeights(w, groups: group)
+            let weights = try packed ?? ConvWeights(w, groups: group, dilation: max(window.dilations.0, window.dilations.1))
             if p.0 == p.2 && p.1 == p.3 {
                 return try conv2d(x, weights: weights, bias: b, stride: window.strides, padding: (p.0, p.1),
                                   dilation: window.dilations, activation: activation)

@@ -4,7 +4,8 @@
 ///
 /// - weight: [Cout, Cin / groups, kH, kW]; bias: [Cout].
 /// - Paths: 1x1 stride-1 unpadded = GEMM straight on the input; depthwise (groups == Cin == Cout)
-///   = direct loop; anything else = im2col (in cache-sized chunks of output rows, or whole for small
+///   = direct loop; ungrouped dilated = tap by tap over the output regions each tap reads the image for
+///   (`TapRegions`); anything else = im2col (in cache-sized chunks of output rows, or whole for small
 ///   planes) + GEMM per group.
 /// - GEMM: `ConvGEMM` on `ConvWeights` (packed once; per call with a plain weight tensor), bias and activation
 ///   applied as tiles are stored.
@@ -21,8 +22,8 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                    stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int) = (1, 1), groups: Int = 1,
                    activation: Activation? = nil) throws -> Tensor {
-    try conv2d(input, weights: ConvWeights(weight, groups: groups), bias: bias, stride: stride, padding: padding,
-               dilation: dilation, activation: activation)
+    try conv2d(input, weights: ConvWeights(weight, groups: groups, dilation: max(dilation.0, dilation.1)), bias: bias,
+               stride: stride, padding: padding, dilation: dilation, activation: activation)
 }
 
 /// conv2d with weights prepared once (`ConvWeights`, made at load): no per-call packing.
@@ -42,7 +43,11 @@ public func conv2d(_ input: Tensor, weights: ConvWeights, bias: Tensor? = nil,
         input.storage.withUnsafeBufferPointer { x in
             weights.weight.storage.withUnsafeBufferPointer { w in
                 withOptionalPointer(bias?.storage) { b in
-                    runConv(x.baseAddress!, w.baseAddress!, weights.packed, b, g, activation, out.baseAddress!)
+                    if weights.tapMajor, let packed = weights.packed {
+                        runTapConv(x.baseAddress!, packed, b, g, activation, out.baseAddress!)
+                    } else {
+                        runConv(x.baseAddress!, w.baseAddress!, weights.packed, b, g, activation, out.baseAddress!)
+                    }
                 }
             }
         }
@@ -55,17 +60,24 @@ public final class ConvWeights: @unchecked Sendable {  // immutable after init
     public let weight: Tensor
     public let groups: Int
     let packed: PackedWeights?
+    /// Packed tap-major for `TapRegions` (ungrouped kxk filters made for dilation > 1): convs with these weights
+    /// leave out the taps that read only padding.
+    let tapMajor: Bool
 
-    public init(_ weight: Tensor, groups: Int = 1) throws {
+    /// `dilation`: the dilation the conv will run with; above 1 (ungrouped, kernel larger than 1x1) the weights
+    /// are packed for `TapRegions`.
+    public init(_ weight: Tensor, groups: Int = 1, dilation: Int = 1) throws {
         let s = weight.shape
-        guard s.count == 4, s.allSatisfy({ $0 >= 1 }), groups >= 1, s[0] % groups == 0 else {
-            throw TensorError.invalidShape(op: "conv2d", message: "weight \(s) with groups \(groups)")
+        guard s.count == 4, s.allSatisfy({ $0 >= 1 }), groups >= 1, s[0] % groups == 0, dilation >= 1 else {
+            throw TensorError.invalidShape(op: "conv2d", message: "weight \(s) with groups \(groups), dilation \(dilation)")
         }
         self.weight = weight
         self.groups = groups
         let depthwise = s[1] == 1 && groups == s[0] && groups > 1 && !(s[2] == 1 && s[3] == 1)
-        packed = depthwise ? nil : weight.storage.withUnsafeBufferPointer {
-            PackedWeights($0.baseAddress!, m: s[0] / groups, k: s[1] * s[2] * s[3], groups: groups)
+        tapMajor = dilation > 1 && groups == 1 && s[2] * s[3] > 1
+        packed = depthwise ? nil : weight.storage.withUnsafeBufferPointer { [tapMajor] in
+            tapMajor ? PackedWeights(tapMajor: $0.baseAddress!, m: s[0], channels: s[1], taps: s[2] * s[3])
+                     : PackedWeights($0.baseAddress!, m: s[0] / groups, k: s[1] * s[2] * s[3], groups: groups)
         }
     }
 

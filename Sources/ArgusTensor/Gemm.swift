@@ -31,6 +31,20 @@ struct PackedWeights {
         }
     }
 
+    /// One group's [m x (channels * taps)] filter, columns (c, t), packed with its columns in the order (t, c):
+    /// each tap's columns are one run (`ConvGEMM.multiplySegments`).
+    init(tapMajor weights: UnsafePointer<Float>, m: Int, channels: Int, taps: Int) {
+        let k = channels * taps
+        let reordered = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        defer { reordered.deallocate() }
+        for r in 0..<m {
+            for c in 0..<channels {
+                for t in 0..<taps { reordered[r * k + t * channels + c] = weights[r * k + c * taps + t] }
+            }
+        }
+        self.init(reordered, m: m, k: k, groups: 1)
+    }
+
     /// Group `g`'s packed matrix.
     func group(_ g: Int) -> UnsafePointer<Float> { UnsafePointer(storage + g * perGroup) }
 
@@ -57,6 +71,17 @@ enum ConvGEMM {
                    bias.map { $0 + group * packed.m + rows.lowerBound }, code, slope)
     }
 
+    /// Rows `rows` of a group-1 product's part over packed columns start ..< start + length (`argus_gemm_part`):
+    /// `first` starts the sums from zero, else they go on from C; `last` applies the bias and activation.
+    static func multiplyPart(_ packed: PackedWeights, rows: Range<Int>, start: Int, length: Int, n: Int,
+                             b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             first: Bool, last: Bool, bias: UnsafePointer<Float>?, activation: Activation?) {
+        precondition(rows.lowerBound % panelRows == 0 && length >= 1, "a row slice starts on a packed panel")
+        let (code, slope) = kernelActivation(activation)
+        argus_gemm_part(avx512 ? 1 : 0, rows.count, n, start, length, packed.k,
+                        packed.group(0) + rows.lowerBound * packed.k, b, ldb, c + rows.lowerBound * ldc, ldc,
+                        first ? 1 : 0, last ? 1 : 0, bias.map { $0 + rows.lowerBound }, code, slope)
+    }
     /// All rows of group `group` with B's row kk at b + rowOffsets[kk] (`argus_gemm_rows`), columns [0, n).
     static func multiplyRows(_ packed: PackedWeights, group: Int, n: Int, b: UnsafePointer<Float>,
                              rowOffsets: UnsafePointer<Int>, c: UnsafeMutablePointer<Float>, ldc: Int,

@@ -8,13 +8,14 @@
 #include "CKernels.h"
 #include "simd_ops.h"
 
-#include <string.h>
+#include <stdlib.h>
+
 
 // K_BLOCK: B rows of a tile stay in L1/L2 across the panels. M_BLOCK (a multiple of both panel heights): the
 // packed A rows a column tile meets stay in L2.
 enum { K_BLOCK = 512, M_BLOCK = 96 };
-// B tiles are packed (copied contiguous) when a row block has at least PACK_MIN_ROWS rows; PACK_ROWS = K_BLOCK.
-enum { PACK_ROWS = K_BLOCK, PACK_MIN_ROWS = 64 };
+// B is packed (copied contiguous, tile by tile) for products of at least PACK_MIN_ROWS rows.
+enum { PACK_MIN_ROWS = 64 };
 
 // Rows per packed panel: the register tile's height of each kernel.
 static long panel_rows(int avx512) { return avx512 ? 8 : 6; }
@@ -40,10 +41,30 @@ void argus_gemm_pack_a(int avx512, long m, long k, const float *a, long lda, flo
 // Row kk of B: strided rows, or (argus_gemm_rows) each row at its own offset from b.
 #define B_ROW(b, ldb, boff, kk) ((boff) ? (b) + (boff)[kk] : (b) + (kk) * (ldb))
 
-// Columns j..j+cols of B's k rows into `dst`, rows `width` floats apart (the tile's tail lanes are masked).
-static inline void pack_b_tile(long k, const float *b, long ldb, const long *boff, long j, long cols, long width,
-                               float *dst) {
-    for (long kk = 0; kk < k; kk++) memcpy(dst + kk * width, B_ROW(b, ldb, boff, kk) + j, (size_t)cols * sizeof(float));
+// Columns j..j+cols of B's k rows into `dst`, rows `width` floats apart (the tile's tail lanes are masked by the
+// kernel, so the copy may leave them unset): vector moves per row, as a libc call per row costs more than the move.
+Z_ATTR void z_pack_b_tile(long k, const float *b, long ldb, const long *boff, long j, long cols, float *dst) {
+    const long vectors = (cols + 15) / 16;
+    const __mmask16 tail = (__mmask16)((1u << (cols - 16 * (vectors - 1))) - 1);
+    for (long kk = 0; kk < k; kk++) {
+        const float *src = B_ROW(b, ldb, boff, kk) + j;
+        float *row = dst + kk * 48;
+        for (long v = 0; v < vectors; v++) {
+            __mmask16 m = v == vectors - 1 ? tail : (__mmask16)0xFFFF;
+            _mm512_store_ps(row + 16 * v, _mm512_maskz_loadu_ps(m, src + 16 * v));
+        }
+    }
+}
+
+Y_ATTR void y_pack_b_tile(long k, const float *b, long ldb, const long *boff, long j, long cols, float *dst) {
+    const long vectors = (cols + 7) / 8;
+    const __m256i tail = y_tail_mask(cols - 8 * (vectors - 1)), full = _mm256_set1_epi32(-1);
+    for (long kk = 0; kk < k; kk++) {
+        const float *src = B_ROW(b, ldb, boff, kk) + j;
+        float *row = dst + kk * 16;
+        for (long v = 0; v < vectors; v++)
+            _mm256_store_ps(row + 8 * v, _mm256_maskload_ps(src + 8 * v, v == vectors - 1 ? tail : full));
+    }
 }
 
 // ---- AVX-512: 8 rows x 48 columns (24 accumulators), columns in up to three 16-lane vectors.
@@ -80,19 +101,17 @@ Z_ATTR void z_tile(const int vectors, long k, const float *a, const float *b, lo
     }
 }
 
+// `packed_b`: B's k rows already copied tile by tile (tile t of 48 columns at packed_b + t * k * 48), or NULL to
+// read B in place.
 Z_ATTR void z_block(long rows, long n, long k, long panel_k, const float *a, const float *b, long ldb,
-                    const long *boff, float *c, long ldc, int first, int last, const float *bias, int act, float slope) {
-    // With many panels per column tile, the tile's B rows are first copied together (`packed`): the panels then
-    // read one contiguous block instead of k rows scattered over as many pages.
-    float packed[PACK_ROWS * 48] __attribute__((aligned(64)));
-    const int pack = rows >= PACK_MIN_ROWS;
+                    const long *boff, const float *packed_b, float *c, long ldc, int first, int last,
+                    const float *bias, int act, float slope) {
     for (long j = 0; j < n; j += 48) {
         long left = n - j < 48 ? n - j : 48, vectors = (left + 15) / 16, lanes = left - 16 * (vectors - 1);
         __mmask16 tail = (__mmask16)((1u << lanes) - 1);
-        const float *tb = b + j;
-        long tld = ldb;
-        const long *toff = boff;
-        if (pack) { pack_b_tile(k, b, ldb, boff, j, left, 48, packed); tb = packed; tld = 48; toff = 0; }
+        const float *tb = packed_b ? packed_b + j * k : b + j;
+        long tld = packed_b ? 48 : ldb;
+        const long *toff = packed_b ? 0 : boff;
         for (long p = 0; p < rows; p += Z_ROWS) {
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
             float *cp = c + p * ldc + j;
@@ -141,17 +160,15 @@ Y_ATTR void y_tile(const int vectors, const int masked, long k, const float *a, 
 }
 
 Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, const float *b, long ldb,
-                    const long *boff, float *c, long ldc, int first, int last, const float *bias, int act, float slope) {
+                    const long *boff, const float *packed_b, float *c, long ldc, int first, int last,
+                    const float *bias, int act, float slope) {
     const __m256i full = _mm256_set1_epi32(-1);
-    float packed[PACK_ROWS * 16] __attribute__((aligned(64)));  // as in z_block
-    const int pack = rows >= PACK_MIN_ROWS;
     for (long j = 0; j < n; j += 16) {
         long left = n - j < 16 ? n - j : 16, vectors = (left + 7) / 8;
         __m256i tail = y_tail_mask(left - 8 * (vectors - 1));
-        const float *tb = b + j;
-        long tld = ldb;
-        const long *toff = boff;
-        if (pack) { pack_b_tile(k, b, ldb, boff, j, left, 16, packed); tb = packed; tld = 16; toff = 0; }
+        const float *tb = packed_b ? packed_b + j * k : b + j;
+        long tld = packed_b ? 16 : ldb;
+        const long *toff = packed_b ? 0 : boff;
         for (long p = 0; p < rows; p += Y_ROWS) {
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
             float *cp = c + p * ldc + j;
@@ -162,55 +179,76 @@ Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, con
     }
 }
 
-// The k-blocks and row blocks of one product, with the tile loops of the chosen width. `boff` is a literal NULL
-// in the strided entry points, so its test leaves their inner loops.
-#define GEMM_BLOCKS(block)                                                                                     \
+// The k-blocks and row blocks of one product, with the tile functions of the chosen width W (48 or 16 columns):
+// A's packed columns k_start ..< k_start + k (of a matrix packed with k = panel_k) times B's k rows. `first`:
+// chains start from zero (else they go on from C's sums); `last`: bias and activation after the final product.
+// With PACK_MIN_ROWS rows or more, each k-block of B is first copied tile by tile into one contiguous buffer that
+// every row block then reads (instead of k rows scattered over as many pages, copied once, not once per row
+// block). `boff` is a literal NULL in the strided entry points, so its test leaves their inner loops.
+#define GEMM_BLOCKS(W, block, pack_tile)                                                                       \
+    float *packed_b = 0;                                                                                       \
+    if (m >= PACK_MIN_ROWS) {                                                                                  \
+        long tiles = (n + W - 1) / W, depth = k < K_BLOCK ? k : K_BLOCK;                                       \
+        packed_b = aligned_alloc(64, (size_t)(tiles * W * depth) * sizeof(float));                           \
+    }                                                                                                          \
     for (long k0 = 0; k0 < k; k0 += K_BLOCK) {                                                               \
         long kc = k - k0 < K_BLOCK ? k - k0 : K_BLOCK;                                                       \
-        int first = k0 == 0, last = k0 + kc == k;                                                            \
+        int f = first && k0 == 0, l = last && k0 + kc == k;                                                  \
+        const float *bb = boff ? b : b + k0 * ldb;                                                           \
+        const long *bo = boff ? boff + k0 : 0;                                                               \
+        if (packed_b)                                                                                        \
+            for (long j = 0; j < n; j += W) pack_tile(kc, bb, ldb, bo, j, n - j < W ? n - j : W, packed_b + j * kc); \
         for (long m0 = 0; m0 < m; m0 += M_BLOCK) {                                                           \
             long mc = m - m0 < M_BLOCK ? m - m0 : M_BLOCK;                                                   \
-            /* The panel of rows m0.. starts at m0 * k; within a panel each k holds one float per row. */    \
-            const float *a = packed_a + m0 * k + k0 * rows_per_panel;                                        \
-            const float *bb = boff ? b : b + k0 * ldb, *bi = bias && last ? bias + m0 : 0;                   \
-            block(mc, n, kc, k, a, bb, ldb, boff ? boff + k0 : 0, c + m0 * ldc, ldc, first, last, bi, act,  \
-                  slope);                                                                                    \
+            /* The panel of rows m0.. starts at m0 * panel_k; within a panel each k holds one float per row. */ \
+            const float *a = packed_a + m0 * panel_k + (k_start + k0) * rows_per_panel;                      \
+            const float *bi = bias && l ? bias + m0 : 0;                                                     \
+            block(mc, n, kc, panel_k, a, bb, ldb, bo, packed_b, c + m0 * ldc, ldc, f, l, bi, act, slope);      \
         }                                                                                                    \
-    }
+    }                                                                                                        \
+    free(packed_b);
 
 __attribute__((target("avx512f")))
-static void z_gemm(long m, long n, long k, const float *packed_a, const float *b, long ldb, const long *boff,
-                   float *c, long ldc, const float *bias, int act, float slope) {
+static void z_gemm(long m, long n, long k_start, long k, long panel_k, const float *packed_a, const float *b,
+                   long ldb, const long *boff, float *c, long ldc, int first, int last, const float *bias, int act,
+                   float slope) {
     const long rows_per_panel = Z_ROWS;
-    if (boff) { GEMM_BLOCKS(z_block) } else { const long *boff = 0; GEMM_BLOCKS(z_block) }
+    if (boff) { GEMM_BLOCKS(48, z_block, z_pack_b_tile) } else { const long *boff = 0; GEMM_BLOCKS(48, z_block, z_pack_b_tile) }
 }
 
 __attribute__((target("avx2,fma")))
-static void y_gemm(long m, long n, long k, const float *packed_a, const float *b, long ldb, const long *boff,
-                   float *c, long ldc, const float *bias, int act, float slope) {
+static void y_gemm(long m, long n, long k_start, long k, long panel_k, const float *packed_a, const float *b,
+                   long ldb, const long *boff, float *c, long ldc, int first, int last, const float *bias, int act,
+                   float slope) {
     const long rows_per_panel = Y_ROWS;
-    if (boff) { GEMM_BLOCKS(y_block) } else { const long *boff = 0; GEMM_BLOCKS(y_block) }
+    if (boff) { GEMM_BLOCKS(16, y_block, y_pack_b_tile) } else { const long *boff = 0; GEMM_BLOCKS(16, y_block, y_pack_b_tile) }
 }
 #endif
 
 void argus_gemm(int avx512, long m, long n, long k, const float *packed_a, const float *b, long ldb, float *c,
                 long ldc, const float *bias, int act, float slope) {
-#if defined(__x86_64__)
     // k in blocks (the B rows of a tile stay in L1/L2), rows in blocks whose packed A stays in L2; partial sums
     // go through C, which keeps each element's chain of multiply-adds in order.
-    if (avx512) z_gemm(m, n, k, packed_a, b, ldb, 0, c, ldc, bias, act, slope);
-    else y_gemm(m, n, k, packed_a, b, ldb, 0, c, ldc, bias, act, slope);
+    argus_gemm_part(avx512, m, n, 0, k, k, packed_a, b, ldb, c, ldc, 1, 1, bias, act, slope);
+}
+
+void argus_gemm_part(int avx512, long m, long n, long k_start, long k, long panel_k, const float *packed_a,
+                     const float *b, long ldb, float *c, long ldc, int first, int last, const float *bias, int act,
+                     float slope) {
+#if defined(__x86_64__)
+    if (avx512) z_gemm(m, n, k_start, k, panel_k, packed_a, b, ldb, 0, c, ldc, first, last, bias, act, slope);
+    else y_gemm(m, n, k_start, k, panel_k, packed_a, b, ldb, 0, c, ldc, first, last, bias, act, slope);
 #else
-    (void)avx512; (void)m; (void)n; (void)k; (void)packed_a; (void)b; (void)ldb; (void)c; (void)ldc; (void)bias;
-    (void)act; (void)slope;
+    (void)avx512; (void)m; (void)n; (void)k_start; (void)k; (void)panel_k; (void)packed_a; (void)b; (void)ldb;
+    (void)c; (void)ldc; (void)first; (void)last; (void)bias; (void)act; (void)slope;
 #endif
 }
 
 void argus_gemm_rows(int avx512, long m, long n, long k, const float *packed_a, const float *b,
                      const long *row_offsets, float *c, long ldc, const float *bias, int act, float slope) {
 #if defined(__x86_64__)
-    if (avx512) z_gemm(m, n, k, packed_a, b, 0, row_offsets, c, ldc, bias, act, slope);
-    else y_gemm(m, n, k, packed_a, b, 0, row_offsets, c, ldc, bias, act, slope);
+    if (avx512) z_gemm(m, n, 0, k, k, packed_a, b, 0, row_offsets, c, ldc, 1, 1, bias, act, slope);
+    else y_gemm(m, n, 0, k, k, packed_a, b, 0, row_offsets, c, ldc, 1, 1, bias, act, slope);
 #else
     (void)avx512; (void)m; (void)n; (void)k; (void)packed_a; (void)b; (void)row_offsets; (void)c; (void)ldc;
     (void)bias; (void)act; (void)slope;

@@ -192,43 +192,117 @@ final class ConvKernelTests: XCTestCase {
     func testDirectConvolutionMatchesFloat64() throws {
         var random = SplitMix(seed: 15)
         // (batch, cin, h, w, cout, k, stride, pad, dilation, groups): wide output rows take the direct path, strides
-        // through their phases (YOLOv5's 6x6 stride-2 stem, odd widths, stride 3 with dilation).
+        // through their phases (YOLOv5's 6x6 stride-2 stem, odd widths, stride 3 with dilation, grouped: ungrouped
+        // dilated convs take `TapRegions`).
         let cases = [(1, 3, 9, 40, 10, 3, 1, 1, 1, 1), (2, 4, 12, 33, 8, 3, 1, 2, 2, 2), (1, 6, 7, 64, 17, 5, 1, 2, 1, 1),
                      (1, 2, 5, 35, 3, 3, 1, 0, 1, 1), (1, 3, 11, 70, 9, 6, 2, 2, 1, 1), (1, 5, 9, 67, 7, 3, 2, 1, 1, 1),
-                     (1, 2, 10, 110, 4, 3, 3, 2, 2, 1)]
+                     (1, 2, 10, 110, 4, 3, 3, 2, 2, 2)]
         for (batch, cin, h, w, cout, k, stride, pad, dilation, groups) in cases {
             let input = random.tensor([batch, cin, h, w]), weight = random.tensor([cout, cin / groups, k, k])
             let bias = random.tensor([cout])
             let g = try ConvGeometry(input: input.shape, weight: weight.shape, bias: bias.shape, stride: (stride, stride),
                                      padding: (pad, pad), dilation: (dilation, dilation), groups: groups)
             guard case .direct = ConvPartition(g).kind else { return XCTFail("\(input.shape) does not take the direct path") }
-            let y = try conv2d(input, weight: weight, bias: bias, stride: stride, padding: pad, dilation: dilation, groups: groups)
-            let cinG = cin / groups, coutG = cout / groups
-            for n in 0..<batch {
-                for co in 0..<cout {
-                    for oy in 0..<g.outH {
-                        for ox in 0..<g.outW {
-                            var sum = Double(bias.storage[co]), magnitude = abs(sum)
-                            for ci in 0..<cinG {
-                                let c = (co / coutG) * cinG + ci
-                                for i in 0..<k {
-                                    for j in 0..<k {
-                                        let iy = oy * stride + i * dilation - pad, ix = ox * stride + j * dilation - pad
-                                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                                        let t = Double(weight.storage[((co * cinG + ci) * k + i) * k + j])
-                                            * Double(input.storage[((n * cin + c) * h + iy) * w + ix])
-                                        sum += t; magnitude += abs(t)
-                                    }
+            try assertConvMatchesFloat64(input, weight, bias, stride: stride, pad: pad, dilation: dilation, groups: groups)
+        }
+    }
+
+    /// conv2d (through whichever path its shapes take) against a float64 sum of the same terms: within one ulp
+    /// per term of the sum of magnitudes.
+    private func assertConvMatchesFloat64(_ input: Tensor, _ weight: Tensor, _ bias: Tensor, stride: Int, pad: Int,
+                                          dilation: Int, groups: Int, activation: Activation? = nil,
+                                          file: StaticString = #filePath, line: UInt = #line) throws {
+        let (batch, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (cout, k) = (weight.shape[0], weight.shape[2])
+        let g = try ConvGeometry(input: input.shape, weight: weight.shape, bias: bias.shape, stride: (stride, stride),
+                                 padding: (pad, pad), dilation: (dilation, dilation), groups: groups)
+        let y = try conv2d(input, weight: weight, bias: bias, stride: stride, padding: pad, dilation: dilation, groups: groups,
+                           activation: activation)
+        let cinG = cin / groups, coutG = cout / groups
+        for n in 0..<batch {
+            for co in 0..<cout {
+                for oy in 0..<g.outH {
+                    for ox in 0..<g.outW {
+                        var sum = Double(bias.storage[co]), magnitude = abs(sum)
+                        for ci in 0..<cinG {
+                            let c = (co / coutG) * cinG + ci
+                            for i in 0..<k {
+                                for j in 0..<k {
+                                    let iy = oy * stride + i * dilation - pad, ix = ox * stride + j * dilation - pad
+                                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                    let t = Double(weight.storage[((co * cinG + ci) * k + i) * k + j])
+                                        * Double(input.storage[((n * cin + c) * h + iy) * w + ix])
+                                    sum += t; magnitude += abs(t)
                                 }
                             }
-                            let got = Double(y.storage[((n * cout + co) * g.outH + oy) * g.outW + ox])
-                            if abs(got - sum) > Double(cinG * k * k + 1) * Double(Float.ulpOfOne) * magnitude {
-                                return XCTFail("\(input.shape) [\(n),\(co),\(oy),\(ox)]: \(got) vs \(sum)")
-                            }
+                        }
+                        if activation == .relu { sum = max(0, sum) }
+                        let got = Double(y.storage[((n * cout + co) * g.outH + oy) * g.outW + ox])
+                        if abs(got - sum) > Double(cinG * k * k + 1) * Double(Float.ulpOfOne) * magnitude {
+                            return XCTFail("\(input.shape) d\(dilation) [\(n),\(co),\(oy),\(ox)]: \(got) vs \(sum)",
+                                           file: file, line: line)
                         }
                     }
                 }
             }
+        }
+    }
+
+    func testDilatedConvLeavesOutPaddingTapsAndMatchesFloat64() throws {
+        var random = SplitMix(seed: 16)
+        // (batch, cin, h, w, cout, k, stride, pad, dilation): DeepLabV3's ASPP shape in small (dilations up to and
+        // beyond the map), strided and 5x5 dilated convs, a map wide enough for several row chunks, and padding so
+        // wide that some outputs read no input at all (their value is the activation of the bias).
+        let cases = [(1, 12, 7, 10, 9, 3, 1, 3, 3), (1, 12, 7, 10, 9, 3, 1, 6, 6), (1, 12, 7, 10, 9, 3, 1, 9, 9),
+                     (2, 5, 9, 13, 11, 3, 2, 2, 2), (1, 4, 11, 12, 6, 5, 1, 4, 2), (1, 3, 30, 90, 17, 3, 1, 2, 2),
+                     (1, 3, 4, 4, 5, 3, 1, 6, 2)]
+        for (batch, cin, h, w, cout, k, stride, pad, dilation) in cases {
+            let input = random.tensor([batch, cin, h, w]), weight = random.tensor([cout, cin, k, k])
+            let bias = random.tensor([cout])
+            XCTAssertTrue(try ConvWeights(weight, dilation: dilation).tapMajor)
+            for activation in [nil, Activation.relu] {
+                try assertConvMatchesFloat64(input, weight, bias, stride: stride, pad: pad, dilation: dilation, groups: 1,
+                                             activation: activation)
+            }
+        }
+    }
+
+    func testTapRegionsKeepOnlyTheTapsThatReadTheImage() throws {
+        // ASPP's rate-36 branch on a 27x40 map: only the middle kernel row reads the image, and its side taps only
+        // for the 4 columns at each edge (hand-counted: 1296 of 9720 tap positions).
+        let g = try ConvGeometry(input: [1, 8, 27, 40], weight: [4, 8, 3, 3], bias: nil, stride: (1, 1),
+                                 padding: (36, 36), dilation: (36, 36), groups: 1)
+        let regions = TapRegions(g)
+        XCTAssertEqual(Set(regions.blocks.map(\.cols)), [0..<4, 4..<36, 36..<40])
+        for block in regions.blocks {
+            XCTAssertEqual(block.taps, block.cols == 0..<4 ? [4, 5] : block.cols == 36..<40 ? [3, 4] : [4])
+        }
+        XCTAssertEqual(regions.blocks.reduce(0) { $0 + $1.taps.count * $1.positions }, 1296)
+        XCTAssertEqual(regions.blocks.reduce(0) { $0 + $1.positions }, 27 * 40)
+    }
+
+    func testGEMMPartsOverConsecutiveColumnsEqualOneGEMM() {
+        var random = SplitMix(seed: 17)
+        let (m, n, k) = (21, 70, 700)
+        let a = (0..<m * k).map { _ in random.next() }, b = (0..<k * n).map { _ in random.next() }
+        let bias = (0..<m).map { _ in random.next() }
+        for isa in isas {
+            let whole = gemm(isa: isa, m: m, n: n, k: k, a: a, b: b, bias: bias, activation: .relu)
+            let packed = UnsafeMutablePointer<Float>.allocate(capacity: argus_gemm_packed_size(isa, m, k))
+            defer { packed.deallocate() }
+            a.withUnsafeBufferPointer { argus_gemm_pack_a(isa, m, k, $0.baseAddress!, k, packed) }
+            var c = [Float](repeating: .nan, count: m * n)
+            let (code, slope) = ConvGEMM.kernelActivation(.relu)
+            let cuts = [0, 1, 300, 513, 700]
+            for (p, (start, end)) in zip(cuts, cuts.dropFirst()).enumerated() {
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        argus_gemm_part(isa, m, n, start, end - start, k, packed, bp.baseAddress! + start * n, n,
+                                        cp.baseAddress!, n, p == 0 ? 1 : 0, p == cuts.count - 2 ? 1 : 0, bias, code, slope)
+                    }
+                }
+            }
+            XCTAssertEqual(c.map(\.bitPattern), whole.map(\.bitPattern), "isa \(isa)")
         }
     }
 }

@@ -30,7 +30,7 @@ struct ConvNormActivation {
             weight = w
             self.bias = try weights.tensor("\(conv).bias", shape: [outChannels])
         }
-        self.weights = try ConvWeights(weight, groups: groups)
+        self.weights = try ConvWeights(weight, groups: groups, dilation: dilation)
         self.stride = stride
         self.padding = padding ?? (kernel - 1) / 2 * dilation
         self.dilation = dilation

@@ -41,8 +41,8 @@ struct DeepLabHead {
 /// identity). Every conv is bias-free with its BN folded in.
 struct ASPP {
     let pointwise: ConvNormActivation
-    /// The 3x3 branches, tap by tap (most of their taps read padding at these rates).
-    let atrous: [AtrousConv]
+    /// The dilated 3x3 branches (most of their taps read padding at these rates: the conv leaves those out).
+    let atrous: [ConvNormActivation]
     let pooling: ConvNormActivation
     let project: ConvNormActivation
 
@@ -52,11 +52,11 @@ struct ASPP {
         let width = try w.source.requiredShape("\(prefix).convs.0.0.weight", rank: 4)[0]
         pointwise = try ConvNormActivation(w, conv: "\(prefix).convs.0.0", norm: "\(prefix).convs.0.1",
                                            inChannels: inChannels, outChannels: width, kernel: 1, activation: .relu)
-        var atrous: [AtrousConv] = []
+        var atrous: [ConvNormActivation] = []
         for (i, rate) in atrousRates.enumerated() {
-            atrous.append(try AtrousConv(ConvNormActivation(w, conv: "\(prefix).convs.\(i + 1).0", norm: "\(prefix).convs.\(i + 1).1",
-                                                            inChannels: inChannels, outChannels: width, kernel: 3, padding: rate,
-                                                            dilation: rate, activation: .relu)))
+            atrous.append(try ConvNormActivation(w, conv: "\(prefix).convs.\(i + 1).0", norm: "\(prefix).convs.\(i + 1).1",
+                                                 inChannels: inChannels, outChannels: width, kernel: 3, padding: rate,
+                                                 dilation: rate, activation: .relu))
         }
         self.atrous = atrous
         let p = atrousRates.count + 1

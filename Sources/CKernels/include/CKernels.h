@@ -34,6 +34,15 @@ void argus_gemm_pack_a(int avx512, long m, long k, const float *a, long lda, flo
 void argus_gemm(int avx512, long m, long n, long k, const float *packed_a, const float *b, long ldb, float *c,
                 long ldc, const float *bias, int act, float slope);
 
+/// Part of argus_gemm's sum: A's packed columns k_start ..< k_start + k (A packed with k = panel_k) times B[k x n].
+/// first = 1: each element's chain starts from zero, else it goes on from C's value; last = 1: bias and
+/// activation follow the final product. Calls over consecutive column runs (first on the first, last on the last)
+/// give each element the same chain, and so the same bits, as one argus_gemm over them all: a convolution adds its
+/// kernel taps one at a time, leaving out those that read only zero padding.
+void argus_gemm_part(int avx512, long m, long n, long k_start, long k, long panel_k, const float *packed_a,
+                     const float *b, long ldb, float *c, long ldc, int first, int last, const float *bias, int act,
+                     float slope);
+
 /// argus_gemm with B's row kk at b + row_offsets[kk] (columns contiguous): a stride-1 convolution straight from
 /// its (zero-bordered) input, row kk being input channel c's row shifted by the tap (c, i, j), with no im2col.
 void argus_gemm_rows(int avx512, long m, long n, long k, const float *packed_a, const float *b,
@@ -45,6 +54,17 @@ void argus_gemm_rows(int avx512, long m, long n, long k, const float *packed_a, 
 void argus_depthwise_plane(int avx512, const float *in, long in_h, long in_w, const float *w, long kh, long kw,
                            long sh, long sw, long ph, long pw, long dh, long dw, float bias, int act, float slope,
                            float *out, long out_h, long out_w);
+
+/// Winograd F(2x2, 3x3) input transform of tiles t0 ..< t0 + count (tile t: image t / tiles_per_image, tile row
+/// and column of t % tiles_per_image over tiles_x columns; its 4x4 patch starts at input row 2 * row - pad, column
+/// 2 * column - pad, zero outside) of the NCHW input x [*, cin, h, w]: v[xi][ci][j] for the 16 positions xi.
+void argus_winograd_input(int avx512, const float *x, long cin, long h, long w, long pad, long tiles_x,
+                          long tiles_per_image, long t0, long count, float *v);
+
+/// Winograd F(2x2, 3x3) output transform of the same tiles' products m[xi][co][j] into their 2x2 output blocks of
+/// out [*, cout, oh, ow] (blocks cut at the plane's edge). Adds and subtracts only: the same bits on both ISAs.
+void argus_winograd_output(int avx512, const float *m, long cout, long count, long t0, long tiles_x,
+                           long tiles_per_image, long oh, long ow, float *out);
 
 /// A spin-wait hint (x86 `pause`): lets the sibling hyper-thread run and saves power while a thread polls.
 static inline void argus_cpu_pause(void) {
