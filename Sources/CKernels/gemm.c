@@ -11,11 +11,12 @@
 #include <stdlib.h>
 
 
-// K_BLOCK: B rows of a tile stay in L1/L2 across the panels. M_BLOCK (a multiple of both panel heights): the
-// packed A rows a column tile meets stay in L2.
-enum { K_BLOCK = 512, M_BLOCK = 96 };
-// B is packed (copied contiguous, tile by tile) for products of at least PACK_MIN_ROWS rows.
-enum { PACK_MIN_ROWS = 64 };
+// K_BLOCK: the most B rows per k-block; a 48-column tile of 256 rows (48 KB) stays in L1/L2 across the panels.
+// M_BLOCK (a multiple of both panel heights): the packed A rows a column tile meets stay in L2.
+enum { K_BLOCK = 256, M_BLOCK = 96 };
+// B is packed (copied contiguous, tile by tile) for products of at least PACK_MIN_ROWS rows, N_CHUNK columns
+// (a multiple of both tile widths) at a time: a packed k-block of them (up to 480 KB) stays in L2 for every row block.
+enum { PACK_MIN_ROWS = 64, N_CHUNK = 480 };
 
 // Rows per packed panel: the register tile's height of each kernel.
 static long panel_rows(int avx512) { return avx512 ? 8 : 6; }
@@ -186,24 +187,28 @@ Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, con
 // every row block then reads (instead of k rows scattered over as many pages, copied once, not once per row
 // block). `boff` is a literal NULL in the strided entry points, so its test leaves their inner loops.
 #define GEMM_BLOCKS(W, block, pack_tile)                                                                       \
+    /* k-blocks of equal depth up to K_BLOCK: 576 as 288 + 288, not 512 + 64. */                             \
+    const long depth = (k + (k + K_BLOCK - 1) / K_BLOCK - 1) / ((k + K_BLOCK - 1) / K_BLOCK);              \
     float *packed_b = 0;                                                                                       \
-    if (m >= PACK_MIN_ROWS) {                                                                                  \
-        long tiles = (n + W - 1) / W, depth = k < K_BLOCK ? k : K_BLOCK;                                       \
-        packed_b = aligned_alloc(64, (size_t)(tiles * W * depth) * sizeof(float));                           \
-    }                                                                                                          \
-    for (long k0 = 0; k0 < k; k0 += K_BLOCK) {                                                               \
-        long kc = k - k0 < K_BLOCK ? k - k0 : K_BLOCK;                                                       \
-        int f = first && k0 == 0, l = last && k0 + kc == k;                                                  \
-        const float *bb = boff ? b : b + k0 * ldb;                                                           \
-        const long *bo = boff ? boff + k0 : 0;                                                               \
-        if (packed_b)                                                                                        \
-            for (long j = 0; j < n; j += W) pack_tile(kc, bb, ldb, bo, j, n - j < W ? n - j : W, packed_b + j * kc); \
-        for (long m0 = 0; m0 < m; m0 += M_BLOCK) {                                                           \
-            long mc = m - m0 < M_BLOCK ? m - m0 : M_BLOCK;                                                   \
-            /* The panel of rows m0.. starts at m0 * panel_k; within a panel each k holds one float per row. */ \
-            const float *a = packed_a + m0 * panel_k + (k_start + k0) * rows_per_panel;                      \
-            const float *bi = bias && l ? bias + m0 : 0;                                                     \
-            block(mc, n, kc, panel_k, a, bb, ldb, bo, packed_b, c + m0 * ldc, ldc, f, l, bi, act, slope);      \
+    if (m >= PACK_MIN_ROWS)                                                                                    \
+        packed_b = aligned_alloc(64, (size_t)((n < N_CHUNK ? n : N_CHUNK) + W - 1) / W * W * depth * sizeof(float)); \
+    for (long n0 = 0; n0 < n; n0 += N_CHUNK) {                                                               \
+        long nc = n - n0 < N_CHUNK ? n - n0 : N_CHUNK;                                                       \
+        for (long k0 = 0; k0 < k; k0 += depth) {                                                             \
+            long kc = k - k0 < depth ? k - k0 : depth;                                                       \
+            int f = first && k0 == 0, l = last && k0 + kc == k;                                              \
+            const float *bb = (boff ? b : b + k0 * ldb) + n0;                                                \
+            const long *bo = boff ? boff + k0 : 0;                                                           \
+            if (packed_b)                                                                                    \
+                for (long j = 0; j < nc; j += W)                                                             \
+                    pack_tile(kc, bb, ldb, bo, j, nc - j < W ? nc - j : W, packed_b + j * kc);               \
+            for (long m0 = 0; m0 < m; m0 += M_BLOCK) {                                                       \
+                long mc = m - m0 < M_BLOCK ? m - m0 : M_BLOCK;                                               \
+                /* Panel of rows m0.. starts at m0 * panel_k; within a panel each k holds one float per row. */ \
+                const float *a = packed_a + m0 * panel_k + (k_start + k0) * rows_per_panel;                  \
+                const float *bi = bias && l ? bias + m0 : 0;                                                 \
+                block(mc, nc, kc, panel_k, a, bb, ldb, bo, packed_b, c + m0 * ldc + n0, ldc, f, l, bi, act, slope); \
+            }                                                                                                \
         }                                                                                                    \
     }                                                                                                        \
     free(packed_b);

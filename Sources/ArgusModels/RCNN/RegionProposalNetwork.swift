@@ -12,8 +12,9 @@ import ArgusTensor
 struct RegionProposalNetwork {
     /// 3x3 conv(s) + ReLU (one in v1, two in v2).
     let convs: [ConvNormActivation]
-    let clsLogits: (weight: Tensor, bias: Tensor)
-    let bboxPred: (weight: Tensor, bias: Tensor)
+    /// The 1x1 objectness and box-delta convs, packed at load.
+    let clsLogits: (weights: ConvWeights, bias: Tensor)
+    let bboxPred: (weights: ConvWeights, bias: Tensor)
     let anchors: AnchorGenerator
     let coder: BoxCoder
     let preNmsTopN: Int
@@ -31,9 +32,9 @@ struct RegionProposalNetwork {
             try ConvNormActivation(w, conv: "rpn.head.conv.\(i).0", norm: nil, inChannels: ch, outChannels: ch,
                                    kernel: 3, activation: .relu)
         }
-        clsLogits = (try w.tensor("rpn.head.cls_logits.weight", shape: [a, ch, 1, 1]),
+        clsLogits = (try ConvWeights(w.tensor("rpn.head.cls_logits.weight", shape: [a, ch, 1, 1])),
                      try w.tensor("rpn.head.cls_logits.bias", shape: [a]))
-        bboxPred = (try w.tensor("rpn.head.bbox_pred.weight", shape: [4 * a, ch, 1, 1]),
+        bboxPred = (try ConvWeights(w.tensor("rpn.head.bbox_pred.weight", shape: [4 * a, ch, 1, 1])),
                     try w.tensor("rpn.head.bbox_pred.bias", shape: [4 * a]))
         coder = BoxCoder(weights: c.rpnBoxCoderWeights)
         preNmsTopN = c.rpnPreNmsTopNTest
@@ -54,8 +55,8 @@ struct RegionProposalNetwork {
         for (level, feature) in features.enumerated() {
             var t = feature
             for conv in convs { t = try conv(t) }
-            let objectness = try conv2d(t, weight: clsLogits.weight, bias: clsLogits.bias)
-            let deltas = try conv2d(t, weight: bboxPred.weight, bias: bboxPred.bias)
+            let objectness = try conv2d(t, weights: clsLogits.weights, bias: clsLogits.bias)
+            let deltas = try conv2d(t, weights: bboxPred.weights, bias: bboxPred.bias)
             let (gh, gw) = (feature.shape[2], feature.shape[3])
             let plane = gh * gw
             let stride = (y: paddedSize.0 / gh, x: paddedSize.1 / gw)

@@ -83,7 +83,8 @@ struct ASPP {
 /// low_classifier(low) + high_classifier(x) (1x1 convs with bias).
 struct LRASPPHead {
     let cbr: ConvNormActivation
-    let scale: Tensor
+    /// The 1x1 conv of the pooled features (no bias), packed at load.
+    let scale: ConvWeights
     let lowClassifier: ConvNormActivation
     let highClassifier: ConvNormActivation
 
@@ -91,7 +92,7 @@ struct LRASPPHead {
         let inter = try w.source.requiredShape("\(prefix).cbr.0.weight", rank: 4)[0]
         cbr = try ConvNormActivation(w, conv: "\(prefix).cbr.0", norm: "\(prefix).cbr.1", inChannels: highChannels,
                                      outChannels: inter, kernel: 1, activation: .relu)
-        scale = try w.tensor("\(prefix).scale.1.weight", shape: [inter, highChannels, 1, 1])
+        scale = try ConvWeights(w.tensor("\(prefix).scale.1.weight", shape: [inter, highChannels, 1, 1]))
         lowClassifier = try ConvNormActivation(w, conv: "\(prefix).low_classifier", norm: nil, inChannels: lowChannels,
                                                outChannels: numClasses, kernel: 1, activation: nil)
         highClassifier = try ConvNormActivation(w, conv: "\(prefix).high_classifier", norm: nil, inChannels: inter,
@@ -99,7 +100,7 @@ struct LRASPPHead {
     }
 
     func callAsFunction(low: Tensor, high: Tensor) throws -> Tensor {
-        let s = try conv2d(adaptiveAvgPool2d(high, outputSize: (1, 1)), weight: scale, activation: .sigmoid)
+        let s = try conv2d(adaptiveAvgPool2d(high, outputSize: (1, 1)), weights: scale, activation: .sigmoid)
         let x = try interpolateBilinear(mul(cbr(high), s), size: (low.shape[2], low.shape[3]), alignCorners: false)
         return try add(lowClassifier(low), highClassifier(x))
     }

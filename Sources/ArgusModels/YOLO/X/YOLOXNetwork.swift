@@ -83,7 +83,9 @@ struct YOLOXHead {
     struct Level {
         let stem: YOLOXConv
         let clsConvs: [YOLOXConv], regConvs: [YOLOXConv]
-        let cls: (weight: Tensor, bias: Tensor), reg: (weight: Tensor, bias: Tensor), obj: (weight: Tensor, bias: Tensor)
+        /// The 1x1 prediction convs, packed at load.
+        let cls: (weights: ConvWeights, bias: Tensor), reg: (weights: ConvWeights, bias: Tensor)
+        let obj: (weights: ConvWeights, bias: Tensor)
     }
     let levels: [Level]
     let classCount: Int
@@ -91,8 +93,8 @@ struct YOLOXHead {
     init(_ w: any WeightSource, config: YOLOXConfig) throws {
         let b = config.baseChannels, hidden = 4 * b  // int(256 * width)
         classCount = config.classCount
-        func pred(_ name: String, _ k: Int, _ out: Int) throws -> (weight: Tensor, bias: Tensor) {
-            (try w.tensor("head.\(name).\(k).weight", shape: [out, hidden, 1, 1]),
+        func pred(_ name: String, _ k: Int, _ out: Int) throws -> (weights: ConvWeights, bias: Tensor) {
+            (try ConvWeights(w.tensor("head.\(name).\(k).weight", shape: [out, hidden, 1, 1])),
              try w.tensor("head.\(name).\(k).bias", shape: [out]))
         }
         levels = try [4 * b, 8 * b, 16 * b].enumerated().map { k, c in
@@ -116,9 +118,9 @@ struct YOLOXHead {
             var c = s, r = s
             for conv in level.clsConvs { c = try conv(c) }
             for conv in level.regConvs { r = try conv(r) }
-            parts.append((try conv2d(r, weight: level.reg.weight, bias: level.reg.bias),
-                          try conv2d(r, weight: level.obj.weight, bias: level.obj.bias, activation: .sigmoid),
-                          try conv2d(c, weight: level.cls.weight, bias: level.cls.bias, activation: .sigmoid)))
+            parts.append((try conv2d(r, weights: level.reg.weights, bias: level.reg.bias),
+                          try conv2d(r, weights: level.obj.weights, bias: level.obj.bias, activation: .sigmoid),
+                          try conv2d(c, weights: level.cls.weights, bias: level.cls.bias, activation: .sigmoid)))
         }
         let rows = parts.reduce(0) { $0 + $1.reg.shape[2] * $1.reg.shape[3] }
         // Channel-first planes -> one row per grid cell: [reg 4 | obj | cls C].

@@ -7,7 +7,8 @@ import ArgusTensor
 /// `xy = (2 * sigmoid(t) + grid - 0.5) * stride`, `wh = (2 * sigmoid(t))^2 * anchor`.
 struct YOLODetect {
     struct Level {
-        let weight: Tensor
+        /// The level's 1x1 conv, packed at load.
+        let weights: ConvWeights
         let bias: Tensor
         let stride: Float
         /// (w, h) per anchor, in input pixels.
@@ -37,7 +38,7 @@ struct YOLODetect {
                 if let s = stored { return (s.storage[(i * na + a) * 2] * stride, s.storage[(i * na + a) * 2 + 1] * stride) }
                 return (Float(anchorsPixels![i][2 * a]), Float(anchorsPixels![i][2 * a + 1]))
             }
-            return Level(weight: try w.tensor("\(prefix).m.\(i).weight", shape: [na * no, inChannels[i], 1, 1]),
+            return Level(weights: try ConvWeights(w.tensor("\(prefix).m.\(i).weight", shape: [na * no, inChannels[i], 1, 1])),
                          bias: try w.tensor("\(prefix).m.\(i).bias", shape: [na * no]),
                          stride: stride, anchors: anchors)
         }
@@ -47,7 +48,7 @@ struct YOLODetect {
     func callAsFunction(_ features: [Tensor]) throws -> (rows: Int, values: [Float]) {
         let no = outputsPerAnchor
         let raw = try zip(levels, features).map { level, x in
-            try conv2d(x, weight: level.weight, bias: level.bias, activation: .sigmoid)
+            try conv2d(x, weights: level.weights, bias: level.bias, activation: .sigmoid)
         }
         let rows = zip(levels, raw).reduce(0) { $0 + $1.0.anchors.count * $1.1.shape[2] * $1.1.shape[3] }
         var out = [Float](repeating: 0, count: rows * no)

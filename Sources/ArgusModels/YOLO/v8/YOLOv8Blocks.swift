@@ -96,17 +96,22 @@ struct DFL {
         }
     }
 
-    /// The expected distance of one side from `bins` logits spaced `step` floats apart.
-    @inline(__always)
-    func expectation(_ logits: UnsafePointer<Float>, step: Int) -> Float {
-        var peak = -Float.infinity
-        for k in 0..<bins { peak = max(peak, logits[k * step]) }
-        var sum: Float = 0, weighted: Float = 0
-        for k in 0..<bins {
-            let e = expf(logits[k * step] - peak)
-            sum += e
-            weighted += e * weights[k]
+    /// The expected distance per side and anchor, [4 x anchors], from the box logits [4 * bins x anchors]:
+    /// softmax over each side's bins, then their weighted sum (torch: `softmax(1)` and the 1x1 conv).
+    func distances(_ logits: [Float], anchors: Int) throws -> [Float] {
+        let probabilities = try softmax(Tensor(shape: [4, bins, anchors], storage: logits), axis: 1)
+        var out = [Float](repeating: 0, count: 4 * anchors)
+        probabilities.storage.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in
+                for side in 0..<4 {
+                    let dst = o.baseAddress! + side * anchors
+                    for k in 0..<bins {
+                        let src = p.baseAddress! + (side * bins + k) * anchors, w = weights[k]
+                        for a in 0..<anchors { dst[a] += src[a] * w }
+                    }
+                }
+            }
         }
-        return weighted / sum
+        return out
     }
 }

@@ -23,17 +23,18 @@ struct YOLOv8Head {
     /// One `Sequential(Conv, Conv, Conv2d)` branch at `prefix` (`model.22.cv2.0`).
     struct Branch {
         let first: ConvBlock, second: ConvBlock
-        let weight: Tensor, bias: Tensor
+        /// The final 1x1 conv, packed at load.
+        let weights: ConvWeights, bias: Tensor
 
         init(_ w: any WeightSource, _ prefix: String, c1: Int, hidden: Int, out: Int, act: Activation?) throws {
             first = try ConvBlock(v8: w, "\(prefix).0", c1: c1, c2: hidden, k: 3, act: act)
             second = try ConvBlock(v8: w, "\(prefix).1", c1: hidden, c2: hidden, k: 3, act: act)
-            weight = try w.tensor("\(prefix).2.weight", shape: [out, hidden, 1, 1])
+            weights = try ConvWeights(w.tensor("\(prefix).2.weight", shape: [out, hidden, 1, 1]))
             bias = try w.tensor("\(prefix).2.bias", shape: [out])
         }
 
         func callAsFunction(_ x: Tensor) throws -> Tensor {
-            try conv2d(second(first(x)), weight: weight, bias: bias)
+            try conv2d(second(first(x)), weights: weights, bias: bias)
         }
     }
 
@@ -79,15 +80,15 @@ struct YOLOv8Head {
         let protos = try proto.map { try $0(features[0]) }
 
         let channels = 4 + classCount + maskCount
+        let distances = try dfl?.distances(boxLogits, anchors: anchors) ?? boxLogits
+        var scores = Tensor(shape: [classCount * anchors], storage: classLogits)
+        scores.apply(.sigmoid)
         var out = [Float](repeating: 0, count: channels * anchors)
         out.withUnsafeMutableBufferPointer { o in
-            boxLogits.withUnsafeBufferPointer { b in
-                decodeBoxes(b.baseAddress!, into: o.baseAddress!, anchors: anchors, sizes: sizes)
+            distances.withUnsafeBufferPointer { d in
+                decodeBoxes(d.baseAddress!, into: o.baseAddress!, anchors: anchors, sizes: sizes)
             }
-            classLogits.withUnsafeBufferPointer { c in
-                let dst = o.baseAddress! + 4 * anchors
-                for i in 0..<(classCount * anchors) { dst[i] = 1 / (1 + expf(-c[i])) }
-            }
+            scores.storage.withUnsafeBufferPointer { (o.baseAddress! + 4 * anchors).update(from: $0.baseAddress!, count: $0.count) }
             coefficients?.withUnsafeBufferPointer { m in
                 (o.baseAddress! + (4 + classCount) * anchors).update(from: m.baseAddress!, count: m.count)
             }
@@ -116,18 +117,16 @@ struct YOLOv8Head {
         return out
     }
 
-    /// DFL distances to xywh in input pixels (`dist2bbox(xywh=True) * stride`), anchor points at cell centres.
-    private func decodeBoxes(_ logits: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, anchors: Int,
+    /// Side distances [4 x anchors] to xywh in input pixels (`dist2bbox(xywh=True) * stride`), anchor points at
+    /// cell centres.
+    private func decodeBoxes(_ distances: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, anchors: Int,
                              sizes: [(Int, Int)]) {
         var a = 0
         for (level, (h, w)) in sizes.enumerated() {
             let stride = Float(strides[level])
             for y in 0..<h {
                 for x in 0..<w {
-                    @inline(__always) func side(_ s: Int) -> Float {
-                        let first = logits + s * regMax * anchors + a
-                        return dfl?.expectation(first, step: anchors) ?? first[0]
-                    }
+                    @inline(__always) func side(_ s: Int) -> Float { distances[s * anchors + a] }
                     let ax = Float(x) + 0.5, ay = Float(y) + 0.5
                     let x1 = ax - side(0), y1 = ay - side(1), x2 = ax + side(2), y2 = ay + side(3)
                     out[a] = (x1 + x2) / 2 * stride
