@@ -39,7 +39,7 @@ public func concat(_ tensors: [Tensor], axis: Int) throws -> Tensor {
 }
 
 /// Calls `body` with pointers to every tensor's storage (valid only inside `body`).
-private func withStoragePointers<R>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> R) -> R {
+func withStoragePointers<R>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> R) -> R {
     func nest(_ i: Int, _ acc: [UnsafePointer<Float>]) -> R {
         if i == tensors.count { return body(acc) }
         return tensors[i].storage.withUnsafeBufferPointer { p in

@@ -305,4 +305,25 @@ final class ConvKernelTests: XCTestCase {
             XCTAssertEqual(c.map(\.bitPattern), whole.map(\.bitPattern), "isa \(isa)")
         }
     }
+
+    func testConvOfAConcatenationEqualsConvOfTheConcatenatedTensor() throws {
+        var random = SplitMix(seed: 18)
+        // (batch, channels of each input, h, w, cout): a small plane (output-channel slices), a wide one (column
+        // slices) and a batch of small planes (one image at a time).
+        for (batch, parts, h, w, cout) in [(1, [16, 16, 32], 12, 20, 40), (1, [8, 24], 60, 70, 24), (6, [5, 3, 4], 7, 7, 20)] {
+            let inputs = parts.map { random.tensor([batch, $0, h, w]) }
+            let weights = try ConvWeights(random.tensor([cout, parts.reduce(0, +), 1, 1]))
+            let bias = random.tensor([cout])
+            for activation in [nil, Activation.silu] {
+                let expected = try conv2d(concat(inputs, axis: 1), weights: weights, bias: bias, activation: activation)
+                let got = try conv2d(concatenated: inputs, weights: weights, bias: bias, activation: activation)
+                XCTAssertEqual(got.shape, expected.shape)
+                XCTAssertEqual(got.storage.map(\.bitPattern), expected.storage.map(\.bitPattern), "\(parts) \(h)x\(w)")
+            }
+        }
+        let weights = try ConvWeights(random.tensor([4, 6, 1, 1]))
+        XCTAssertThrowsError(try conv2d(concatenated: [random.tensor([1, 3, 5, 5]), random.tensor([1, 3, 5, 6])], weights: weights))
+        XCTAssertThrowsError(try conv2d(concatenated: [random.tensor([1, 3, 5, 5]), random.tensor([1, 4, 5, 5])], weights: weights))
+        XCTAssertThrowsError(try conv2d(concatenated: [random.tensor([1, 6, 5, 5])], weights: try ConvWeights(random.tensor([4, 6, 3, 3]))))
+    }
 }

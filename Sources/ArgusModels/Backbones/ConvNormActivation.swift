@@ -51,6 +51,11 @@ struct ConvNormActivation {
         return try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,
                           activation: activation)
     }
+
+    /// This (1x1) conv of `torch.cat(inputs, 1)`, without making the concatenation.
+    func callAsFunction(concatenated inputs: [Tensor]) throws -> Tensor {
+        try conv2d(concatenated: inputs, weights: weights, bias: bias, activation: activation)
+    }
 }
 
 /// Reads torchvision state-dict tensors, accepting the key names of older torchvision releases too.

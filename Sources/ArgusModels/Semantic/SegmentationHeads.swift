@@ -74,7 +74,7 @@ struct ASPP {
         var outputs = [try pointwise(x)] + (try atrous.map { try $0(x) })
         let pooled = try pooling(adaptiveAvgPool2d(x, outputSize: (1, 1)))
         outputs.append(try interpolateBilinear(pooled, size: (x.shape[2], x.shape[3]), alignCorners: false))
-        return try project(concat(outputs, axis: 1))
+        return try project(concatenated: outputs)
     }
 }
 

@@ -28,11 +28,25 @@ struct ConvBlock {
         activation = act
     }
 
+    /// The same conv restricted to output channels `channels` (its filters and biases, packed anew).
+    init(_ conv: ConvBlock, outputChannels channels: Range<Int>) throws {
+        let s = conv.weight.shape, perFilter = s[1] * s[2] * s[3]
+        let rows = Array(conv.weight.storage[(channels.lowerBound * perFilter)..<(channels.upperBound * perFilter)])
+        weights = try ConvWeights(Tensor(shape: [channels.count, s[1], s[2], s[3]], storage: rows), groups: conv.groups)
+        bias = Tensor(shape: [channels.count], storage: Array(conv.bias.storage[channels]))
+        (stride, padding, groups, dilation, activation) = (conv.stride, conv.padding, conv.groups, conv.dilation, conv.activation)
+    }
+
     var weight: Tensor { weights.weight }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,
                    activation: activation)
+    }
+
+    /// This (1x1) conv of `torch.cat(inputs, 1)`, without making the concatenation.
+    func callAsFunction(concatenated inputs: [Tensor]) throws -> Tensor {
+        try conv2d(concatenated: inputs, weights: weights, bias: bias, activation: activation)
     }
 }
 
@@ -75,7 +89,7 @@ struct C3 {
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         var y = try cv1(x)
         for b in m { y = try b(y) }
-        return try cv3(concat([y, try cv2(x)], axis: 1))
+        return try cv3(concatenated: [y, try cv2(x)])
     }
 }
 
@@ -101,7 +115,7 @@ struct SPPF {
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         var ys = [try cv1(x)]
         for _ in 0..<repeats { ys.append(try pool(ys[ys.count - 1])) }
-        let y = try cv2(concat(ys, axis: 1))
+        let y = try cv2(concatenated: ys)
         return add ? try ArgusTensor.add(y, x) : y
     }
 
@@ -125,7 +139,7 @@ struct SPP {
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let x = try cv1(x)
         let pooled = try kernels.map { try maxPool2d(x, kernel: $0, stride: 1, padding: $0 / 2) }
-        return try cv2(concat([x] + pooled, axis: 1))
+        return try cv2(concatenated: [x] + pooled)
     }
 }
 

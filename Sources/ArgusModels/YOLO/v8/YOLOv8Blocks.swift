@@ -15,9 +15,10 @@ extension ConvBlock {
 }
 
 /// `C2f`: cv1 to 2c channels, split in halves, n Bottlenecks (3x3, 3x3) chained on the second half,
-/// every intermediate concatenated, then cv2: `cv2(cat([y0, y1, m0(y1), m1(m0(y1)), ...]))`.
+/// every intermediate concatenated, then cv2: `cv2(cat([y0, y1, m0(y1), m1(m0(y1)), ...]))`. cv1 runs as its two
+/// halves' filters and cv2 reads the parts in place, so neither the split nor the concatenation is copied.
 struct C2f {
-    let cv1: ConvBlock, cv2: ConvBlock
+    let cv1: (first: ConvBlock, second: ConvBlock), cv2: ConvBlock
     let m: [Bottleneck]
     let hidden: Int
 
@@ -25,7 +26,8 @@ struct C2f {
          act: Activation?) throws {
         hidden = Int(Double(c2) * e)
         guard hidden >= 1 else { throw ModelError.malformedConfig("\(prefix): C2f hidden channels \(hidden)") }
-        cv1 = try ConvBlock(v8: w, "\(prefix).cv1", c1: c1, c2: 2 * hidden, act: act)
+        let whole = try ConvBlock(v8: w, "\(prefix).cv1", c1: c1, c2: 2 * hidden, act: act)
+        cv1 = (try ConvBlock(whole, outputChannels: 0..<hidden), try ConvBlock(whole, outputChannels: hidden..<(2 * hidden)))
         cv2 = try ConvBlock(v8: w, "\(prefix).cv2", c1: (2 + n) * hidden, c2: c2, act: act)
         let c = hidden
         m = try (0..<n).map { i in
@@ -37,27 +39,10 @@ struct C2f {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let y = try cv1(x)
-        var parts = try splitChannels(y, at: hidden)
+        var parts = [try cv1.first(x), try cv1.second(x)]
         for b in m { parts.append(try b(parts[parts.count - 1])) }
-        return try cv2(concat(parts, axis: 1))
+        return try cv2(concatenated: parts)
     }
-}
-
-/// `[N, C, H, W]` cut into channels `0..<k` and `k..<C` (torch `chunk(2, 1)` for k = C / 2).
-func splitChannels(_ x: Tensor, at k: Int) throws -> [Tensor] {
-    guard x.rank == 4 else { throw ModelError.malformedConfig("splitChannels needs NCHW, got \(x.shape)") }
-    let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
-    guard k > 0, k < c else { throw ModelError.malformedConfig("cannot split \(c) channels at \(k)") }
-    let plane = h * w
-    var first = [Float](), second = [Float]()
-    first.reserveCapacity(n * k * plane); second.reserveCapacity(n * (c - k) * plane)
-    for b in 0..<n {
-        let base = b * c * plane
-        first.append(contentsOf: x.storage[base..<(base + k * plane)])
-        second.append(contentsOf: x.storage[(base + k * plane)..<(base + c * plane)])
-    }
-    return [Tensor(shape: [n, k, h, w], storage: first), Tensor(shape: [n, c - k, h, w], storage: second)]
 }
 
 /// `Proto`: the mask prototypes of a Segment head from the stride-8 features:
