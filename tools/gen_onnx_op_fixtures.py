@@ -15,7 +15,8 @@ cases whose outputs are integers (compare exactly); float outputs are compared w
 
 Edge cases covered: numpy broadcasting (both sides, scalars), INT64 shape arithmetic (Shape/Gather/Div/
 Concat/Reshape), Conv with groups/depthwise/asymmetric pads/dilations/auto_pad SAME_UPPER, the Conv ->
-Sigmoid -> Mul SiLU pattern (fused, and unfused because the conv output is also a graph output),
+Sigmoid -> Mul SiLU pattern (fused, and unfused because the conv output is also a graph output), Concat -> 1x1
+Conv (fused, and unfused because the concatenation is also a graph output),
 ConvTranspose (kernel == stride, and a general one with pads/output_padding/groups/dilation), MaxPool
 (symmetric, asymmetric pads, ceil_mode), Resize (nearest asymmetric/floor as in the YOLO exports, the
 other nearest modes, linear half_pixel/align_corners/asymmetric, scales and sizes), Softmax (opset 13
@@ -304,6 +305,16 @@ def error_models():
          kind='malformed', phrase='differ')
 
 
+def concat_conv():
+    # Last, so the cases before it keep their random draws.
+    parts = {'p0': f32(1, 2, 5, 6), 'p1': f32(1, 3, 5, 6), 'p2': f32(1, 1, 5, 6)}
+    cat = [node('Concat', ['p0', 'p1', 'p2'], ['k'], axis=1), node('Conv', ['k', 'w', 'b'], ['c'], kernel_shape=[1, 1]),
+           node('Sigmoid', ['c'], ['s']), node('Mul', ['c', 's'], ['y'])]
+    cat_weights = [init('w', f32(4, 6, 1, 1)), init('b', f32(4))]
+    case('concat_conv_fused', cat, parts, ['y'], cat_weights)
+    case('concat_conv_unfused', cat, parts, ['y', 'k'], cat_weights)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -315,6 +326,7 @@ def main():
     layout()
     quantized()
     error_models()
+    concat_conv()
     with open(os.path.join(OUT, 'cases.json'), 'w') as fh:
         json.dump({'onnxruntime': ort.__version__, 'onnx': onnx.__version__, 'cases': CASES, 'errors': ERRORS}, fh, separators=(',', ':'))
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

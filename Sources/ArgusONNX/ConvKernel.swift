@@ -73,3 +73,31 @@ struct ConvKernel: Kernel {
         }
     }
 }
+
+/// Concat(axis 1) -> a 1x1 stride-1 unpadded ungrouped Conv with constant weights (`Fusion`): the conv reads the
+/// concatenated tensors in place (`conv2d(concatenated:)`), the same bits as the conv of the concatenation.
+struct ConcatConvKernel: Kernel {
+    let conv: ConvKernel
+    let weights: ConvWeights
+
+    /// nil unless `conv` has that shape and its weight (and bias, if any) are constants.
+    init?(_ conv: ConvKernel, biasIsConstant: Bool) {
+        guard biasIsConstant, let weights = conv.packed, let w = conv.weight, w.shape[2] == 1, w.shape[3] == 1,
+              conv.group == 1, conv.window.strides == (1, 1), conv.window.pads == (0, 0, 0, 0) else { return nil }
+        self.conv = conv
+        self.weights = weights
+    }
+
+    func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
+        for t in inputs { _ = try expect(t, [.float], "\(conv.label) input") }
+        return [.float]
+    }
+
+    func run(_ inputs: [Value?]) throws -> [Value] {
+        let label = conv.label
+        let parts = try inputs.map { try $0!.tensor(label) }
+        return [Value(try tensorOp(label) {
+            try conv2d(concatenated: parts, weights: weights, bias: conv.bias, activation: conv.activation)
+        })]
+    }
+}

@@ -4,7 +4,9 @@ import ArgusTensor
 /// consumers of the pattern (and is no graph output), so no other reader can see a difference:
 /// - Conv -> Sigmoid -> Mul(conv, sigmoid): one conv with SiLU in its output pass;
 /// - ConvInteger -> Cast(FLOAT) -> Mul(scale) [-> Add(per-channel constant)] [-> Sigmoid -> Mul]:
-///   one `QuantConvKernel` (same arithmetic order as the unfused graph).
+///   one `QuantConvKernel` (same arithmetic order as the unfused graph);
+/// - Concat(axis 1) -> Conv(1x1, stride 1, no padding, one group, constant weights): one `ConcatConvKernel`
+///   reading the concatenated tensors in place (the same bits as the conv of the concatenation).
 enum Fusion {
     static func apply(to plan: inout Plan) {
         var g = StepGraph(plan)
@@ -20,6 +22,9 @@ enum Fusion {
             } else if plan.steps[i].kernel is ConvIntegerKernel {
                 fuseQuantized(i, &plan, &g)
             }
+        }
+        for i in plan.steps.indices where !g.removed.contains(i) {
+            if let concat = plan.steps[i].kernel as? ConcatKernel, concat.axis == 1 { fuseConcatConv(i, &plan, &g) }
         }
         plan.steps = plan.steps.enumerated().filter { !g.removed.contains($0.offset) }.map(\.element)
     }
@@ -61,6 +66,17 @@ enum Fusion {
                               inputs: [x[0], x.count > 2 ? x[2] : nil, scaleSlot], outputs: [output],
                               label: plan.steps[i].label)
         g.remove(removed.filter { $0 != at } + [i])
+    }
+
+    private static func fuseConcatConv(_ i: Int, _ plan: inout Plan, _ g: inout StepGraph) {
+        guard plan.steps[i].outputs.count == 1, let j = g.soleConsumer(of: plan.steps[i].outputs[0], in: plan),
+              !g.removed.contains(j), let conv = plan.steps[j].kernel as? ConvKernel,
+              plan.steps[j].inputs.first == plan.steps[i].outputs[0],
+              let fused = ConcatConvKernel(conv, biasIsConstant: plan.steps[j].inputs.count < 3 || plan.steps[j].inputs[2] == nil
+                                                                || conv.bias != nil) else { return }
+        plan.steps[j] = Step(kernel: fused, inputs: plan.steps[i].inputs, outputs: plan.steps[j].outputs,
+                             label: plan.steps[j].label)
+        g.remove([i])
     }
 
     /// A bias constant that broadcasts as one value per output channel of an NCHW conv output

@@ -92,7 +92,12 @@ public struct ONNXModel: Sendable {
         return plan.steps.enumerated().map { index, step in
             let sorted = times[index].sorted()
             let opType = String(step.label.prefix { $0 != " " })
-            let (inputShapes, outputShapes) = shapes[index]
+            var (inputShapes, outputShapes) = shapes[index]
+            if let fused = step.kernel as? ConcatConvKernel, var whole = inputShapes.first, whole.count == 4 {
+                // Shown as the conv of the concatenation it reads in place.
+                whole[1] = inputShapes.reduce(0) { $0 + ($1.count == 4 ? $1[1] : 0) }
+                inputShapes = [whole, fused.weights.weight.shape]
+            }
             var flops: Double?
             if opType == "Conv" || opType == "ConvInteger", inputShapes.count > 1, inputShapes[1].count == 4,
                let out = outputShapes.first, out.count == 4 {
