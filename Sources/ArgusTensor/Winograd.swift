@@ -62,7 +62,10 @@ public func winogradConv3x3(_ input: Tensor, weights: WinogradWeights, bias: Ten
     }
     let cout = weights.outChannels, cin = c
     let tilesX = (ow + 1) / 2, tilesPerImage = ((oh + 1) / 2) * tilesX, total = n * tilesPerImage
-    let tilesPerBlock = 256
+    // Blocks of up to 256 tiles, at least 4 (a multiple of 4) so 1, 2 and 4 workers share them evenly; the cut
+    // follows from the shapes alone.
+    let blockCount = (max(4, (total + 255) / 256) + 3) / 4 * 4
+    let tilesPerBlock = max(16, ((total + blockCount - 1) / blockCount + 15) / 16 * 16)
     let blocks = (total + tilesPerBlock - 1) / tilesPerBlock
     let workers = min(EngineThreads.current, blocks)
     let perWorker = 16 * (cin + cout) * tilesPerBlock

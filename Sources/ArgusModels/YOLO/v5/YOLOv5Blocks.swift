@@ -13,6 +13,9 @@ struct ConvBlock {
     let groups: Int
     let dilation: Int
     let activation: Activation?
+    /// The same weights for Winograd F(2x2, 3x3), for 3x3 stride-1 convs of 64 or more channels (as
+    /// ConvNormActivation): 2.25x fewer multiplications.
+    let winograd: WinogradWeights?
 
     init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: Int = 1, s: Int = 1, p: Int? = nil,
          g: Int = 1, d: Int = 1, act: Activation?) throws {
@@ -26,6 +29,16 @@ struct ConvBlock {
         groups = g
         dilation = d
         activation = act
+        winograd = try Self.winogradWeights(weight, stride: s, padding: padding, groups: g, dilation: d)
+    }
+
+    private static func winogradWeights(_ weight: Tensor, stride: Int, padding: Int, groups: Int,
+                                        dilation: Int) throws -> WinogradWeights? {
+        let s = weight.shape
+        guard s[2] == 3, s[3] == 3, stride == 1, padding == 1, groups == 1, dilation == 1, s[0] >= 64, s[1] >= 64 else {
+            return nil
+        }
+        return try WinogradWeights(weight)
     }
 
     /// The same conv restricted to output channels `channels` (its filters and biases, packed anew).
@@ -35,13 +48,18 @@ struct ConvBlock {
         weights = try ConvWeights(Tensor(shape: [channels.count, s[1], s[2], s[3]], storage: rows), groups: conv.groups)
         bias = Tensor(shape: [channels.count], storage: Array(conv.bias.storage[channels]))
         (stride, padding, groups, dilation, activation) = (conv.stride, conv.padding, conv.groups, conv.dilation, conv.activation)
+        winograd = try Self.winogradWeights(weights.weight, stride: stride, padding: padding, groups: groups, dilation: dilation)
     }
 
     var weight: Tensor { weights.weight }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,
-                   activation: activation)
+        // On small planes the tile padding and transforms cost more than they save.
+        if let winograd, x.rank == 4, x.shape[2] * x.shape[3] >= 256 {
+            return try winogradConv3x3(x, weights: winograd, bias: bias, padding: padding, activation: activation)
+        }
+        return try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                          activation: activation)
     }
 
     /// This (1x1) conv of `torch.cat(inputs, 1)`, without making the concatenation.
