@@ -36,7 +36,15 @@ def load_or_fill(model, weights, gain, save, skip_prefix=None):
 
 
 def peak_rss_mb():
-    """This process's peak resident set (Linux reports ru_maxrss in KiB)."""
+    """This process's peak resident set: VmHWM of its own address space. Not ru_maxrss: Linux carries the forking
+    process's peak across exec into it, so a peer started by a larger Argus process would report Argus's size."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
