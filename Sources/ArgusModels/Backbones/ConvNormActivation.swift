@@ -3,59 +3,39 @@ import ArgusTensor
 /// torchvision's Conv2dNormActivation (conv, optional batch norm, optional activation) with the norm
 /// folded into the conv at load time, so inference is one conv call.
 struct ConvNormActivation {
-    /// The (folded) weight, packed for the conv kernels at load.
-    let weights: ConvWeights
-    let bias: Tensor?
-    let stride: Int
-    let padding: Int
-    let dilation: Int
-    let groups: Int
-    let activation: Activation?
-    /// The same weights for Winograd F(2x2, 3x3), for the wide 3x3 stride-1 convs that dominate the
-    /// ResNet/FPN/RPN/box-head time (2.25x fewer multiplications; differs from direct convolution only by
-    /// float rounding, well inside what the torchvision comparison tolerates).
-    let winograd: WinogradWeights?
+    /// The folded conv (its Winograd form for the wide 3x3 stride-1 convs that dominate the ResNet/FPN/RPN/box-head
+    /// time).
+    let conv: ConvLayer
 
     /// Reads `conv` (`.weight`, and `.bias` when `norm` is nil) and the batch norm at `norm`, if any.
     init(_ weights: StateDictReader, conv: String, norm: String?, inChannels: Int, outChannels: Int,
          kernel: Int, stride: Int = 1, padding: Int? = nil, dilation: Int = 1, groups: Int = 1,
          activation: Activation?) throws {
         let w = try weights.tensor("\(conv).weight", shape: [outChannels, inChannels / groups, kernel, kernel])
-        let weight: Tensor
+        let weight: Tensor, bias: Tensor
         if let norm {
-            let folded = try weights.foldedNorm(norm, convWeight: w, channels: outChannels)
-            weight = folded.weight
-            self.bias = folded.bias
+            (weight, bias) = try weights.foldedNorm(norm, convWeight: w, channels: outChannels)
         } else {
             weight = w
-            self.bias = try weights.tensor("\(conv).bias", shape: [outChannels])
+            bias = try weights.tensor("\(conv).bias", shape: [outChannels])
         }
-        self.weights = try ConvWeights(weight, groups: groups, dilation: dilation)
-        self.stride = stride
-        self.padding = padding ?? (kernel - 1) / 2 * dilation
-        self.dilation = dilation
-        self.groups = groups
-        self.activation = activation
-        let wide = kernel == 3 && stride == 1 && dilation == 1 && groups == 1 && inChannels >= 64 && outChannels >= 64
-        self.winograd = wide ? try WinogradWeights(weight) : nil
+        self.conv = try ConvLayer(weight: weight, bias: bias, stride: stride, padding: padding ?? (kernel - 1) / 2 * dilation,
+                                  dilation: dilation, groups: groups, activation: activation)
     }
 
-    var weight: Tensor { weights.weight }
+    var weight: Tensor { conv.weight }
+    var bias: Tensor? { conv.bias }
+    var stride: Int { conv.stride }
+    var padding: Int { conv.padding }
+    var dilation: Int { conv.dilation }
+    var groups: Int { conv.groups }
+    var activation: Activation? { conv.activation }
     var outChannels: Int { weight.shape[0] }
 
-    func callAsFunction(_ x: Tensor) throws -> Tensor {
-        // On small planes (the v2 box head's 7x7 RoIs) the tile padding and transforms cost more than they save.
-        if let winograd, x.rank == 4, x.shape[2] * x.shape[3] >= 256 {
-            return try winogradConv3x3(x, weights: winograd, bias: bias, padding: padding, activation: activation)
-        }
-        return try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,
-                          activation: activation)
-    }
+    func callAsFunction(_ x: Tensor) throws -> Tensor { try conv(x) }
 
     /// This (1x1) conv of `torch.cat(inputs, 1)`, without making the concatenation.
-    func callAsFunction(concatenated inputs: [Tensor]) throws -> Tensor {
-        try conv2d(concatenated: inputs, weights: weights, bias: bias, activation: activation)
-    }
+    func callAsFunction(concatenated inputs: [Tensor]) throws -> Tensor { try conv(concatenated: inputs) }
 }
 
 /// Reads torchvision state-dict tensors, accepting the key names of older torchvision releases too.

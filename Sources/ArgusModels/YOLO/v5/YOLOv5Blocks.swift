@@ -5,67 +5,34 @@ import ArgusTensor
 
 /// `Conv`: Conv2d + BatchNorm2d (folded at load) + activation.
 struct ConvBlock {
-    /// The folded weight, packed for the conv kernels at load.
-    let weights: ConvWeights
-    let bias: Tensor
-    let stride: Int
-    let padding: Int
-    let groups: Int
-    let dilation: Int
-    let activation: Activation?
-    /// The same weights for Winograd F(2x2, 3x3), for 3x3 stride-1 convs of 64 or more channels (as
-    /// ConvNormActivation): 2.25x fewer multiplications.
-    let winograd: WinogradWeights?
+    /// The folded conv (Winograd for the 3x3 stride-1 convs of 64 or more channels).
+    let conv: ConvLayer
 
     init(_ w: any WeightSource, _ prefix: String, c1: Int, c2: Int, k: Int = 1, s: Int = 1, p: Int? = nil,
          g: Int = 1, d: Int = 1, act: Activation?) throws {
         guard c1 % g == 0, c2 % g == 0 else { throw ModelError.malformedConfig("\(prefix): groups \(g) do not divide channels") }
-        let weight: Tensor
-        (weight, bias) = try w.foldedConv(prefix, outChannels: c2, inChannelsPerGroup: c1 / g, kernel: k)
-        weights = try ConvWeights(weight, groups: g)
-        stride = s
+        let (weight, bias) = try w.foldedConv(prefix, outChannels: c2, inChannelsPerGroup: c1 / g, kernel: k)
         // autopad: 'same' padding for odd kernels.
-        padding = p ?? (d > 1 ? d * (k - 1) / 2 : k / 2)
-        groups = g
-        dilation = d
-        activation = act
-        winograd = try Self.winogradWeights(weight, stride: s, padding: padding, groups: g, dilation: d)
-    }
-
-    private static func winogradWeights(_ weight: Tensor, stride: Int, padding: Int, groups: Int,
-                                        dilation: Int) throws -> WinogradWeights? {
-        let s = weight.shape
-        guard s[2] == 3, s[3] == 3, stride == 1, padding == 1, groups == 1, dilation == 1, s[0] >= 64, s[1] >= 64 else {
-            return nil
-        }
-        return try WinogradWeights(weight)
+        conv = try ConvLayer(weight: weight, bias: bias, stride: s, padding: p ?? (d > 1 ? d * (k - 1) / 2 : k / 2),
+                             dilation: d, groups: g, activation: act)
     }
 
     /// The same conv restricted to output channels `channels` (its filters and biases, packed anew).
-    init(_ conv: ConvBlock, outputChannels channels: Range<Int>) throws {
-        let s = conv.weight.shape, perFilter = s[1] * s[2] * s[3]
-        let rows = Array(conv.weight.storage[(channels.lowerBound * perFilter)..<(channels.upperBound * perFilter)])
-        weights = try ConvWeights(Tensor(shape: [channels.count, s[1], s[2], s[3]], storage: rows), groups: conv.groups)
-        bias = Tensor(shape: [channels.count], storage: Array(conv.bias.storage[channels]))
-        (stride, padding, groups, dilation, activation) = (conv.stride, conv.padding, conv.groups, conv.dilation, conv.activation)
-        winograd = try Self.winogradWeights(weights.weight, stride: stride, padding: padding, groups: groups, dilation: dilation)
+    init(_ block: ConvBlock, outputChannels channels: Range<Int>) throws {
+        let c = block.conv, s = c.weight.shape, perFilter = s[1] * s[2] * s[3]
+        let rows = Array(c.weight.storage[(channels.lowerBound * perFilter)..<(channels.upperBound * perFilter)])
+        conv = try ConvLayer(weight: Tensor(shape: [channels.count, s[1], s[2], s[3]], storage: rows),
+                             bias: c.bias.map { Tensor(shape: [channels.count], storage: Array($0.storage[channels])) },
+                             stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups,
+                             activation: c.activation)
     }
 
-    var weight: Tensor { weights.weight }
+    var weight: Tensor { conv.weight }
 
-    func callAsFunction(_ x: Tensor) throws -> Tensor {
-        // On small planes the tile padding and transforms cost more than they save.
-        if let winograd, x.rank == 4, x.shape[2] * x.shape[3] >= 256 {
-            return try winogradConv3x3(x, weights: winograd, bias: bias, padding: padding, activation: activation)
-        }
-        return try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,
-                          activation: activation)
-    }
+    func callAsFunction(_ x: Tensor) throws -> Tensor { try conv(x) }
 
     /// This (1x1) conv of `torch.cat(inputs, 1)`, without making the concatenation.
-    func callAsFunction(concatenated inputs: [Tensor]) throws -> Tensor {
-        try conv2d(concatenated: inputs, weights: weights, bias: bias, activation: activation)
-    }
+    func callAsFunction(concatenated inputs: [Tensor]) throws -> Tensor { try conv(concatenated: inputs) }
 }
 
 /// `Bottleneck`: 1x1 then 3x3 conv (YOLOv5; Ultralytics 8's C2f uses 3x3 then 3x3), with a residual add
