@@ -16,13 +16,13 @@ struct TapRegions {
     }
 
     /// One block of work: output rows `rows` x columns `cols` of image `image`, reading kernel taps `taps`
-    /// (t = i * kW + j, ascending); its sums live at `offset` in the accumulator scratch unless it spans whole
-    /// output rows (then in the output itself).
+    /// (t = i * kW + j, ascending); its sums live at `accumulator` in the accumulator scratch, or (nil) in the
+    /// output itself when it spans whole output rows.
     struct Block {
         let image: Int
         let rows: Range<Int>, cols: Range<Int>
         let taps: [Int]
-        let offset: Int
+        let accumulator: Int?
         var positions: Int { rows.count * cols.count }
     }
 
@@ -57,7 +57,7 @@ struct TapRegions {
                         let rows = r..<min(rb.range.upperBound, r + perChunk)
                         let inPlace = width == g.outW
                         let block = Block(image: image, rows: rows, cols: cb.range, taps: taps,
-                                          offset: inPlace ? -1 : accumulatorSize)
+                                          accumulator: inPlace ? nil : accumulatorSize)
                         if !inPlace { accumulatorSize += g.outChannels * block.positions }
                         maxColumns = max(maxColumns, g.inChannels * block.positions)
                         for t in taps { blocksOfTap[t].append(blocks.count) }
@@ -105,8 +105,10 @@ func runTapConv(_ x: UnsafePointer<Float>, _ packed: PackedWeights, _ b: UnsafeP
     let accumulators = UnsafeMutablePointer<Float>.allocate(capacity: max(1, regions.accumulatorSize))
     defer { columns.deallocate(); accumulators.deallocate() }
     func sums(_ block: TapRegions.Block) -> (c: UnsafeMutablePointer<Float>, ldc: Int) {
-        block.offset < 0 ? (out + block.image * m * plane + block.rows.lowerBound * g.outW, plane)
-                         : (accumulators + block.offset, block.positions)
+        guard let offset = block.accumulator else {
+            return (out + block.image * m * plane + block.rows.lowerBound * g.outW, plane)
+        }
+        return (accumulators + offset, block.positions)
     }
     for (t, users) in regions.blocksOfTap.enumerated() where !users.isEmpty {
         let dy = (t / g.kW) * g.dilationH - g.padH, dx = (t % g.kW) * g.dilationW - g.padW
@@ -154,7 +156,7 @@ func runTapConv(_ x: UnsafePointer<Float>, _ packed: PackedWeights, _ b: UnsafeP
                     Activation.biasAndActivate(row, count: block.positions, bias: b?[r] ?? 0, activation: activation)
                 }
             }
-            guard block.offset >= 0 else { continue }
+            guard block.accumulator != nil else { continue }
             let dst = out + block.image * m * plane
             let width = block.cols.count
             for r in 0..<m {

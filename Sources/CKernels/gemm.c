@@ -1,5 +1,6 @@
 // Convolution GEMM: C[m x n] = A[m x k] * B[k x n] (+ bias per row, + activation), with A (the weights) packed
-// once into panels of rows (8 for AVX-512, 6 for AVX2) and B (activations or im2col columns) read in place, row-major with stride ldb.
+// once into panels of rows (8 for AVX-512, 6 for AVX2) and B (activations or im2col columns, row-major with stride ldb)
+// read in place, or for products of PACK_MIN_ROWS rows or more copied tile by tile first.
 //
 // Every element of C is one chain of fused multiply-adds over k = 0, 1, ..., k-1 starting from zero, whatever
 // its position in a tile, the tile sizes, the thread that runs it or the instruction set (AVX2 or AVX-512):
@@ -9,7 +10,6 @@
 #include "simd_ops.h"
 
 #include <stdlib.h>
-
 
 // K_BLOCK: the most B rows per k-block; a 48-column tile of 256 rows (48 KB) stays in L1/L2 across the panels.
 // M_BLOCK (a multiple of both panel heights): the packed A rows a column tile meets stay in L2.
@@ -42,8 +42,9 @@ void argus_gemm_pack_a(int avx512, long m, long k, const float *a, long lda, flo
 // Row kk of B: strided rows, or (argus_gemm_rows) each row at its own offset from b.
 #define B_ROW(b, ldb, boff, kk) ((boff) ? (b) + (boff)[kk] : (b) + (kk) * (ldb))
 
-// Columns j..j+cols of B's k rows into `dst`, rows `width` floats apart (the tile's tail lanes are masked by the
-// kernel, so the copy may leave them unset): vector moves per row, as a libc call per row costs more than the move.
+// Columns j..j+cols of B's k rows into `dst`, one tile width (48 or 16 floats) per row (the last vector's lanes past
+// `cols` zero; the kernel reads no further);
+// vector moves per row, as a libc call per row costs more than the move.
 Z_ATTR void z_pack_b_tile(long k, const float *b, long ldb, const long *boff, long j, long cols, float *dst) {
     const long vectors = (cols + 15) / 16;
     const __mmask16 tail = (__mmask16)((1u << (cols - 16 * (vectors - 1))) - 1);

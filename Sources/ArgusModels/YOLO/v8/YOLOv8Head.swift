@@ -1,5 +1,4 @@
 import ArgusTensor
-import Foundation
 
 /// What the Ultralytics 8 head returns for one image (PyTorch `Detect` / `Segment` in inference mode).
 struct YOLOv8HeadOutput {
