@@ -263,10 +263,10 @@ def decode_files():
     files["one_byte.bin"] = (b"\xff", "unsupportedFormat", "1 byte")
     files["garbage.bin"] = (bytes(rng.integers(0, 256, 300, dtype=np.uint8)), "unsupportedFormat", "random bytes")
     files["text.bin"] = (b"GIF89a not really an image", "unsupportedFormat", "other magic")
-    files["soi_only.jpg"] = (base[:3], "corrupt", "FF D8 FF")
+    files["soi_only.jpg"] = (base[:3], "truncated", "FF D8 FF")
     sos = base.index(b"\xff\xda")
     for cut in (20, 100, sos - 50, sos + 4):
-        files[f"trunc_header_{cut}.jpg"] = (base[:cut], "corrupt", f"JPEG cut at {cut} (before image data)")
+        files[f"trunc_header_{cut}.jpg"] = (base[:cut], "truncated", f"JPEG cut at {cut} (before image data)")
     for cut in (sos + 40, (sos + len(base)) // 2, len(base) - 2):
         files[f"trunc_scan_{cut}.jpg"] = (base[:cut], None, f"JPEG cut at {cut} (in scan data: cv2 returns an image)")
     corrupt_scan = bytearray(base)
@@ -280,9 +280,9 @@ def decode_files():
     files["bad_marker.jpg"] = (bytes(bad_marker), "corrupt", "reserved marker where SOS was")
     files["jpeg_2comp.jpg"] = (two_component_jpeg(base), "unsupportedColorSpace", "2-component JPEG")
     png = files["rgb.png"][0]
-    files["trunc_sig.png"] = (png[:8], "corrupt", "signature only")
-    files["trunc_ihdr.png"] = (png[:20], "corrupt", "IHDR cut")
-    files["trunc_idat.png"] = (png[: len(png) - 30], "corrupt", "IDAT cut")
+    files["trunc_sig.png"] = (png[:8], "truncated", "signature only")
+    files["trunc_ihdr.png"] = (png[:20], "truncated", "IHDR cut")
+    files["trunc_idat.png"] = (png[: len(png) - 30], "truncated", "IDAT cut")
     bad_crc = bytearray(png)
     bad_crc[29] ^= 0xFF  # IHDR CRC
     files["bad_crc_ihdr.png"] = (bytes(bad_crc), "corrupt", "IHDR CRC")

@@ -19,11 +19,14 @@ public struct DecodedImage: Sendable {
 
 /// Decodes JPEG or PNG bytes into RGB8 the way `cv2.imread(path, IMREAD_COLOR)` does
 /// (then BGR->RGB): same libjpeg settings, alpha dropped, 16-bit reduced by `>> 8`, EXIF
-/// orientation applied. Like cv2, a JPEG whose scan data ends early still decodes (libjpeg
-/// fills the missing blocks and warns: see `warningCount`); a broken header is an error.
-/// The pixel limit is checked from the header before the image is allocated.
+/// orientation applied. Unlike cv2.imread, which decodes them with a warning, data that ends before the image
+/// does is `ImageError.truncated` and a JPEG whose entropy-coded data is damaged is `ImageError.corrupt`:
+/// a half-grey frame gives silently wrong detections. `allowTruncated` accepts those JPEGs as cv2 does
+/// (libjpeg fills the missing or damaged blocks; the warning is counted in `warningCount`). A truncated
+/// PNG is an error either way, as in cv2 (libpng cannot resume). The pixel limit is checked from the
+/// header before the image is allocated.
 public func decodeImage(_ bytes: [UInt8], maxPixels: Int = defaultMaxPixels,
-                        applyExifOrientation: Bool = true) throws -> DecodedImage {
+                        applyExifOrientation: Bool = true, allowTruncated: Bool = false) throws -> DecodedImage {
     let (format, info) = try readCodecInfo(bytes)
     let width = Int(info.width), height = Int(info.height)
     let limit = max(0, maxPixels)
@@ -47,6 +50,7 @@ public func decodeImage(_ bytes: [UInt8], maxPixels: Int = defaultMaxPixels,
         if code == Int32(CC_TOO_LARGE.rawValue) { throw ImageError.tooLarge(width: width, height: height, limit: limit) }
         throw status.error(context: format.rawValue.uppercased())
     }
+    if !allowTruncated, let defect = status.defectError(context: format.rawValue.uppercased()) { throw defect }
     var image = RGBImage(uncheckedWidth: width, height: height, pixels: pixels)
     var applied = ExifOrientation.up
     if applyExifOrientation {

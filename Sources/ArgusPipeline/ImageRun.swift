@@ -13,12 +13,14 @@ public struct PipelineTimings: Sendable, Equatable {
     public init() {}
 }
 
-/// What bounds one request's run: the decoder's pixel limit and a deadline on `MonotonicClock` (nil: none).
+/// What bounds one request's run: the decoder's pixel limit, a deadline on `MonotonicClock` (nil: none), and
+/// whether a JPEG whose data is cut or damaged decodes anyway (`decodeImage`'s `allowTruncated`).
 public struct RunLimits: Sendable {
     public var maxPixels: Int
     public var deadline: UInt64?
-    public init(maxPixels: Int = defaultMaxPixels, deadline: UInt64? = nil) {
-        self.maxPixels = maxPixels; self.deadline = deadline
+    public var allowTruncated: Bool
+    public init(maxPixels: Int = defaultMaxPixels, deadline: UInt64? = nil, allowTruncated: Bool = false) {
+        self.maxPixels = maxPixels; self.deadline = deadline; self.allowTruncated = allowTruncated
     }
 }
 
@@ -48,7 +50,7 @@ public enum ImageRun {
             if let deadline = limits.deadline, MonotonicClock.now() >= deadline { throw PipelineError.deadlineExceeded() }
             let start = MonotonicClock.now()
             let decoded: DecodedImage
-            do { decoded = try decodeImage(bytes, maxPixels: limits.maxPixels) } catch {
+            do { decoded = try decodeImage(bytes, maxPixels: limits.maxPixels, allowTruncated: limits.allowTruncated) } catch {
                 throw ImageFailure(index: images.count > 1 ? index : nil, underlying: error)
             }
             let decodeMs = MonotonicClock.milliseconds(since: start)

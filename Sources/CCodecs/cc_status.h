@@ -13,4 +13,7 @@ int cc_fail(cc_status *status, int code, const char *message);
 /// Records a non-fatal warning (only the first message is kept).
 void cc_warn(cc_status *status, const char *message);
 
+/// Records a defect of the image data (the worst kind wins; its first message is kept).
+void cc_defect_note(cc_status *status, int defect, const char *message);
+
 #endif

@@ -22,13 +22,31 @@ static void cc_jpeg_error_exit(j_common_ptr cinfo) {
     longjmp(err->jump, 1);
 }
 
+// What a warning says about the pixels: the data ended early (the memory source then feeds a fake EOI), or the
+// entropy-coded data is damaged (libjpeg resynchronises and fills blocks). The others (an unknown JFIF revision or
+// Adobe transform, a bad ICC marker, garbage between markers, a progressive scan that repeats or skips a step) decode
+// every block from the data as it stands.
+static int cc_jpeg_defect(int msg_code) {
+    switch (msg_code) {
+    case JWRN_JPEG_EOF:
+        return CC_DEFECT_TRUNCATED;
+    case JWRN_HIT_MARKER:
+    case JWRN_HUFF_BAD_CODE:
+    case JWRN_MUST_RESYNC:
+    case JWRN_NOT_SEQUENTIAL:
+        return CC_DEFECT_CORRUPT;
+    default:
+        return CC_DEFECT_NONE;
+    }
+}
+
 static void cc_jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
     if (msg_level >= 0) return;  // trace output: ignore
     cc_jpeg_error *err = (cc_jpeg_error *)cinfo->err;
     char buffer[JMSG_LENGTH_MAX];
-    if (err->status->warning_count == 0) (*cinfo->err->format_message)(cinfo, buffer);
-    else buffer[0] = '\0';
+    (*cinfo->err->format_message)(cinfo, buffer);
     cc_warn(err->status, buffer);
+    cc_defect_note(err->status, cc_jpeg_defect(cinfo->err->msg_code), buffer);
     cinfo->err->num_warnings++;
 }
 

@@ -14,7 +14,10 @@ void cc_png_warning(png_structp png, png_const_charp message) {
 
 void cc_png_read(png_structp png, png_bytep out, size_t length) {
     cc_png_source *source = (cc_png_source *)png_get_io_ptr(png);
-    if (length > source->size - source->offset) png_error(png, "unexpected end of PNG data");
+    if (length > source->size - source->offset) {
+        cc_defect_note((cc_status *)png_get_error_ptr(png), CC_DEFECT_TRUNCATED, "unexpected end of PNG data");
+        png_error(png, "unexpected end of PNG data");
+    }
     memcpy(out, source->data + source->offset, length);
     source->offset += length;
 }

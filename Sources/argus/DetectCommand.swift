@@ -52,6 +52,10 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "How proposals are cropped from the features in Fast R-CNN mode: align (RoI Align) or pool (RoI Pool).")
     var pooling: PoolingChoice = .align
 
+    @Flag(name: .customLong("allow-truncated"),
+          help: "Decode a JPEG whose data is cut or damaged as libjpeg does (missing blocks filled) instead of refusing it.")
+    var allowTruncated = false
+
     @Argument(help: "JPEG or PNG files.")
     var images: [String]
 
@@ -70,7 +74,7 @@ struct DetectCommand: ParsableCommand {
         let request = DetectParameters(
             options: DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz, agnosticNMS: agnosticNMS),
             classesText: classes, format: format == .coco ? .coco : .argus, proposals: given,
-            pooling: given == nil ? nil : (pooling == .pool ? .pool : .align))
+            pooling: given == nil ? nil : (pooling == .pool ? .pool : .align), allowTruncated: allowTruncated)
         let options = try failing {
             try request.validate()
             return try request.options(for: model)
@@ -83,7 +87,8 @@ struct DetectCommand: ParsableCommand {
                 return [UInt8](data)
             }
             let (results, _) = try failing(path) {
-                try ImageRun.detect([bytes], model: model, options: options, proposals: request.callerRegions)
+                try ImageRun.detect([bytes], model: model, options: options, proposals: request.callerRegions,
+                                    limits: RunLimits(allowTruncated: allowTruncated))
             }
             let result = results[0]
             switch format {

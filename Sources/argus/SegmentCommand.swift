@@ -65,6 +65,10 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write each image with its masks drawn to DIR/<name>.png.", valueName: "dir"))
     var render: String?
 
+    @Flag(name: .customLong("allow-truncated"),
+          help: "Decode a JPEG whose data is cut or damaged as libjpeg does (missing blocks filled) instead of refusing it.")
+    var allowTruncated = false
+
     @Option(help: ArgumentHelp("Write the JSON here instead of stdout.", valueName: "file"))
     var output: String?
 
@@ -99,7 +103,7 @@ struct SegmentCommand: ParsableCommand {
             detect: DetectParameters(model: primary.info.name,
                                      options: DetectOptions(confidence: conf, iou: iou, maxDetections: maxDet, imageSize: imgsz,
                                                             agnosticNMS: agnosticNMS),
-                                     classesText: classes, format: format),
+                                     classesText: classes, format: format, allowTruncated: allowTruncated),
             maskFormat: maskFormat, semanticModel: semanticName, scores: scores,
             overlapThreshold: overlapThreshold, minStuffArea: minStuffArea)
         let plan = try failing {
@@ -116,7 +120,7 @@ struct SegmentCommand: ParsableCommand {
             }
             var timings = PipelineTimings()
             let (decoded, outcome) = try failing(path) {
-                try ImageRun.each([bytes], timings: &timings) { _, decoded in
+                try ImageRun.each([bytes], limits: RunLimits(allowTruncated: allowTruncated), timings: &timings) { _, decoded in
                     let (outcome, stages) = try SegmentPipeline.run(decoded.image, plan: plan)
                     return ((decoded, outcome), stages)
                 }[0]

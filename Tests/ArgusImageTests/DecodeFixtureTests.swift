@@ -30,7 +30,8 @@ final class DecodeFixtureTests: XCTestCase {
             let data = try bytes(c.file)
             if let expected = c.cv2_sha256 {
                 do {
-                    let decoded = try decodeImage(data)
+                    // cv2.imread decodes cut and damaged JPEG data with a warning: allowTruncated is that behaviour.
+                    let decoded = try decodeImage(data, allowTruncated: true)
                     XCTAssertEqual(decoded.image.width, c.cv2_width, c.file)
                     XCTAssertEqual(decoded.image.height, c.cv2_height, c.file)
                     XCTAssertEqual(SHA256.hex(decoded.image.pixels), expected, "\(c.file) (\(c.note)) differs from cv2.imread")
@@ -43,21 +44,64 @@ final class DecodeFixtureTests: XCTestCase {
                 }
             } else {
                 // cv2.imread returned None (e.g. a progressive JPEG cut inside a table segment).
-                XCTAssertThrowsError(try decodeImage(data), "\(c.file): cv2 refuses it, Argus should too")
+                XCTAssertThrowsError(try decodeImage(data, allowTruncated: true), "\(c.file): cv2 refuses it, Argus should too")
             }
         }
         XCTAssertGreaterThan(checked, 30)
     }
 
-    func testTruncatedScanDataDecodesWithWarningLikeOpenCV() throws {
+    func testTruncatedScanDataDecodesWithWarningLikeOpenCVWhenAllowed() throws {
+        var seen = 0
         for c in try loadCases() where c.file.hasPrefix("trunc_scan_") {
-            let decoded = try decodeImage(try bytes(c.file))
+            let decoded = try decodeImage(try bytes(c.file), allowTruncated: true)
             XCTAssertGreaterThan(decoded.warningCount, 0, c.file)
             XCTAssertEqual(decoded.firstWarning, "Premature end of JPEG file", c.file)
+            seen += 1
         }
+        XCTAssertEqual(seen, 3)
         let clean = try decodeImage(try bytes("baseline.jpg"))
         XCTAssertEqual(clean.warningCount, 0)
         XCTAssertNil(clean.firstWarning)
+    }
+
+    /// By default a JPEG cut inside its scan data is `truncated`, though cv2.imread returns an image for it (the rest
+    /// grey); every file cv2 decodes without a data warning still decodes (corrupt_scan.jpg's one flipped byte is
+    /// still valid entropy-coded data: libjpeg cannot tell, and neither can Argus).
+    func testCutScanDataIsRefusedByDefault() throws {
+        var refused = 0, decoded = 0
+        for c in try loadCases() where c.expected_error == nil && c.cv2_sha256 != nil {
+            let data = try bytes(c.file)
+            if c.file.hasPrefix("trunc_scan_") {
+                XCTAssertThrowsError(try decodeImage(data), c.file) { error in
+                    XCTAssertEqual((error as? ImageError).map(Self.kind), "truncated", "\(c.file): \(error)")
+                    XCTAssertTrue("\(error)".contains("Premature end of JPEG file"), "\(error)")
+                }
+                refused += 1
+            } else {
+                XCTAssertNoThrow(try decodeImage(data), c.file)
+                decoded += 1
+            }
+        }
+        XCTAssertEqual(refused, 3)
+        XCTAssertGreaterThan(decoded, 30)
+    }
+
+    /// A marker inside the scan data (a spliced or damaged stream): libjpeg warns "premature end of data segment" and
+    /// fills the rest of the segment. `corrupt` by default; decoded with the warning when allowed.
+    func testDamagedScanDataIsCorruptByDefault() throws {
+        var data = try bytes("baseline.jpg")
+        let sos = try XCTUnwrap((0 ..< data.count - 1).first { data[$0] == 0xFF && data[$0 + 1] == 0xDA })
+        let scanStart = sos + 2 + (Int(data[sos + 2]) << 8 | Int(data[sos + 3]))
+        let middle = (scanStart + data.count - 2) / 2
+        data[middle] = 0xFF
+        data[middle + 1] = 0xD0
+        XCTAssertThrowsError(try decodeImage(data)) { error in
+            XCTAssertEqual((error as? ImageError).map(Self.kind), "corrupt", "\(error)")
+            XCTAssertTrue("\(error)".contains("premature end of data segment"), "\(error)")
+        }
+        let lenient = try decodeImage(data, allowTruncated: true)
+        XCTAssertEqual(lenient.firstWarning, "Corrupt JPEG data: premature end of data segment")
+        XCTAssertEqual(lenient.image.width, 24)
     }
 
     func testExifOrientation() throws {
@@ -155,7 +199,11 @@ final class DecodeFixtureTests: XCTestCase {
         var few = Array(data[0 ..< lastSOS])
         for _ in 0 ..< 3 { few += scan }
         few += [0xFF, 0xD9]
-        XCTAssertNoThrow(try decodeImage(few), "a few repeated scans are still decodable")
+        // A repeated refinement scan runs out of correction bits: damaged data, decodable only when allowed.
+        XCTAssertNoThrow(try decodeImage(few, allowTruncated: true), "a few repeated scans are still decodable")
+        XCTAssertThrowsError(try decodeImage(few)) { error in
+            XCTAssertEqual((error as? ImageError).map(Self.kind), "corrupt", "\(error)")
+        }
     }
 
     func testSniff() throws {
@@ -199,6 +247,7 @@ final class DecodeFixtureTests: XCTestCase {
         case .empty: return "empty"
         case .unsupportedFormat: return "unsupportedFormat"
         case .corrupt: return "corrupt"
+        case .truncated: return "truncated"
         case .tooLarge: return "tooLarge"
         case .unsupportedColorSpace: return "unsupportedColorSpace"
         case .invalidArgument: return "invalidArgument"

@@ -88,17 +88,30 @@ final class ErrorStatusTests: XCTestCase {
         let boundary = "XyZ"
         let goodPart = Array("--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n".utf8) + png
         let jsonImage = TestInputs.base64(png)
+        // A camera frame cut off (or spliced) inside the entropy-coded data: libjpeg would fill the rest with grey.
+        let photo = TestInputs.jpeg(width: 96, height: 64)
+        let cutJPEG = Array(photo.prefix(photo.count * 2 / 3))
+        var splicedJPEG = photo
+        let sos = (0 ..< photo.count - 1).first { photo[$0] == 0xFF && photo[$0 + 1] == 0xDA }!
+        let middle = (sos + photo.count) / 2
+        splicedJPEG[middle] = 0xFF
+        splicedJPEG[middle + 1] = 0xD0
 
         // (label, content type, body, query, expected status, expected code)
         let cases: [(String, String?, [UInt8], String, Int, String?)] = [
             ("zero-byte body", "image/png", [], "", 400, "bad_request"),
-            ("truncated JPEG header", "image/jpeg", Array(jpeg.prefix(20)), "", 422, "undecodable_image"),
-            ("JPEG of only SOI", "image/jpeg", [0xFF, 0xD8, 0xFF], "", 422, "undecodable_image"),
+            ("truncated JPEG header", "image/jpeg", Array(jpeg.prefix(20)), "", 422, "truncated_image"),
+            ("JPEG of only SOI", "image/jpeg", [0xFF, 0xD8, 0xFF], "", 422, "truncated_image"),
             ("corrupt JPEG markers", "image/jpeg", corruptJPEG, "", 422, "undecodable_image"),
-            ("truncated PNG", "image/png", Array(png.prefix(30)), "", 422, "undecodable_image"),
-            ("PNG signature only", "image/png", Array(png.prefix(8)), "", 422, "undecodable_image"),
-            ("PNG with a bad IHDR CRC", "image/png", corruptPNG, "", 422, "undecodable_image"),
+            ("truncated PNG", "image/png", Array(png.prefix(30)), "", 422, "truncated_image"),
+            ("PNG signature only", "image/png", Array(png.prefix(8)), "", 422, "truncated_image"),
+            ("PNG with a bad IHDR CRC", "image/png", corruptPNG, "", 422, "corrupt_image"),
             ("garbage declared as JPEG", "image/jpeg", Array("hello, world".utf8), "", 422, "undecodable_image"),
+            ("JPEG cut inside its scan data", "image/jpeg", cutJPEG, "", 422, "truncated_image"),
+            ("JPEG cut inside its scan data, allow_truncated=false", "image/jpeg", cutJPEG, "?allow_truncated=false", 422, "truncated_image"),
+            ("PNG cut inside IDAT, even with allow_truncated", "image/png", Array(png.prefix(png.count - 20)), "?allow_truncated=true", 422, "truncated_image"),
+            ("a marker inside JPEG scan data", "image/jpeg", splicedJPEG, "", 422, "corrupt_image"),
+            ("allow_truncated not a bool", "image/jpeg", cutJPEG, "?allow_truncated=perhaps", 400, "invalid_parameter"),
             ("garbage as octet-stream", "application/octet-stream", Array("hello, world".utf8), "", 415, "unsupported_media_type"),
             ("GIF content type", "image/gif", Array("GIF89a....".utf8), "", 415, "unsupported_media_type"),
             ("text/plain", "text/plain", Array("hi".utf8), "", 415, "unsupported_media_type"),
@@ -146,6 +159,20 @@ final class ErrorStatusTests: XCTestCase {
             let response = try server.post(base + query, contentType: type, body: body)
             try expectError(response, status, code, label)
         }
+    }
+
+    func testAllowTruncatedDecodesACutJPEGAsLibjpegDoes() throws {
+        let photo = TestInputs.jpeg(width: 96, height: 64)
+        let cut = Array(photo.prefix(photo.count * 2 / 3))
+        let refused = try server.post("/detect", contentType: "image/jpeg", body: cut)
+        try expectError(refused, 422, "truncated_image", "cut JPEG")
+        XCTAssertTrue(refused.text.contains("allow_truncated"), refused.text)
+        for route in ["/detect?allow_truncated=true", "/detect?allow_truncated=1", "/v1/vision/detection?allow_truncated=true"] {
+            let accepted = try server.post(route, contentType: "image/jpeg", body: cut)
+            XCTAssertEqual(accepted.status, 200, "\(route): \(accepted.text)")
+        }
+        let deepStack = try server.post("/v1/vision/detection", contentType: "image/jpeg", body: cut)
+        XCTAssertEqual(deepStack.status, 422, deepStack.text)
     }
 
     func testBrokenHTTPFramingKeepsTheServerServing() throws {

@@ -42,13 +42,17 @@ public struct DetectParameters: Sendable {
     public var proposals: [Box]?
     /// How proposals are cropped from the features; nil: RoI Align. Only meaningful with `proposals`.
     public var poolingGiven: RoIPooling?
+    /// Decode a JPEG whose data is cut or damaged the way libjpeg does (blocks filled) instead of refusing it.
+    public var allowTruncated: Bool
 
     public init(model: String? = nil, options: DetectOptions = DetectOptions(), classesText: String? = nil,
                 boxFormat: BoxFormat? = nil, normalized: Bool? = nil, format: ResultFormat = .argus,
-                render: RenderFormat? = nil, proposals: [Box]? = nil, pooling: RoIPooling? = nil) {
+                render: RenderFormat? = nil, proposals: [Box]? = nil, pooling: RoIPooling? = nil,
+                allowTruncated: Bool = false) {
         self.model = model; self.options = options; self.classesText = classesText
         self.boxFormatGiven = boxFormat; self.normalizedGiven = normalized; self.format = format
         self.render = render; self.proposals = proposals; self.poolingGiven = pooling
+        self.allowTruncated = allowTruncated
     }
 
     public var boxFormat: BoxFormat { boxFormatGiven ?? .xyxy }

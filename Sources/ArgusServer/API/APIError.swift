@@ -47,6 +47,10 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
     public static func undecodableImage(_ message: String) -> APIError {
         APIError(status: 422, code: "undecodable_image", message)
     }
+    public static func corruptImage(_ message: String) -> APIError { APIError(status: 422, code: "corrupt_image", message) }
+    public static func truncatedImage(_ message: String) -> APIError {
+        APIError(status: 422, code: "truncated_image", message + " (allow_truncated=true decodes a cut JPEG anyway)")
+    }
     public static func overloaded(retryAfterSeconds: Int) -> APIError {
         APIError(status: 503, code: "overloaded", "the inference queue is full; retry later",
                  headers: [("Retry-After", String(retryAfterSeconds))])
@@ -80,7 +84,9 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
                                 "\(which)image is \(w)x\(h) = \(w * h) pixels, over the limit of \(limit)")
             case .empty: return .badRequest("\(which)image data is empty")
             case .unsupportedFormat: return .unsupportedMediaType("\(which)the bytes are neither JPEG nor PNG")
-            case .corrupt, .unsupportedColorSpace: return .undecodableImage("\(which)\(image.description)")
+            case .truncated: return .truncatedImage("\(which)\(image.description)")
+            case .corrupt: return .corruptImage("\(which)\(image.description)")
+            case .unsupportedColorSpace: return .undecodableImage("\(which)\(image.description)")
             case .invalidArgument: return .internalError("\(which)\(image.description)")
             }
         case let model as ModelError:

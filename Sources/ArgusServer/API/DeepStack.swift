@@ -13,17 +13,20 @@ enum DeepStack {
 }
 
 extension ArgusService {
-    /// POST /v1/vision/detection: multipart field `image`, form field `min_confidence` (default 0.4).
+    /// POST /v1/vision/detection: multipart field `image`, form fields `min_confidence` (default 0.4) and
+    /// `allow_truncated` (as on /detect).
     func deepStackDetection(_ request: HTTPRequest) -> HTTPResponse {
         do {
             let body = try ImageRequestBody(request, maxImages: 1)
             let p = body.parameters
             let minConfidence = try p.double("min_confidence", in: 0...1) ?? 0.4
+            let allowTruncated = try p.bool("allow_truncated") ?? false
             let model = try registry.detector(named: p["model"], task: .detect)
             let options = try DetectOptions(confidence: Float(minConfidence)).validated()
             try body.checkImageCount()
             try body.checkHeaders(maxPixels: configuration.maxPixels)
-            let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request))
+            let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request),
+                                   allowTruncated: allowTruncated)
             let metrics = self.metrics
             let (results, timings) = try scheduler.run(deadline: limits.deadline!) {
                 try ImageRun.detect(body.images.map(\.bytes), model: model, options: options, limits: limits,

@@ -17,7 +17,8 @@ extension ArgusService {
         }
         try body.checkHeaders(maxPixels: configuration.maxPixels)
 
-        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request))
+        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request),
+                               allowTruncated: parameters.allowTruncated)
         let metrics = self.metrics
         let (results, timings) = try scheduler.run(deadline: limits.deadline!) {
             try ImageRun.detect(body.images.map(\.bytes), model: model, options: options, proposals: parameters.callerRegions,

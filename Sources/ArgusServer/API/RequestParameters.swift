@@ -9,7 +9,7 @@ extension DetectParameters {
     /// The names accepted by /detect and /segment.
     public static let names: Set<String> = [
         "model", "conf", "iou", "max_det", "classes", "agnostic_nms", "imgsz",
-        "box_format", "normalized", "format", "render", "proposals", "pooling",
+        "box_format", "normalized", "format", "render", "proposals", "pooling", "allow_truncated",
     ]
 
     /// Parses and checks; a name outside `allowed` is a 400 (/segment allows more names).
@@ -36,7 +36,8 @@ extension DetectParameters {
             format: try p.choice("format", ResultFormat.self) ?? .argus,
             render: try p.choice("render", RenderFormat.self),
             proposals: proposals,
-            pooling: try p.choice("pooling", RoIPooling.self))
+            pooling: try p.choice("pooling", RoIPooling.self),
+            allowTruncated: try p.bool("allow_truncated") ?? false)
         try validate()
     }
 }

@@ -23,12 +23,22 @@ typedef enum cc_code {
 
 #define CC_MESSAGE_MAX 200
 
-/// Outcome of a call: the code, the fatal message if any, and non-fatal warnings.
+/// What a decoder noticed about the image data itself, fatal or not (the worst one).
+typedef enum cc_defect {
+    CC_DEFECT_NONE = 0,
+    CC_DEFECT_CORRUPT = 1,    ///< damaged entropy-coded data (libjpeg warned and filled the damaged blocks)
+    CC_DEFECT_TRUNCATED = 2,  ///< the data ended before the image did
+} cc_defect;
+
+/// Outcome of a call: the code, the fatal message if any, non-fatal warnings, and the worst data defect with the
+/// message that first reported it (a warning or the fatal error).
 typedef struct cc_status {
     int code;
     int warning_count;
+    int defect;
     char message[CC_MESSAGE_MAX];
     char first_warning[CC_MESSAGE_MAX];
+    char defect_message[CC_MESSAGE_MAX];
 } cc_status;
 
 /// What a header says, before any pixel is decoded.
@@ -48,7 +58,8 @@ int cc_jpeg_read_info(const uint8_t *data, size_t size, cc_image_info *info, cc_
 /// Decodes a JPEG into interleaved RGB8 (HWC). Grayscale is replicated into 3 channels;
 /// CMYK/YCCK are converted as OpenCV does (Adobe inverted CMYK). The header must match
 /// `width` x `height` (read it first with cc_jpeg_read_info) and out_capacity >= 3*w*h.
-/// Truncated or slightly corrupt scans decode like libjpeg (rest filled, a warning counted).
+/// Truncated or slightly corrupt scans decode like libjpeg (rest filled, a warning counted, status->defect set):
+/// the caller decides whether to accept the image.
 int cc_jpeg_decode_rgb(const uint8_t *data, size_t size, uint32_t width, uint32_t height,
                        uint64_t max_pixels, uint8_t *out, size_t out_capacity, cc_status *status);
 
