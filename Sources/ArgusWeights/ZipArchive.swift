@@ -18,6 +18,11 @@ struct ZipArchive {
 
     /// Deflate cannot expand data by more than about 1032:1; a larger claim is a lie.
     private static let maxDeflateRatio = 1032
+    /// A true claim can still be a bomb: a megabyte of deflated zeros is a gigabyte in memory. torch.save stores
+    /// entries uncompressed and float weights deflate by less than 2:1, so a deflated entry may inflate to at most
+    /// `inflateAllowance` bytes or `maxWeightsRatio` times its compressed size, whichever is more.
+    static let maxWeightsRatio = 64
+    static let inflateAllowance = 16 << 20
 
     init(bytes: ArraySlice<UInt8>) throws {
         self.bytes = bytes
@@ -64,6 +69,11 @@ struct ZipArchive {
         case 8:
             guard entry.size / Self.maxDeflateRatio <= entry.compressedSize + 1 else {
                 throw WeightsError.corrupt("zip entry \(entry.name) claims an impossible \(entry.size) bytes")
+            }
+            guard entry.size <= max(Self.inflateAllowance, Self.maxWeightsRatio * entry.compressedSize) else {
+                throw WeightsError.corrupt("zip entry \(entry.name) would inflate \(entry.compressedSize) bytes to \(entry.size) "
+                                           + "(over \(Self.maxWeightsRatio):1): refused as a zip bomb; store the checkpoint "
+                                           + "uncompressed, as torch.save does")
             }
             data = try Zlib.inflateRaw(raw, size: entry.size, name: entry.name)[...]
         default:

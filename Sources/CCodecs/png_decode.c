@@ -25,7 +25,7 @@ int cc_png_read_info(const uint8_t *data, size_t size, cc_image_info *info, cc_s
     if (info == NULL) return cc_fail(status, CC_BAD_ARGUMENT, "no info output");
     memset(info, 0, sizeof(*info));
     if (cc_png_check_signature(data, size, status) != CC_OK) return status->code;
-    cc_png_source source = {data, size, 0};
+    cc_png_source source = {data, size, 0, SIZE_MAX};
     png_structp png = cc_png_open(&source, status);
     if (png == NULL) return cc_fail(status, CC_NO_MEMORY, "out of memory");
     png_infop pinfo = png_create_info_struct(png);
@@ -54,7 +54,7 @@ int cc_png_decode_rgb(const uint8_t *data, size_t size, uint32_t width, uint32_t
     cc_status_reset(status);
     if (out == NULL) return cc_fail(status, CC_BAD_ARGUMENT, "no output buffer");
     if (cc_png_check_signature(data, size, status) != CC_OK) return status->code;
-    cc_png_source source = {data, size, 0};
+    cc_png_source source = {data, size, 0, SIZE_MAX};
     png_structp png = cc_png_open(&source, status);
     if (png == NULL) return cc_fail(status, CC_NO_MEMORY, "out of memory");
     png_infop pinfo = png_create_info_struct(png);
@@ -91,7 +91,10 @@ int cc_png_decode_rgb(const uint8_t *data, size_t size, uint32_t width, uint32_t
         if (bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
         png_set_gray_to_rgb(png);
     }
-    png_set_interlace_handling(png);
+    int passes = png_set_interlace_handling(png);
+    // One row as stored (filter byte + packed samples): about what a row takes from the file; 64 KB of slack covers
+    // chunk headers, CRCs, deflate block headers and libpng's input buffer.
+    size_t stored_row = ((size_t)w * png_get_channels(png, pinfo) * (size_t)bit_depth + 7) / 8 + 1;
     png_read_update_info(png, pinfo);
     if (png_get_rowbytes(png, pinfo) != (size_t)w * 3 || png_get_channels(png, pinfo) != 3 ||
         png_get_bit_depth(png, pinfo) != 8) {
@@ -105,7 +108,14 @@ int cc_png_decode_rgb(const uint8_t *data, size_t size, uint32_t width, uint32_t
         png_longjmp(png, 1);
     }
     for (uint32_t y = 0; y < h; y++) rows[y] = out + (size_t)y * w * 3;
-    png_read_image(png, rows);
+    // png_read_image's loop, with a read budget per row: a row takes at most about its stored size from the file,
+    // and the call that reads the image's last row also finishes the zlib stream.
+    for (int pass = 0; pass < passes; pass++) {
+        for (uint32_t y = 0; y < h; y++) {
+            source.budget = stored_row + 65536;
+            png_read_row(png, rows[y], NULL);
+        }
+    }
     // Like cv2, chunks after the image data (and a missing IEND) are not read.
     free(rows);
     rows = NULL;

@@ -18,6 +18,12 @@ void cc_png_read(png_structp png, png_bytep out, size_t length) {
         cc_defect_note((cc_status *)png_get_error_ptr(png), CC_DEFECT_TRUNCATED, "unexpected end of PNG data");
         png_error(png, "unexpected end of PNG data");
     }
+    if (length > source->budget) {
+        // Only the zlib stream's end may follow the last row; libpng would inflate whatever else comes (a few
+        // kilobytes of deflated zeros inflate to gigabytes) just to discard it.
+        png_error(png, "PNG image data goes on after the last row of the image (it inflates past the header's size)");
+    }
+    if (source->budget != SIZE_MAX) source->budget -= length;
     memcpy(out, source->data + source->offset, length);
     source->offset += length;
 }

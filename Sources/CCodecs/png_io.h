@@ -6,11 +6,13 @@
 #include <png.h>
 #include "cc_status.h"
 
-/// Bounds-checked cursor over the caller's bytes.
+/// Bounds-checked cursor over the caller's bytes. `budget`: the most bytes libpng may still read (SIZE_MAX: no
+/// limit besides the end).
 typedef struct cc_png_source {
     const uint8_t *data;
     size_t size;
     size_t offset;
+    size_t budget;
 } cc_png_source;
 
 /// Growable malloc'ed output buffer.

@@ -111,6 +111,7 @@ final class ErrorStatusTests: XCTestCase {
             ("JPEG cut inside its scan data, allow_truncated=false", "image/jpeg", cutJPEG, "?allow_truncated=false", 422, "truncated_image"),
             ("PNG cut inside IDAT, even with allow_truncated", "image/png", Array(png.prefix(png.count - 20)), "?allow_truncated=true", 422, "truncated_image"),
             ("a marker inside JPEG scan data", "image/jpeg", splicedJPEG, "", 422, "corrupt_image"),
+            ("a PNG zlib stream going on 200 KB past the image", "image/png", TestInputs.pngWithDataAfterTheImage(extra: 200_000), "", 422, "corrupt_image"),
             ("allow_truncated not a bool", "image/jpeg", cutJPEG, "?allow_truncated=perhaps", 400, "invalid_parameter"),
             ("garbage as octet-stream", "application/octet-stream", Array("hello, world".utf8), "", 415, "unsupported_media_type"),
             ("GIF content type", "image/gif", Array("GIF89a....".utf8), "", 415, "unsupported_media_type"),
@@ -173,6 +174,12 @@ final class ErrorStatusTests: XCTestCase {
         }
         let deepStack = try server.post("/v1/vision/detection", contentType: "image/jpeg", body: cut)
         XCTAssertEqual(deepStack.status, 422, deepStack.text)
+    }
+
+    func testAPNGWithAFewBytesAfterItsRowsStillDecodes() throws {
+        // Within the budget (a row plus 64 KB): libpng finishes the stream, as for any encoder's padding.
+        let response = try server.post("/detect", contentType: "image/png", body: TestInputs.pngWithDataAfterTheImage(extra: 1000))
+        XCTAssertEqual(response.status, 200, response.text)
     }
 
     func testBrokenHTTPFramingKeepsTheServerServing() throws {

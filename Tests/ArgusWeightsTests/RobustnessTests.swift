@@ -1,3 +1,4 @@
+import CZlib
 import XCTest
 @testable import ArgusWeights
 
@@ -108,6 +109,56 @@ final class RobustnessTests: XCTestCase {
             XCTAssertThrowsError(try Zlib.inflateRaw(raw, size: lie, name: "x"))
         }
         XCTAssertThrowsError(try Zlib.inflateRaw(raw.dropLast(3), size: entry.size, name: "x"))
+    }
+
+    /// A true claim can still be a bomb: 32 MiB of zeros deflate to 32 KB. Refused from the sizes alone (nothing
+    /// inflated); 1 MiB of zeros (under the 16 MiB allowance) and a 2:1 entry still load.
+    func testDeflatedZerosOverTheRatioAreRefusedAsABomb() throws {
+        let bomb = try Self.zipOfOneDeflatedEntry([UInt8](repeating: 0, count: 32 << 20))
+        XCTAssertLessThan(bomb.count, 64 << 10)
+        let zip = try ZipArchive(bytes: bomb[...])
+        XCTAssertThrowsError(try zip.data(of: zip.entries[0])) { error in
+            XCTAssertTrue("\(error)".contains("zip bomb"), "\(error)")
+        }
+        var state: UInt64 = 1
+        let nibbles = (0 ..< (20 << 20)).map { _ -> UInt8 in  // random 4-bit values: about 2:1, over the allowance
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 60)
+        }
+        for payload in [[UInt8](repeating: 0, count: 1 << 20), nibbles] {
+            let ok = try ZipArchive(bytes: try Self.zipOfOneDeflatedEntry(payload)[...])
+            XCTAssertEqual(try ok.data(of: ok.entries[0]).count, payload.count)
+        }
+    }
+
+    /// A zip archive holding `payload` as one raw-deflated entry named "w".
+    private static func zipOfOneDeflatedEntry(_ payload: [UInt8]) throws -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else { throw XCTSkip("zlib deflate unavailable") }
+        defer { deflateEnd(&stream) }
+        var compressed = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(payload.count))))
+        var input = payload
+        let written: Int = input.withUnsafeMutableBytes { inBuf in
+            compressed.withUnsafeMutableBytes { outBuf in
+                stream.next_in = inBuf.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.avail_in = uInt(inBuf.count)
+                stream.next_out = outBuf.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = uInt(outBuf.count)
+                _ = deflate(&stream, Z_FINISH)
+                return outBuf.count - Int(stream.avail_out)
+            }
+        }
+        compressed.removeLast(compressed.count - written)
+        func le(_ value: Int, _ width: Int) -> [UInt8] { (0 ..< width).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        let crc = Int(Zlib.crc32(payload[...]))
+        let sizes = le(crc, 4) + le(compressed.count, 4) + le(payload.count, 4)
+        let local = le(0x0403_4B50, 4) + le(20, 2) + le(0, 2) + le(8, 2) + le(0, 4) + sizes + le(1, 2) + le(0, 2) + [0x77]
+        let central = le(0x0201_4B50, 4) + le(20, 2) + le(20, 2) + le(0, 2) + le(8, 2) + le(0, 4) + sizes
+            + le(1, 2) + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(0, 4) + [0x77]
+        let end = le(0x0605_4B50, 4) + le(0, 2) + le(0, 2) + le(1, 2) + le(1, 2) + le(central.count, 4)
+            + le(local.count + compressed.count, 4) + le(0, 2)
+        return local + compressed + central + end
     }
 
     func testSizeOneDimensionWithHugeStride() throws {

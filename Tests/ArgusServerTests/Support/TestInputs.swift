@@ -92,4 +92,30 @@ extension TestInputs {
         }
         fatalError("no SOF0 in the test JPEG")
     }
+
+    /// A 16x16 RGB PNG whose zlib stream goes on with `extra` zero bytes after the image's rows (stored blocks, so
+    /// the test needs no compressor): the shape of an IDAT bomb, whose tail would be deflated zeros.
+    static func pngWithDataAfterTheImage(extra: Int) -> [UInt8] {
+        let be: (Int) -> [UInt8] = { v in (0..<4).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let body = Array(type.utf8) + data
+            return be(data.count) + body + be(Int(crc32(body[...])))
+        }
+        var raw: [UInt8] = []
+        for y in 0..<16 { raw += [0] + (0..<48).map { UInt8(truncatingIfNeeded: $0 * 5 + y * 11) } }
+        raw += [UInt8](repeating: 0, count: extra)
+        var zlib: [UInt8] = [0x78, 0x01]
+        var at = 0
+        repeat {
+            let n = min(65535, raw.count - at)
+            zlib += [at + n == raw.count ? 1 : 0, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+            zlib += raw[at..<(at + n)]
+            at += n
+        } while at < raw.count
+        var a = 1, b = 0
+        for byte in raw { a = (a + Int(byte)) % 65521; b = (b + a) % 65521 }
+        zlib += be(b << 16 | a)
+        let ihdr = be(16) + be(16) + [8, 2, 0, 0, 0]
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", zlib) + chunk("IEND", [])
+    }
 }
