@@ -8,8 +8,9 @@ import Glibc
 /// heap top (and unmaps large blocks) on free, so the next pass page-faults and zero-fills the same
 /// memory again: about 9% of YOLOv5n's time at 448x640 went to page faults. Blocks up to 32 MB now
 /// come from the heap and the heap is trimmed only beyond 256 MB of free space at its top, so the
-/// process keeps its peak working set (as inference servers want). Called once, at engine setup.
-func keepFreedMemoryInProcess() {
+/// process keeps its peak working set (as inference servers want). Process-wide, so the binary calls it once at
+/// start-up (the library does not change malloc's behaviour for a host process that embeds it).
+public func keepFreedMemoryInProcess() {
     #if canImport(Glibc)
     // mallopt is declared in <malloc.h>, which Swift's Glibc module does not export: look it up.
     typealias Mallopt = @convention(c) (Int32, Int32) -> Int32

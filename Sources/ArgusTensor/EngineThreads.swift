@@ -21,7 +21,7 @@ public enum EngineThreads {
         return String(cString: config)
     }
 
-    /// Forces the one-time engine setup (OpenBLAS to one thread, malloc keeps freed buffers) before any GEMM runs.
+    /// Forces the one-time engine setup (OpenBLAS to one thread) before any GEMM runs.
     static func prepare() { _ = state }
 
     private final class State: Sendable {
@@ -29,7 +29,6 @@ public enum EngineThreads {
         init() {
             count = Atomic(max(1, Int(openblas_get_num_threads())))
             openblas_set_num_threads(1)
-            keepFreedMemoryInProcess()
         }
     }
 

@@ -13,6 +13,7 @@ struct Argus: ParsableCommand {
     static func main() {
         // OpenBLAS's generic kernels where it does not know the CPU: run again with the right ones (BLASCoreType).
         BLASCoreType.reexecIfFallback()
+        keepFreedMemoryInProcess()
         main(nil)
     }
 }
