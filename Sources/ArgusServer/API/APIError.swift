@@ -55,6 +55,10 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         APIError(status: 503, code: "overloaded", "the inference queue is full; retry later",
                  headers: [("Retry-After", String(retryAfterSeconds))])
     }
+    /// The client closed the connection before the answer (nginx's 499): nobody reads this response.
+    public static func clientClosedRequest() -> APIError {
+        APIError(status: 499, code: "client_closed_request", "the client closed the connection; its queued work was dropped")
+    }
     public static func deadlineExceeded() -> APIError {
         APIError(status: 504, code: "deadline_exceeded", "the request did not finish within its deadline")
     }

@@ -28,7 +28,7 @@ extension ArgusService {
             let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request),
                                    allowTruncated: allowTruncated)
             let metrics = self.metrics
-            let (results, timings) = try scheduler.run(deadline: limits.deadline!) {
+            let (results, timings) = try scheduler.run(deadline: limits.deadline!, cancelled: request.clientGone) {
                 try ImageRun.detect(body.images.map(\.bytes), model: model, options: options, limits: limits,
                                     record: metrics.recordStage)
             }

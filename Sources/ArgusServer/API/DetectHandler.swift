@@ -20,7 +20,7 @@ extension ArgusService {
         let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request),
                                allowTruncated: parameters.allowTruncated)
         let metrics = self.metrics
-        let (results, timings) = try scheduler.run(deadline: limits.deadline!) {
+        let (results, timings) = try scheduler.run(deadline: limits.deadline!, cancelled: request.clientGone) {
             try ImageRun.detect(body.images.map(\.bytes), model: model, options: options, proposals: parameters.callerRegions,
                                 keepImages: parameters.render != nil, limits: limits, record: metrics.recordStage)
         }

@@ -61,7 +61,7 @@ extension ArgusService {
 
         let maxPixels = configuration.maxPixels, deadline = self.deadline(for: request)
         let paramBytes = documents["params"]
-        let text: String = try scheduler.run(deadline: deadline) {
+        let text: String = try scheduler.run(deadline: deadline, cancelled: request.clientGone) {
             do {
                 let gt = try COCODataset(json: Data(gtBytes))
                 let match = DatasetEvaluation.match(files: order, images: DatasetEvaluation.groundTruthImages(gt))

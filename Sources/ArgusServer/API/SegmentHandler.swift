@@ -27,7 +27,7 @@ extension ArgusService {
         let render = parameters.detect.render
         let proposals = parameters.detect.callerRegions
         // Encoding (RLE strings, polygons, PNGs) runs on the worker too: it is CPU work the queue should bound.
-        let (entries, timings) = try scheduler.run(deadline: limits.deadline!) { () -> ([SegmentEntry], PipelineTimings) in
+        let (entries, timings) = try scheduler.run(deadline: limits.deadline!, cancelled: request.clientGone) { () -> ([SegmentEntry], PipelineTimings) in
             var timings = PipelineTimings()
             let entries = try ImageRun.each(body.images.map(\.bytes), limits: limits, timings: &timings,
                                             record: metrics.recordStage) { index, decoded -> (SegmentEntry, StageTimings) in

@@ -13,6 +13,8 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// Monotonic time (nanoseconds) when the request's headers arrived; deadlines count from here.
     public var receivedAt: UInt64
+    /// True once the client has closed its connection (nobody will read the answer): queued work is dropped.
+    public var clientGone: @Sendable () -> Bool = { false }
 
     public init(method: String, path: String, query: [(name: String, value: String)] = [],
                 headers: [String: String] = [:], body: [UInt8] = [], receivedAt: UInt64 = MonotonicClock.now()) {

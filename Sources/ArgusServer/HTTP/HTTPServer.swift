@@ -153,9 +153,25 @@ public final class HTTPServer: @unchecked Sendable {
             return send(application.payloadTooLarge(state.request, limit: state.limit), for: state.request, on: connection)
         }
         state.answered = true
-        let request = state.request
+        var request = state.request
         state.request.body = []
+        // The socket stays open while this thread is in the handler, so the check may poll it.
+        let fd = argus_mhd_connection_fd(connection)
+        if fd >= 0 { request.clientGone = { Self.peerClosed(fd) } }
         return send(application.respond(to: request), for: request, on: connection)
+    }
+
+    /// Whether the peer has closed the connection: end of stream with no request bytes pending, or an error. As in
+    /// nginx (499), a client that shuts down its sending side while waiting counts as gone; curl, browsers and the
+    /// usual HTTP libraries keep both sides open until the answer.
+    static func peerClosed(_ fd: Int32) -> Bool {
+        let pollRDHUP: Int16 = 0x2000  // <poll.h>'s POLLRDHUP, behind _GNU_SOURCE there
+        var p = pollfd(fd: fd, events: Int16(POLLIN) | pollRDHUP, revents: 0)
+        guard poll(&p, 1, 0) > 0 else { return false }
+        if p.revents & (Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL)) != 0 { return true }
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
     }
 
     private func send(_ response: HTTPResponse, for request: HTTPRequest, on connection: OpaquePointer) -> MHD_Result {

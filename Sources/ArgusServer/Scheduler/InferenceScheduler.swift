@@ -39,9 +39,10 @@ public final class InferenceScheduler: @unchecked Sendable {
     public var runningCount: Int { condition.lock(); defer { condition.unlock() }; return running }
 
     /// Runs `work` on a worker and returns its result; throws 503 when the queue is full and 504
-    /// when `deadline` (a `MonotonicClock` time) passes first. The work itself can still finish
-    /// after a 504, but its result is dropped.
-    public func run<T>(deadline: UInt64, _ work: @escaping () throws -> T) throws -> T {
+    /// when `deadline` (a `MonotonicClock` time) passes first. `cancelled` is polled while waiting: once it
+    /// is true (the client went away) a job still queued is dropped and a running one's result discarded (499).
+    /// The work itself can still finish after a 504 or 499, but its result is dropped.
+    public func run<T>(deadline: UInt64, cancelled: () -> Bool = { false }, _ work: @escaping () throws -> T) throws -> T {
         let job = Job(deadline: deadline) { try work() as Any }
         condition.lock()
         if stopping {
@@ -59,20 +60,27 @@ public final class InferenceScheduler: @unchecked Sendable {
         condition.signal()
         condition.unlock()
 
-        let now = MonotonicClock.now()
-        let timeout = deadline > now ? Int(min(deadline - now, UInt64(Int.max))) : 0
-        if job.done.wait(timeout: .now() + .nanoseconds(timeout)) == .timedOut {
+        while true {
+            let now = MonotonicClock.now()
+            let left = deadline > now ? min(deadline - now, Self.cancelPollNanoseconds) : 0
+            if job.done.wait(timeout: .now() + .nanoseconds(Int(left))) == .success { break }
+            let expired = MonotonicClock.now() >= deadline
+            if !expired && !cancelled() { continue }
             condition.lock()
             let finished = job.state == .finished
             if !finished { job.state = .abandoned }
             condition.unlock()
-            if !finished { throw APIError.deadlineExceeded() }
+            if finished { job.done.wait(); break }
+            throw expired ? APIError.deadlineExceeded() : APIError.clientClosedRequest()
         }
         switch job.result! {
         case .success(let value): return value as! T
         case .failure(let error): throw error
         }
     }
+
+    /// How often a waiting caller checks whether its client is still there.
+    static let cancelPollNanoseconds: UInt64 = 50_000_000
 
     /// Stops the workers after the jobs already queued.
     public func shutdown() {

@@ -28,7 +28,30 @@ enum RawHTTPClient {
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if contentLength && (!body.isEmpty || method == "POST") { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        return try send(port: port, bytes: Array(head.utf8) + body, timeout: timeout)
+        // Both sides stay open until the answer (Connection: close ends it): a client that shuts down its sending
+        // side counts as gone, and its queued work is dropped.
+        return try send(port: port, bytes: Array(head.utf8) + body, timeout: timeout, shutdownWrite: false)
+    }
+
+    /// Connects, sends `bytes` and closes the socket at once, reading nothing: a client that gives up.
+    static func sendAndClose(port: Int, bytes: [UInt8]) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ClientError(description: "socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ClientError(description: "connect failed: \(String(cString: strerror(errno)))") }
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }
+            sent += n
+        }
     }
 
     /// Sends raw bytes and parses whatever comes back.
