@@ -4,6 +4,7 @@
 # appended, so they override the environment (e.g. `docker run IMAGE --workers 1`).
 #   ARGUS_HOST ARGUS_PORT ARGUS_MODELS ARGUS_WORKERS ARGUS_QUEUE ARGUS_DEADLINE ARGUS_MAX_BODY_MB
 #   ARGUS_MAX_EVALUATE_BODY_MB ARGUS_MAX_MEGAPIXELS ARGUS_MAX_IMAGES ARGUS_MAX_CONNECTIONS
+#   ARGUS_MAX_CONNECTIONS_PER_IP ARGUS_CONNECTION_TIMEOUT
 #   ARGUS_WEIGHTS   one or more checkpoint paths separated by ':' (each becomes --weights PATH)
 #   ARGUS_MODEL     one or more manifest names separated by ':' (each becomes --model NAME; weights pulled)
 #   ARGUS_QUIET     1/true/yes: --quiet
@@ -44,6 +45,8 @@ flag --max-evaluate-body-mb "${ARGUS_MAX_EVALUATE_BODY_MB:-}"
 flag --max-megapixels "${ARGUS_MAX_MEGAPIXELS:-}"
 flag --max-images "${ARGUS_MAX_IMAGES:-}"
 flag --max-connections "${ARGUS_MAX_CONNECTIONS:-}"
+flag --max-connections-per-ip "${ARGUS_MAX_CONNECTIONS_PER_IP:-}"
+flag --connection-timeout "${ARGUS_CONNECTION_TIMEOUT:-}"
 case "${ARGUS_QUIET:-}" in 1|true|TRUE|yes|YES) set_args="$set_args --quiet" ;; esac
 case "${ARGUS_NO_DEFAULT_MODEL:-}" in 1|true|TRUE|yes|YES) set_args="$set_args --no-default-model" ;; esac
 

@@ -35,6 +35,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
     public func start() throws {
         let http = HTTPServer(configuration: .init(host: configuration.host, port: configuration.port,
                                                   connectionLimit: configuration.connectionLimit,
+                                                  perAddressConnectionLimit: configuration.perAddressConnectionLimit,
                                                   connectionTimeoutSeconds: configuration.connectionTimeoutSeconds),
                               application: self)
         try http.start()

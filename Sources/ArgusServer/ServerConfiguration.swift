@@ -24,7 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var maxScoreMapBytes = 64 << 20
     /// Concurrent HTTP connections (each has its own thread).
     public var connectionLimit = 256
-    /// Seconds an idle connection is kept open.
+    /// Concurrent HTTP connections from one client address (0: no per-address limit), so one slow or idle
+    /// client cannot take every connection. Behind a proxy every client has the proxy's address: raise it there.
+    public var perAddressConnectionLimit = 64
+    /// Seconds a connection may stay silent (between requests, or in the middle of one) before it is closed.
     public var connectionTimeoutSeconds = 60
     /// Log one line per request to stderr.
     public var accessLog = true
@@ -52,6 +55,8 @@ public struct ServerConfiguration: Sendable {
         try check(maxImagesPerRequest >= 1, "images per request must be >= 1")
         try check(maxScoreMapBytes > 0, "the score map limit must be positive")
         try check(connectionLimit >= 1, "the connection limit must be >= 1")
+        try check(perAddressConnectionLimit >= 0, "the per-address connection limit must be >= 0")
+        try check((1...3600).contains(connectionTimeoutSeconds), "the connection timeout must be in 1...3600 seconds")
         return self
     }
 }

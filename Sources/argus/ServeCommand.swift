@@ -60,6 +60,14 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Concurrent HTTP connections.")
     var maxConnections = 256
 
+    @Option(name: .customLong("max-connections-per-ip"),
+            help: "Concurrent HTTP connections from one client address (0: no limit; raise it behind a proxy).")
+    var maxConnectionsPerIP = 64
+
+    @Option(name: .customLong("connection-timeout"),
+            help: "Seconds a connection may stay silent (idle, or in the middle of a request) before it is closed.")
+    var connectionTimeout = 60
+
     @Flag(help: "Do not log one line per request to stderr.")
     var quiet = false
 
@@ -102,6 +110,8 @@ struct ServeCommand: ParsableCommand {
         configuration.maxPixels = Int(maxMegapixels * 1_000_000)
         configuration.maxImagesPerRequest = maxImages
         configuration.connectionLimit = maxConnections
+        configuration.perAddressConnectionLimit = maxConnectionsPerIP
+        configuration.connectionTimeoutSeconds = connectionTimeout
         configuration.maxScoreMapBytes = maxScoreMB << 20
         configuration.accessLog = !quiet
         do { configuration = try configuration.validated() } catch { throw ValidationError("\(error)") }

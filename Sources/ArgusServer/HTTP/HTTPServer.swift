@@ -33,11 +33,14 @@ public final class HTTPServer: @unchecked Sendable {
         public var port: Int = 8080
         /// Concurrent connections accepted; more are refused by libmicrohttpd.
         public var connectionLimit: Int = 256
+        /// Concurrent connections from one client address (0: no limit).
+        public var perAddressConnectionLimit: Int = 64
         /// Seconds an idle connection is kept.
         public var connectionTimeoutSeconds: Int = 60
         public init(host: String = "127.0.0.1", port: Int = 8080, connectionLimit: Int = 256,
-                    connectionTimeoutSeconds: Int = 60) {
+                    perAddressConnectionLimit: Int = 64, connectionTimeoutSeconds: Int = 60) {
             self.host = host; self.port = port; self.connectionLimit = connectionLimit
+            self.perAddressConnectionLimit = perAddressConnectionLimit
             self.connectionTimeoutSeconds = connectionTimeoutSeconds
         }
     }
@@ -73,6 +76,7 @@ public final class HTTPServer: @unchecked Sendable {
             Int32(MHD_OPTION.LISTEN_SOCKET.rawValue), Int32(socket.descriptor),
             Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), UInt32(configuration.connectionLimit),
             Int32(MHD_OPTION.CONNECTION_TIMEOUT.rawValue), UInt32(configuration.connectionTimeoutSeconds),
+            Int32(MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue), UInt32(configuration.perAddressConnectionLimit),
             Int32(MHD_OPTION.NOTIFY_COMPLETED.rawValue), completed, OpaquePointer(context),
             Int32(MHD_OPTION.END.rawValue),
         ]
