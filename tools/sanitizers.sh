@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The parser, codec and server test suites under AddressSanitizer (Swift and C, with UndefinedBehaviorSanitizer on
+# the C shims: swiftc has no UBSan, and Swift traps overflow itself), and the server's concurrency suites under
+# ThreadSanitizer. Each sanitizer has its own build directory (.build-asan, .build-tsan; a release build with
+# -enable-testing, as the normal test build). A finding fails the run.
+#
+#   bash tools/sanitizers.sh [asan|tsan|all]
+#
+# About 10 minutes of compiling per sanitizer on 2 cores, then a few minutes of tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-all}
+
+# Suites that parse untrusted bytes (images, multipart, JSON, base64, checkpoints, ONNX, RLE, manifests) or serve
+# HTTP with test doubles; the suites that run full networks are left out (minutes each under a sanitizer).
+asan_suites='ArgusImageTests|ArgusWeightsTests|ArgusMaskTests|ArgusEvalTests|ArgusONNXTests\.(ModelErrorTests|OpFixtureTests)|ArgusServerTests\.(ErrorStatusTests|ParserTests|DetectRouteTests|InfoRouteTests|EvaluateRouteTests|SegmentRouteTests|SchedulerTests|LoadBehaviourTests|DrainTests|ClientDisconnectTests)|ArgusModelsTests\.CatalogTests'
+# The scheduler, connection threads and drain: where threads share state.
+tsan_suites='ArgusServerTests\.(SchedulerTests|LoadBehaviourTests|DrainTests|ClientDisconnectTests|DetectRouteTests|ErrorStatusTests)|ArgusTensorTests\.ParallelOpsTests'
+
+run() {
+  local name=$1 suites=$2; shift 2
+  echo "== $name: building (.build-$name)"
+  swift build -c release --build-tests --scratch-path ".build-$name" -Xswiftc -enable-testing "$@" 2>&1 \
+    | grep -E "error|warning: .*sanitiz" || true
+  echo "== $name: testing"
+  # halt_on_error: the first report fails the run; detect_leaks stays on for ASan (LeakSanitizer).
+  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    swift test -c release --skip-build --scratch-path ".build-$name" -Xswiftc -enable-testing "$@" --filter "$suites" 2>&1 \
+    | tee "/tmp/argus-$name.log" | grep -E "ERROR: (Address|Thread|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer|Executed [0-9]+ tests?,|error:" | tail -20
+  return "${PIPESTATUS[0]}"
+}
+
+status=0
+if [ "$mode" = asan ] || [ "$mode" = all ]; then
+  run asan "$asan_suites" -Xswiftc -sanitize=address \
+    -Xcc -fsanitize=address,undefined -Xcc -fno-sanitize-recover=undefined || status=1
+fi
+if [ "$mode" = tsan ] || [ "$mode" = all ]; then
+  run tsan "$tsan_suites" -Xswiftc -sanitize=thread -Xcc -fsanitize=thread || status=1
+fi
+exit $status
