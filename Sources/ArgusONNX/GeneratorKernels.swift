@@ -16,26 +16,28 @@ struct RangeKernel: Kernel {
         guard values.allSatisfy({ $0.count == 1 }) else { throw ONNXError.invalidInput("\(label): start, limit and delta must be scalars") }
         switch (values[0].data, values[1].data, values[2].data) {
         case let (.float(s), .float(l), .float(d)):
-            let n = try count(Double(l[0] - s[0]) / Double(d[0]))
+            let n = try count(Double(l[0] - s[0]) / Double(d[0]), .float)
             // onnxruntime accumulates start + i * delta in the element type.
             return [Value(floats: (0..<n).map { s[0] + Float($0) * d[0] }, shape: [n])]
         default:
             let (s, l, d) = (try values[0].ints(label)[0], try values[1].ints(label)[0], try values[2].ints(label)[0])
             guard d != 0 else { throw ONNXError.invalidInput("\(label): delta 0") }
             let span = Double(l) - Double(s)
-            let n = try count(span / Double(d))
-            let r = (0..<n).map { Int64(s) &+ Int64($0) &* Int64(d) }
-            if values[0].elementType == .int32 {
-                return [Value(shape: [n], data: .int32(r.map { Int32(truncatingIfNeeded: $0) }))]
+            let type = values[0].elementType
+            let n = try count(span / Double(d), type)
+            func element(_ i: Int) -> Int64 { Int64(s) &+ Int64(i) &* Int64(d) }
+            // Built in the output type directly: no INT64 copy twice the size of an INT32 result.
+            if type == .int32 {
+                return [Value(shape: [n], data: .int32((0..<n).map { Int32(truncatingIfNeeded: element($0)) }))]
             }
-            return [Value(int64s: r, shape: [n])]
+            return [Value(int64s: (0..<n).map(element), shape: [n])]
         }
     }
 
-    private func count(_ steps: Double) throws -> Int {
+    private func count(_ steps: Double, _ type: ElementType) throws -> Int {
         guard !steps.isNaN else { throw ONNXError.invalidInput("\(label): delta 0 or non-finite bounds") }
         let n = Swift.max(0, steps.rounded(.up))  // +inf fails the size check below
-        guard n <= Double(maxElements) else { throw ONNXError.invalidInput("\(label): \(n) values is too many") }
+        guard n <= Double(maxElements(type)) else { throw ONNXError.invalidInput("\(label): \(n) values is too many") }
         return Int(n)
     }
 }
@@ -54,7 +56,7 @@ struct ExpandKernel: Kernel {
         let target = try inputs[1]!.ints(label)
         guard target.allSatisfy({ $0 >= 0 }) else { throw ONNXError.invalidInput("\(label): shape \(target)") }
         let shape = try broadcastShape(x.shape, target, label)
-        _ = try checkedCount(shape, label)
+        _ = try checkedCount(shape, label, x.elementType)
         // Input strides aligned to the output's trailing axes, 0 where the input repeats.
         let own = stridesOf(x.shape)
         let offset = shape.count - x.shape.count
@@ -77,7 +79,13 @@ struct ConstantOfShapeKernel: Kernel {
 
     func run(_ inputs: [Value?]) throws -> [Value] {
         let shape = try inputs[0]!.ints(label)
-        let n = try checkedCount(shape, label)
-        return [Value(shape: shape, data: try fill.data.map(Pick(indices: [Int](repeating: 0, count: n))))]
+        let n = try checkedCount(shape, label, fill.elementType)
+        return [Value(shape: shape, data: try fill.data.map(Repeat(count: n)))]
     }
+}
+
+/// A one-element array repeated `count` times (an index array of `count` Ints would cost 8 bytes per element).
+struct Repeat: ElementMap {
+    let count: Int
+    func callAsFunction<T>(_ v: [T]) throws -> [T] { count == 0 ? [] : [T](repeating: v[0], count: count) }
 }

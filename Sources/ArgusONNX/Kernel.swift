@@ -119,19 +119,24 @@ func expect(_ t: ElementType?, _ allowed: Set<ElementType>, _ what: String) thro
 }
 
 /// Element count with an overflow and size guard (outputs larger than this are refused, not allocated).
-func checkedCount(_ shape: [Int], _ label: String) throws -> Int {
+func checkedCount(_ shape: [Int], _ label: String, _ type: ElementType = .float) throws -> Int {
+    let limit = maxElements(type)
     var n = 1
     for d in shape {
         guard d >= 0 else { throw ONNXError.invalidInput("\(label): negative dimension in \(shape)") }
         let (m, o) = n.multipliedReportingOverflow(by: d)
-        guard !o, m <= maxElements else { throw ONNXError.invalidInput("\(label): output shape \(shape) is too large") }
+        guard !o, m <= limit else { throw ONNXError.invalidInput("\(label): output shape \(shape) is too large") }
         n = m
     }
     return n
 }
 
-/// The largest tensor any node may produce (1 GiB of floats).
+/// The largest tensor any node may produce, in floats (1 GiB).
 let maxElements = 1 << 28
+
+/// The same 1 GiB in elements of `type`: an INT64 tensor of `maxElements` would be 2 GiB, which one Range or
+/// ConstantOfShape node in a file of a few hundred bytes could demand at load time (constant folding).
+func maxElements(_ type: ElementType) -> Int { maxElements * ElementType.float.byteWidth / type.byteWidth }
 
 /// Runs an ArgusTensor op, turning its shape/argument errors into `ONNXError.invalidInput` naming the node.
 func tensorOp<R>(_ label: String, _ body: () throws -> R) throws -> R {

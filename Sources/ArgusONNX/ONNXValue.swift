@@ -23,6 +23,15 @@ enum ElementType: Int64, Sendable, CustomStringConvertible {
                                       12: "UINT32", 13: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16"]
         return names[code] ?? "TYPE\(code)"
     }
+
+    /// Bytes per element.
+    var byteWidth: Int {
+        switch self {
+        case .float, .int32: return 4
+        case .int64: return 8
+        case .uint8, .int8, .bool: return 1
+        }
+    }
 }
 
 /// A typed tensor value: row-major elements and a shape (rank 0 = scalar).

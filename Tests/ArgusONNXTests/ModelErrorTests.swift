@@ -118,3 +118,59 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// Load-time constant folding of the generator ops is bounded in bytes, not only in elements: found by the `onnx`
+/// fuzz harness (docs/development.md#fuzzing), where a 441-byte file folded an INT64 Range of 2^28 values (2 GiB).
+final class GeneratorLimitTests: XCTestCase {
+    /// A model whose graph is one node over INT64 scalar initializers.
+    static func model(op: String, initializers: [(name: String, dims: [Int64], values: [Int64])],
+                      attributes: [[UInt8]] = []) -> [UInt8] {
+        let tensors = initializers.map { t -> [UInt8] in
+            t.dims.flatMap { Proto.varintField(1, UInt64(bitPattern: $0)) } + Proto.varintField(2, 7)
+                + Proto.bytesField(8, Array(t.name.utf8))
+                + Proto.bytesField(9, t.values.flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } })
+        }
+        let node = initializers.flatMap { Proto.bytesField(1, Array($0.name.utf8)) } + Proto.bytesField(2, Array("y".utf8))
+            + Proto.bytesField(4, Array(op.utf8)) + attributes.flatMap { Proto.bytesField(5, $0) }
+        let graph = Proto.bytesField(1, node) + Proto.bytesField(2, Array("g".utf8))
+            + tensors.flatMap { Proto.bytesField(5, $0) } + Proto.bytesField(12, Proto.bytesField(1, Array("y".utf8)))
+        return Proto.varintField(1, 8) + Proto.bytesField(7, graph)
+            + Proto.bytesField(8, Proto.varintField(2, 13))
+    }
+
+    func testSmallRangeFolds() throws {
+        let bytes = Self.model(op: "Range", initializers: [("s", [], [0]), ("l", [], [5]), ("d", [], [1])])
+        XCTAssertNoThrow(try ONNXModel(bytes: bytes))
+    }
+
+    func testInt64RangeOfAGibibyteIsRefused() {
+        // 2^28 INT64 values: within the old element bound, 2 GiB in memory.
+        let bytes = Self.model(op: "Range", initializers: [("s", [], [0]), ("l", [], [1 << 28]), ("d", [], [1])])
+        XCTAssertThrowsError(try ONNXModel(bytes: bytes)) { error in
+            XCTAssertTrue("\(error)".contains("too many"), "\(error)")
+        }
+    }
+
+    func testInt64ConstantOfShapeOfAGibibyteIsRefused() {
+        // value: a one-element INT64 tensor; shape [2^28].
+        let value = Proto.varintField(1, 1) + Proto.varintField(2, 7) + Proto.bytesField(9, [UInt8](repeating: 0, count: 8))
+        let attribute = Proto.bytesField(1, Array("value".utf8)) + Proto.bytesField(5, value) + Proto.varintField(20, 4)
+        let bytes = Self.model(op: "ConstantOfShape", initializers: [("shape", [1], [1 << 28])], attributes: [attribute])
+        XCTAssertThrowsError(try ONNXModel(bytes: bytes)) { error in
+            XCTAssertTrue("\(error)".contains("too large"), "\(error)")
+        }
+        let small = Self.model(op: "ConstantOfShape", initializers: [("shape", [1], [3])], attributes: [attribute])
+        XCTAssertNoThrow(try ONNXModel(bytes: small))
+    }
+}
+
+/// Just enough protobuf wire format to write test models.
+enum Proto {
+    static func varint(_ v: UInt64) -> [UInt8] {
+        var v = v, out: [UInt8] = []
+        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        return out + [UInt8(v)]
+    }
+    static func varintField(_ field: UInt64, _ v: UInt64) -> [UInt8] { varint(field << 3) + varint(v) }
+    static func bytesField(_ field: UInt64, _ b: [UInt8]) -> [UInt8] { varint(field << 3 | 2) + varint(UInt64(b.count)) + b }
+}

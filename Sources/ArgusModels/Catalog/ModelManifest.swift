@@ -78,6 +78,11 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CatalogError.malformedManifest(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
+        return try decode(data, path: path)
+    }
+
+    /// Decodes and validates manifest bytes as read from `path` (which names it in errors and gives the stem).
+    static func decode(_ data: Data, path: String) throws -> ModelManifest {
         guard data.count <= maxManifestBytes else {
             throw CatalogError.malformedManifest(path: path, reason: "larger than \(maxManifestBytes) bytes")
         }
