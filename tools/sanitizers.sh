@@ -20,8 +20,11 @@ tsan_suites='ArgusServerTests\.(SchedulerTests|LoadBehaviourTests|DrainTests|Cli
 run() {
   local name=$1 suites=$2; shift 2
   echo "== $name: building (.build-$name)"
-  swift build -c release --build-tests --scratch-path ".build-$name" -Xswiftc -enable-testing "$@" 2>&1 \
-    | grep -E "error|warning: .*sanitiz" || true
+  if ! swift build -c release --build-tests --scratch-path ".build-$name" -Xswiftc -enable-testing "$@" \
+      > "/tmp/argus-$name-build.log" 2>&1; then
+    grep -E "error" "/tmp/argus-$name-build.log" | head -20
+    return 1
+  fi
   echo "== $name: testing"
   local log="/tmp/argus-$name.log"
   ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -29,6 +32,7 @@ run() {
     swift test -c release --skip-build --scratch-path ".build-$name" -Xswiftc -enable-testing "$@" --filter "$suites" \
     > "$log" 2>&1 || true
   grep -E "Executed [0-9]+ tests?, with" "$log" | tail -1
+  grep -qE "Executed [0-9]+ tests?, with" "$log" || { echo "no test ran"; tail -5 "$log"; return 1; }
   # Any memory error, undefined behaviour or data race fails. LeakSanitizer also reports the test cases XCTest keeps
   # from start to exit (stacks in XCTest and the test modules only): a leak fails only with a frame in Sources/.
   if grep -qE "ERROR: AddressSanitizer|runtime error:|WARNING: ThreadSanitizer|Executed [0-9]+ tests?, with [1-9]" "$log"; then
