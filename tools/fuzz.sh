@@ -10,11 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build=1 seconds=30
+build=1 seconds=30 seed=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-build) build=0; shift ;;
-        --smoke) seconds=5; shift ;;
+        --smoke) seconds=5; seed=(-seed=1); shift ;;  # the same inputs on every CI run
         [0-9]*) seconds=$1; shift ;;
         *) break ;;
     esac
@@ -64,7 +64,7 @@ for h in "${harnesses[@]}"; do
     set +e
     ARGUS_FUZZ_HARNESS=$h nice -n 10 "$binary" "$work" "fuzz/corpus/$h" \
         -max_total_time="$seconds" -max_len="$(max_len "$h")" -timeout=10 \
-        -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
+        -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 ${seed[@]+"${seed[@]}"} \
         ${dict:+-dict=$dict} -artifact_prefix="$findings/" >"$log" 2>&1
     status=$?
     set -e
