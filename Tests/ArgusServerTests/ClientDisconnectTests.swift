@@ -13,15 +13,19 @@ final class ClientDisconnectTests: XCTestCase {
         }
         let before = detector.calls
         let image = TestInputs.png(width: 16, height: 16)
-        var busyStatus = 0
-        let busy = Thread { busyStatus = (try? server.post("/detect", contentType: "image/png", body: image))?.status ?? -1 }
-        busy.start()
+        final class Outcome: @unchecked Sendable { var status = 0; let done = DispatchSemaphore(value: 0) }
+        let busy = Outcome()
+        Thread {
+            busy.status = (try? server.post("/detect", contentType: "image/png", body: image))?.status ?? -1
+            busy.done.signal()
+        }.start()
         Thread.sleep(forTimeInterval: 0.3)  // the first request holds the only worker for a second
         let head = "POST /detect HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: \(image.count)\r\n\r\n"
         try RawHTTPClient.sendAndClose(port: server.port, bytes: Array(head.utf8) + image)
         // Long enough for the first job to end and for the second (were it still queued) to start.
         Thread.sleep(forTimeInterval: 1.5)
-        XCTAssertEqual(busyStatus, 200)
+        XCTAssertEqual(busy.done.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(busy.status, 200)
         XCTAssertEqual(detector.calls - before, 1, "the request of the client that left was run")
         let next = try server.post("/detect", contentType: "image/png", body: image)
         XCTAssertEqual(next.status, 200)

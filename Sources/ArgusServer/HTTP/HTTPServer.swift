@@ -2,6 +2,7 @@ import ArgusPipeline
 import CMicroHTTPD
 import Foundation
 import Glibc
+import Synchronization
 
 /// What the HTTP layer asks of the application: body limits, the response, and the access log.
 public protocol HTTPApplication: AnyObject, Sendable {
@@ -51,7 +52,8 @@ public final class HTTPServer: @unchecked Sendable {
     /// Requests whose first call arrived and whose response is not yet fully sent.
     private let open = OpenRequests()
     /// Set by `drain`: responses then carry `Connection: close`.
-    private var draining = false
+    /// Set by `drain` while connection threads answer: atomic, as they read it concurrently (a race TSan found).
+    private let draining = Atomic<Bool>(false)
     /// The bound port (meaningful after `start`).
     public private(set) var port: Int = 0
 
@@ -94,7 +96,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// send their responses (for at most `timeout` seconds), then stops.
     public func drain(timeout: Double) {
         guard let d = daemon else { return }
-        draining = true
+        draining.store(true, ordering: .relaxed)
         let listening = MHD_quiesce_daemon(d)
         if listening >= 0 { close(listening) }  // quiesced: the listening socket is ours to close
         _ = open.waitUntilNone(timeout: timeout)
@@ -188,7 +190,7 @@ public final class HTTPServer: @unchecked Sendable {
             for (name, value) in response.headers {
                 _ = MHD_add_response_header(mhdResponse, name, value)
             }
-            if draining { _ = MHD_add_response_header(mhdResponse, "Connection", "close") }
+            if draining.load(ordering: .relaxed) { _ = MHD_add_response_header(mhdResponse, "Connection", "close") }
             return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         }
         application.didRespond(to: request, with: response, milliseconds: MonotonicClock.milliseconds(since: request.receivedAt))
