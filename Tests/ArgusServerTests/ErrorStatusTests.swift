@@ -113,6 +113,8 @@ final class ErrorStatusTests: XCTestCase {
             ("a marker inside JPEG scan data", "image/jpeg", splicedJPEG, "", 422, "corrupt_image"),
             ("a PNG zlib stream going on 200 KB past the image", "image/png", TestInputs.pngWithDataAfterTheImage(extra: 200_000), "", 422, "corrupt_image"),
             ("allow_truncated not a bool", "image/jpeg", cutJPEG, "?allow_truncated=perhaps", 400, "invalid_parameter"),
+            ("a bad query value overridden by a good JSON member", "application/json",
+             Array("{\"image\": \"\(jsonImage)\", \"conf\": 0.5}".utf8), "?conf=high", 400, "invalid_parameter"),
             ("garbage as octet-stream", "application/octet-stream", Array("hello, world".utf8), "", 415, "unsupported_media_type"),
             ("GIF content type", "image/gif", Array("GIF89a....".utf8), "", 415, "unsupported_media_type"),
             ("text/plain", "text/plain", Array("hi".utf8), "", 415, "unsupported_media_type"),

@@ -1,19 +1,28 @@
 import ArgusJSON
 import ArgusPipeline
 
-/// Request parameters gathered from the query string, form fields and JSON members (later sources win).
+/// Request parameters gathered from the query string, form fields and JSON members (later sources win, but every
+/// value given must be valid: `?conf=high` with a form field `conf=0.5` is still a 400).
 public struct Parameters: Sendable {
     private(set) var values: [String: String] = [:]
+    /// Values replaced by a later source, earliest first: the typed accessors check them too.
+    private var replaced: [String: [String]] = [:]
 
     public init(_ pairs: [(name: String, value: String)] = []) {
-        for (name, value) in pairs { values[name] = value }
+        for (name, value) in pairs { set(name, value) }
     }
 
     public subscript(name: String) -> String? { values[name] }
     public var names: [String] { values.keys.sorted() }
 
     /// Adds (or replaces) one parameter.
-    public mutating func set(_ name: String, _ value: String) { values[name] = value }
+    public mutating func set(_ name: String, _ value: String) {
+        if let old = values[name] { replaced[name, default: []].append(old) }
+        values[name] = value
+    }
+
+    /// Every value given for `name`, earliest first; the last is the one that applies.
+    private func given(_ name: String) -> [String] { (replaced[name] ?? []) + (values[name].map { [$0] } ?? []) }
 
     /// Rejects any name outside `allowed`, so a typo is a clear 400 instead of a silent default.
     public func requireKnown(_ allowed: Set<String>) throws {
@@ -24,50 +33,62 @@ public struct Parameters: Sendable {
 
     /// A finite number, or nil when absent.
     public func double(_ name: String) throws -> Double? {
-        guard let text = self[name] else { return nil }
-        guard let v = Double(text.trimmingSpaces()), v.isFinite else {
-            throw APIError.invalidParameter("\(name) must be a number, got '\(text)'")
+        var result: Double?
+        for text in given(name) {
+            guard let v = Double(text.trimmingSpaces()), v.isFinite else {
+                throw APIError.invalidParameter("\(name) must be a number, got '\(text)'")
+            }
+            result = v
         }
-        return v
+        return result
     }
 
     /// A number in `range`, or nil when absent.
     public func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let v = try double(name) else { return nil }
-        guard range.contains(v) else {
-            throw APIError.invalidParameter("\(name) must be in [\(JSONValue.format(range.lowerBound)), \(JSONValue.format(range.upperBound))], got \(self[name]!)")
+        for text in given(name) where !range.contains(Double(text.trimmingSpaces())!) {
+            throw APIError.invalidParameter("\(name) must be in [\(JSONValue.format(range.lowerBound)), \(JSONValue.format(range.upperBound))], got \(text)")
         }
         return v
     }
 
     /// An integer in `range`, or nil when absent.
     public func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = self[name] else { return nil }
-        guard let v = Int(text.trimmingSpaces()) else {
-            throw APIError.invalidParameter("\(name) must be an integer, got '\(text)'")
+        var result: Int?
+        for text in given(name) {
+            guard let v = Int(text.trimmingSpaces()) else {
+                throw APIError.invalidParameter("\(name) must be an integer, got '\(text)'")
+            }
+            guard range.contains(v) else {
+                throw APIError.invalidParameter("\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(v)")
+            }
+            result = v
         }
-        guard range.contains(v) else {
-            throw APIError.invalidParameter("\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(v)")
-        }
-        return v
+        return result
     }
 
     /// `true`/`false`/`1`/`0` (any case), or nil when absent.
     public func bool(_ name: String) throws -> Bool? {
-        guard let text = self[name] else { return nil }
-        switch text.trimmingSpaces().lowercased() {
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        default: throw APIError.invalidParameter("\(name) must be true or false, got '\(text)'")
+        var result: Bool?
+        for text in given(name) {
+            switch text.trimmingSpaces().lowercased() {
+            case "true", "1", "yes": result = true
+            case "false", "0", "no": result = false
+            default: throw APIError.invalidParameter("\(name) must be true or false, got '\(text)'")
+            }
         }
+        return result
     }
 
     /// One of `choices`, or nil when absent.
     public func choice<T: RawRepresentable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String, T: CaseIterable {
-        guard let text = self[name] else { return nil }
-        do { return try parseChoice(text, name: name, type) } catch let error as PipelineError {
-            throw APIError.invalidParameter(error.message)
+        var result: T?
+        for text in given(name) {
+            do { result = try parseChoice(text, name: name, type) } catch let error as PipelineError {
+                throw APIError.invalidParameter(error.message)
+            }
         }
+        return result
     }
 
     /// Parameters whose value is structured JSON, kept as JSON text (e.g. `proposals`, a list of boxes).
