@@ -35,6 +35,8 @@ import zipfile
 import zlib
 from collections import OrderedDict
 
+from argus_server import ArgusServer
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -267,18 +269,8 @@ def main():
             open(path, "wb").write(model)
             rows.append(cli_row(args.argus, name, path, args.image))
 
-    server = subprocess.Popen([args.argus, "serve", "--port", "0", "--quiet"], stderr=subprocess.PIPE, text=True)
-    try:
-        port = None
-        for line in server.stderr:
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                port = int(m.group(1))
-            if "argus: ready" in line:
-                break
-        if port is None:
-            sys.exit("the server did not start")
-        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
+    with ArgusServer(args.argus, ["--quiet"]) as server:
+        port = server.port
         normal = open(args.image, "rb").read()
         status, _ = post(port, "/detect", normal, "image/jpeg")
         before = vm_hwm_mb(server.pid)
@@ -298,9 +290,6 @@ def main():
             rows.append((label, answer, seconds, vm_hwm_mb(server.pid)))
         after_status, _ = post(port, "/detect", normal, "image/jpeg")
         rows.append(("HTTP: a normal request afterwards", after_status, 0.0, vm_hwm_mb(server.pid)))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     print(f"Server peak RSS after one normal request: {before:.0f} MB (first answer {status})")
     print()

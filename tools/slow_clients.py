@@ -16,13 +16,11 @@ how many attacking connections the server took, and how many it had closed (time
 import argparse
 import http.client
 import os
-import re
 import socket
-import statistics
-import subprocess
-import sys
 import threading
 import time
+
+from argus_server import ArgusServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -94,19 +92,9 @@ def percentile(values, q):
 
 
 def run(argus, image, seconds, per_ip):
-    server = subprocess.Popen([argus, "serve", "--port", "0", "--quiet", "--connection-timeout", "10",
-                               "--max-connections-per-ip", str(per_ip)], stderr=subprocess.PIPE, text=True)
-    try:
-        port = None
-        for line in server.stderr:
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                port = int(m.group(1))
-            if "argus: ready" in line:
-                break
-        if port is None:
-            sys.exit("the server did not start")
-        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
+    flags = ["--quiet", "--connection-timeout", "10", "--max-connections-per-ip", str(per_ip)]
+    with ArgusServer(argus, flags) as server:
+        port = server.port
         before, before_failed = normal_requests(port, image, 10)
         stop = threading.Event()
         attackers = [Attacker(port, k, stop) for k, n in (("trickle", 40), ("slow_body", 20), ("idle", 200)) for _ in range(n)]
@@ -120,9 +108,6 @@ def run(argus, image, seconds, per_ip):
         stop.set()
         return dict(per_ip=per_ip, before=before, before_failed=before_failed, during=during,
                     during_failed=during_failed, held=held, closed=closed)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main():

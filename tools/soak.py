@@ -23,11 +23,12 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
+
+from argus_server import ArgusServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -137,19 +138,9 @@ def main():
     if not images:
         sys.exit(f"no images in {args.images}")
 
-    server = subprocess.Popen([args.argus, "serve", "--port", "0", "--quiet", *extra], stderr=subprocess.PIPE, text=True)
-    try:
-        port, workers = None, os.cpu_count() or 1
-        for line in server.stderr:
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                port = int(m.group(1))
-            if "argus: ready" in line:
-                break
-        if port is None:
-            sys.exit("the server did not start")
-        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
-
+    workers = os.cpu_count() or 1
+    with ArgusServer(args.argus, ["--quiet", *extra]) as server:
+        port = server.port
         mix = Mix(images)
         rate = capacity(port, mix, clients=3 * workers, seconds=30)
         target = args.load * rate
@@ -205,9 +196,6 @@ def main():
             print(f"\nRSS after the {args.warmup_minutes:g}-minute warm-up: {first:.1f} MiB; at the end: {last:.1f} MiB; "
                   f"growth {100 * (last - first) / first:+.1f}%; peak {max(r[9] for r in rows):.1f} MiB; "
                   f"requests {sum(r[1] for r in rows)}, other-than-4xx/503 failures {sum(r[5] for r in rows)}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

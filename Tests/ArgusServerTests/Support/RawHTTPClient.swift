@@ -33,19 +33,29 @@ enum RawHTTPClient {
         return try send(port: port, bytes: Array(head.utf8) + body, timeout: timeout, shutdownWrite: false)
     }
 
-    /// Connects, sends `bytes` and closes the socket at once, reading nothing: a client that gives up.
-    static func sendAndClose(port: Int, bytes: [UInt8]) throws {
+    /// A TCP socket connected to 127.0.0.1:`port` (the caller closes it).
+    private static func connected(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
+        let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw ClientError(description: "connect failed: \(String(cString: strerror(errno)))") }
+        guard result == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw ClientError(description: "connect failed: \(message)")
+        }
+        return fd
+    }
+
+    /// Connects, sends `bytes` and closes the socket at once, reading nothing: a client that gives up.
+    static func sendAndClose(port: Int, bytes: [UInt8]) throws {
+        let fd = try connected(port: port)
+        defer { close(fd) }
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -56,20 +66,11 @@ enum RawHTTPClient {
 
     /// Sends raw bytes and parses whatever comes back.
     static func send(port: Int, bytes: [UInt8], timeout: Double = 20, shutdownWrite: Bool = true) throws -> RawResponse {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ClientError(description: "socket failed") }
+        let fd = try connected(port: port)
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ClientError(description: "connect failed: \(String(cString: strerror(errno)))") }
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
