@@ -32,20 +32,20 @@ if [ $build = 1 ]; then
     echo "fuzz build: $(( $(date +%s) - start )) s"
 fi
 
-all=(multipart parameters base64 http_request json coco_json weights_json checkpoint pickle zip safetensors
+all=(multipart parameters base64 http_request json coco_json coco_eval weights_json checkpoint pickle zip safetensors
      onnx python_literal manifest rle image)
 harnesses=("${@:-${all[@]}}")
 
 # Longest input per harness (each at least its largest seed) and its dictionary.
 max_len() {
     case $1 in
-        checkpoint|zip|onnx|image|coco_json|http_request|manifest|pickle) echo 16384 ;;
+        checkpoint|zip|onnx|image|coco_json|coco_eval|http_request|manifest|pickle) echo 16384 ;;
         *) echo 4096 ;;
     esac
 }
 dictionary() {
     case $1 in
-        json|coco_json|weights_json|manifest|safetensors) echo fuzz/dict/json.dict ;;
+        json|coco_json|coco_eval|weights_json|manifest|safetensors) echo fuzz/dict/json.dict ;;
         http_request|multipart|parameters) echo fuzz/dict/http.dict ;;
         pickle|checkpoint|zip) echo fuzz/dict/pickle.dict ;;
         onnx) echo fuzz/dict/onnx.dict ;;

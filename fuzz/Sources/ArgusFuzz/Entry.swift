@@ -13,6 +13,7 @@ let harnesses: [String: Harness] = [
     // JSON
     "json": fuzzJSON,
     "coco_json": fuzzCOCOJSON,
+    "coco_eval": fuzzCOCOEval,
     "weights_json": fuzzWeightsJSON,
     // weights (ArgusWeights)
     "checkpoint": fuzzCheckpoint,
