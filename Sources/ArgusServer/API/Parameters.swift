@@ -33,23 +33,26 @@ public struct Parameters: Sendable {
 
     /// A finite number, or nil when absent.
     public func double(_ name: String) throws -> Double? {
-        var result: Double?
-        for text in given(name) {
-            guard let v = Double(text.trimmingSpaces()), v.isFinite else {
-                throw APIError.invalidParameter("\(name) must be a number, got '\(text)'")
-            }
-            result = v
-        }
-        return result
+        try numbers(name).last?.value
     }
 
     /// A number in `range`, or nil when absent.
     public func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
-        guard let v = try double(name) else { return nil }
-        for text in given(name) where !range.contains(Double(text.trimmingSpaces())!) {
+        let all = try numbers(name)
+        for (text, v) in all where !range.contains(v) {
             throw APIError.invalidParameter("\(name) must be in [\(JSONValue.format(range.lowerBound)), \(JSONValue.format(range.upperBound))], got \(text)")
         }
-        return v
+        return all.last?.value
+    }
+
+    /// Every value given for `name` as a finite number, earliest first.
+    private func numbers(_ name: String) throws -> [(text: String, value: Double)] {
+        try given(name).map { text in
+            guard let v = Double(text.trimmingSpaces()), v.isFinite else {
+                throw APIError.invalidParameter("\(name) must be a number, got '\(text)'")
+            }
+            return (text, v)
+        }
     }
 
     /// An integer in `range`, or nil when absent.
