@@ -9,6 +9,9 @@
 #   ARGUS_MODEL     one or more manifest names separated by ':' (each becomes --model NAME; weights pulled)
 #   ARGUS_QUIET     1/true/yes: --quiet
 #   ARGUS_NO_DEFAULT_MODEL  1/true/yes: --no-default-model (never serve the built-in YOLOX-Nano)
+#   ARGUS_PROTECT_METRICS   1/true/yes: --protect-metrics (with API keys, /metrics needs a key too)
+# ARGUS_API_KEY and ARGUS_API_KEY_FILE (a mounted secret) are read by argus itself, so the key never appears on a
+# command line.
 # An empty variable is left out (the flag's default applies). A models directory without a model file in it is
 # left out too, so an image run with no volume and no weights serves the built-in default model.
 set -eu
@@ -49,6 +52,7 @@ flag --max-connections-per-ip "${ARGUS_MAX_CONNECTIONS_PER_IP:-}"
 flag --connection-timeout "${ARGUS_CONNECTION_TIMEOUT:-}"
 case "${ARGUS_QUIET:-}" in 1|true|TRUE|yes|YES) set_args="$set_args --quiet" ;; esac
 case "${ARGUS_NO_DEFAULT_MODEL:-}" in 1|true|TRUE|yes|YES) set_args="$set_args --no-default-model" ;; esac
+case "${ARGUS_PROTECT_METRICS:-}" in 1|true|TRUE|yes|YES) set_args="$set_args --protect-metrics" ;; esac
 
 # The environment's flags first, then the container's arguments (argument parsing keeps the last value).
 eval "set -- serve $set_args \"\$@\""

@@ -112,7 +112,11 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         r.add("POST", "/detect", bound { try $0.detect($1) })
         r.add("POST", "/segment", bound { try $0.segment($1) })
         r.add("POST", "/evaluate", bound { try $0.evaluate($1) })
-        r.add("POST", "/v1/vision/detection", bound { $0.deepStackDetection($1) })
+        r.add("POST", "/v1/vision/detection", bound { $0.deepStackDetection($1, model: nil) })
+        r.add("POST", "/v1/vision/custom/list", bound { service, _ in service.deepStackModelList() })
+        r.add("POST", prefix: "/v1/vision/custom/", label: "/v1/vision/custom/{model}", bound { service, request in
+            service.deepStackDetection(request, model: String(request.path.dropFirst("/v1/vision/custom/".count)))
+        })
         r.add("GET", "/models", bound { service, _ in service.listModels() })
         r.add("GET", "/healthz") { _ in .json(200, .object([("status", "ok")])) }
         r.add("GET", "/readyz", bound { service, _ in service.readyz() })
@@ -135,22 +139,41 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
     }
 
     public func payloadTooLarge(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
-        let error = APIError.payloadTooLarge(limit: limit)
-        return request.path == "/v1/vision/detection" ? DeepStack.errorResponse(error) : error.response
+        errorResponse(APIError.payloadTooLarge(limit: limit), path: request.path)
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         metrics.adjustInFlight(1)
         defer { metrics.adjustInFlight(-1) }
         do {
-            return try router.handler(method: request.method, path: request.path)(request)
+            let handler = try router.handler(method: request.method, path: request.path)
+            try authorize(request)
+            return try handler(request)
         } catch {
             let api = APIError.from(error)
             if api.status >= 500 && api.code == "internal_error" {
                 FileHandle.standardError.write(Data("argus: internal error on \(request.method) \(request.path): \(api.message)\n".utf8))
             }
-            return api.response
+            return errorResponse(api, path: request.path)
         }
+    }
+
+    /// DeepStack's routes answer errors in DeepStack's shape, the others in Argus's.
+    private func errorResponse(_ error: APIError, path: String) -> HTTPResponse {
+        DeepStack.serves(path) ? DeepStack.errorResponse(error) : error.response
+    }
+
+    /// With API keys configured, every route but the probes and the API description needs one of them.
+    private func authorize(_ request: HTTPRequest) throws {
+        let keys = configuration.apiKeys
+        guard !keys.isEmpty else { return }
+        let open: Set<String> = configuration.protectMetrics ? ["/healthz", "/readyz", "/openapi.json"]
+                                                             : ["/healthz", "/readyz", "/openapi.json", "/metrics"]
+        guard !open.contains(request.path) else { return }
+        guard let key = APIKeys.presented(in: request) else {
+            throw APIError.unauthorized("this server needs an API key: send 'Authorization: Bearer KEY', 'X-API-Key: KEY' or an api_key field")
+        }
+        guard keys.accepts(key) else { throw APIError.unauthorized("the API key is not valid") }
     }
 
     public func didRespond(to request: HTTPRequest, with response: HTTPResponse, milliseconds: Double) {

@@ -31,6 +31,11 @@ public struct ServerConfiguration: Sendable {
     public var connectionTimeoutSeconds = 60
     /// Log one line per request to stderr.
     public var accessLog = true
+    /// Keys one of which every request must present, except to /healthz, /readyz and /openapi.json (and /metrics
+    /// unless `protectMetrics`); none: no key needed.
+    public var apiKeys = APIKeys.none
+    /// With API keys, /metrics needs a key too.
+    public var protectMetrics = false
 
     public init() {}
 

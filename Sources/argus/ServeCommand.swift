@@ -68,6 +68,17 @@ struct ServeCommand: ParsableCommand {
             help: "Seconds a connection may stay silent (idle, or in the middle of a request) before it is closed.")
     var connectionTimeout = 60
 
+    @Option(name: .customLong("api-key"),
+            help: "A key every request must present (repeatable; also ARGUS_API_KEY). Command lines are visible to other local users: prefer --api-key-file.")
+    var apiKey: [String] = []
+
+    @Option(name: .customLong("api-key-file"),
+            help: "A file of keys, one per line (a Kubernetes or Docker secret; also ARGUS_API_KEY_FILE).")
+    var apiKeyFile: String?
+
+    @Flag(name: .customLong("protect-metrics"), help: "With API keys, /metrics needs a key too.")
+    var protectMetrics = false
+
     @Flag(help: "Do not log one line per request to stderr.")
     var quiet = false
 
@@ -88,6 +99,17 @@ struct ServeCommand: ParsableCommand {
         }
         let named = try model.map { try loadManifestModel($0, catalog: catalog) }
         return try failing { try ModelRegistry(files.models + named) }
+    }
+
+    /// The keys from the flags and the environment (ARGUS_API_KEY, ARGUS_API_KEY_FILE), all valid at once.
+    func apiKeys() throws -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        var keys = apiKey
+        if let key = environment["ARGUS_API_KEY"], !key.isEmpty { keys.append(key) }
+        for file in [apiKeyFile, environment["ARGUS_API_KEY_FILE"]].compactMap({ $0 }) where !file.isEmpty {
+            keys += try APIKeys.read(file: file)
+        }
+        return keys
     }
 
     func validate() throws {
@@ -114,6 +136,8 @@ struct ServeCommand: ParsableCommand {
         configuration.connectionTimeoutSeconds = connectionTimeout
         configuration.maxScoreMapBytes = maxScoreMB << 20
         configuration.accessLog = !quiet
+        configuration.apiKeys = try failing { try APIKeys(apiKeys()) }
+        configuration.protectMetrics = protectMetrics
         do { configuration = try configuration.validated() } catch { throw ValidationError("\(error)") }
         // Workers x compute threads never exceed the cores.
         EngineThreads.set(configuration.blasThreadsPerWorker)
@@ -124,7 +148,8 @@ struct ServeCommand: ParsableCommand {
         let hostText = host.contains(":") ? "[\(host)]" : host
         log("argus: listening on http://\(hostText):\(service.port) with \(configuration.workers) worker(s) x "
             + "\(configuration.blasThreadsPerWorker) BLAS thread(s) (OpenBLAS \(BLASCoreType.current) kernels); models: \(registry.names.joined(separator: ", ")) "
-            + "(default \(registry.names[0])\(servesDefault ? ", built in" : ""))")
+            + "(default \(registry.names[0])\(servesDefault ? ", built in" : ""))"
+            + (configuration.apiKeys.isEmpty ? "" : "; API key required"))
 
         // Serve until SIGINT or SIGTERM, then stop cleanly.
         let stop = DispatchSemaphore(value: 0)
@@ -138,7 +163,8 @@ struct ServeCommand: ParsableCommand {
         }
         if service.waitUntilReady(timeout: 600) {
             let url = "http://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : hostText):\(service.port)"
-            log("argus: ready; try: curl -F image=@photo.jpg \(url)/detect")
+            let key = configuration.apiKeys.isEmpty ? "" : "-H 'X-API-Key: KEY' "
+            log("argus: ready; try: curl \(key)-F image=@photo.jpg \(url)/detect")
         } else {
             log("argus: not ready: \(service.warmUpError ?? "warm-up timed out")")
         }

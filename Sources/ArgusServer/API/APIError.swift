@@ -27,6 +27,9 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
     public static func invalidParameter(_ message: String) -> APIError { APIError(status: 400, code: "invalid_parameter", message) }
     public static func badRequest(_ message: String) -> APIError { APIError(status: 400, code: "bad_request", message) }
     public static func notFound(_ message: String) -> APIError { APIError(status: 404, code: "not_found", message) }
+    public static func unauthorized(_ message: String) -> APIError {
+        APIError(status: 401, code: "unauthorized", message, headers: [("WWW-Authenticate", "Bearer realm=\"argus\"")])
+    }
     public static func modelNotFound(_ name: String, available: [String]) -> APIError {
         APIError(status: 404, code: "model_not_found",
                  "no model named '\(name)'; loaded models: \(available.joined(separator: ", "))")

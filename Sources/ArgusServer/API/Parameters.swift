@@ -24,9 +24,10 @@ public struct Parameters: Sendable {
     /// Every value given for `name`, earliest first; the last is the one that applies.
     private func given(_ name: String) -> [String] { (replaced[name] ?? []) + (values[name].map { [$0] } ?? []) }
 
-    /// Rejects any name outside `allowed`, so a typo is a clear 400 instead of a silent default.
+    /// Rejects any name outside `allowed`, so a typo is a clear 400 instead of a silent default. `api_key` is
+    /// always allowed: the server's key check reads it (`APIKeys.presented`).
     public func requireKnown(_ allowed: Set<String>) throws {
-        if let unknown = names.first(where: { !allowed.contains($0) }) {
+        if let unknown = names.first(where: { !allowed.contains($0) && $0 != "api_key" }) {
             throw APIError.invalidParameter("unknown parameter '\(unknown)'; known: \(allowed.sorted().joined(separator: ", "))")
         }
     }
