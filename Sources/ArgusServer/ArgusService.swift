@@ -114,9 +114,15 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         r.add("POST", "/evaluate", bound { try $0.evaluate($1) })
         r.add("POST", "/v1/vision/detection", bound { $0.deepStackDetection($1, model: nil) })
         r.add("POST", "/v1/vision/custom/list", bound { service, _ in service.deepStackModelList() })
-        r.add("POST", prefix: "/v1/vision/custom/", label: "/v1/vision/custom/{model}", bound { service, request in
-            service.deepStackDetection(request, model: String(request.path.dropFirst("/v1/vision/custom/".count)))
-        })
+        r.add("POST", "/v1/vision/custom/{model}", bound { $0.deepStackDetection($1, model: $1.pathSegment(4)) })
+        for versioned in ["", "/versions/{version}"] {
+            r.add("GET", "/v2/models/{model}" + versioned, bound { try $0.inferenceModelMetadata($1) })
+            r.add("GET", "/v2/models/{model}" + versioned + "/ready", bound { try $0.inferenceModelReady($1) })
+            r.add("POST", "/v2/models/{model}" + versioned + "/infer", bound { try $0.inferenceInfer($1) })
+        }
+        r.add("GET", "/v2", bound { service, _ in service.inferenceServerMetadata() })
+        r.add("GET", "/v2/health/live", bound { service, _ in service.inferenceHealth(ready: false) })
+        r.add("GET", "/v2/health/ready", bound { service, _ in service.inferenceHealth(ready: true) })
         r.add("GET", "/models", bound { service, _ in service.listModels() })
         r.add("GET", "/healthz") { _ in .json(200, .object([("status", "ok")])) }
         r.add("GET", "/readyz", bound { service, _ in service.readyz() })
@@ -160,15 +166,18 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
 
     /// DeepStack's routes answer errors in DeepStack's shape, the others in Argus's.
     private func errorResponse(_ error: APIError, path: String) -> HTTPResponse {
-        DeepStack.serves(path) ? DeepStack.errorResponse(error) : error.response
+        if DeepStack.serves(path) { return DeepStack.errorResponse(error) }
+        if InferenceProtocol.serves(path) { return InferenceProtocol.errorResponse(error) }
+        return error.response
     }
 
-    /// With API keys configured, every route but the probes and the API description needs one of them.
+    /// With API keys configured, every route but the probes (Argus's and the inference protocol's) and the API
+    /// description needs one of them.
     private func authorize(_ request: HTTPRequest) throws {
         let keys = configuration.apiKeys
         guard !keys.isEmpty else { return }
-        let open: Set<String> = configuration.protectMetrics ? ["/healthz", "/readyz", "/openapi.json"]
-                                                             : ["/healthz", "/readyz", "/openapi.json", "/metrics"]
+        var open: Set<String> = ["/healthz", "/readyz", "/openapi.json", "/v2/health/live", "/v2/health/ready"]
+        if !configuration.protectMetrics { open.insert("/metrics") }
         guard !open.contains(request.path) else { return }
         guard let key = APIKeys.presented(in: request) else {
             throw APIError.unauthorized("this server needs an API key: send 'Authorization: Bearer KEY', 'X-API-Key: KEY' or an api_key field")

@@ -103,6 +103,10 @@ final class APIKeyTests: XCTestCase {
             ("POST", "/v1/vision/custom/list", nil, []),
             ("POST", "/v1/vision/custom/fake", form.contentType, form.body),
             ("GET", "/models", nil, []),
+            ("GET", "/v2", nil, []),
+            ("GET", "/v2/models/fake", nil, []),
+            ("POST", "/v2/models/fake/infer", "application/json",
+             Array(#"{"inputs":[{"name":"image","datatype":"BYTES","shape":[1],"data":["\#(TestInputs.base64(TestInputs.png()))"]}]}"#.utf8)),
         ]
     }
 
@@ -121,6 +125,8 @@ final class APIKeyTests: XCTestCase {
             XCTAssertEqual(refused.header("www-authenticate"), "Bearer realm=\"argus\"", r.path)
             if r.path.hasPrefix("/v1/vision/") {
                 XCTAssertEqual(refused.object["success"] as? Bool, false, r.path)
+            } else if r.path.hasPrefix("/v2") {
+                XCTAssertTrue((refused.object["error"] as? String ?? "").contains("API key"), r.path)
             } else {
                 XCTAssertEqual(refused.errorCode, "unauthorized", r.path)
             }
@@ -136,7 +142,7 @@ final class APIKeyTests: XCTestCase {
             }
             XCTAssertEqual(try send(server, r, headers: [("Authorization", "Basic \(Self.keys[0])")]).status, 401, r.path)
         }
-        for open in ["/healthz", "/readyz", "/openapi.json", "/metrics"] {
+        for open in ["/healthz", "/readyz", "/openapi.json", "/metrics", "/v2/health/live", "/v2/health/ready"] {
             XCTAssertEqual(try server.get(open).status, 200, open)
         }
     }

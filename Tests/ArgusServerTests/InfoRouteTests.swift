@@ -71,7 +71,7 @@ final class InfoRouteTests: XCTestCase {
                       + "symlink to ../../openapi.json, which Package.swift embeds (.embedInCode); do not replace it by a copy")
         let served = try JSONParser.parse(response.body)
         let paths = served["paths"]
-        for (path, method) in [("/detect", "post"), ("/segment", "post"), ("/evaluate", "post"), ("/v1/vision/detection", "post"), ("/v1/vision/custom/list", "post"), ("/v1/vision/custom/{model}", "post"),
+        for (path, method) in [("/detect", "post"), ("/segment", "post"), ("/evaluate", "post"), ("/v1/vision/detection", "post"), ("/v1/vision/custom/list", "post"), ("/v1/vision/custom/{model}", "post"), ("/v2", "get"), ("/v2/health/live", "get"), ("/v2/health/ready", "get"), ("/v2/models/{model}", "get"), ("/v2/models/{model}/ready", "get"), ("/v2/models/{model}/infer", "post"),
                                ("/models", "get"), ("/healthz", "get"), ("/readyz", "get"), ("/metrics", "get"), ("/openapi.json", "get")] {
             XCTAssertNotNil(paths?[path]?[method], "\(method) \(path) is not in openapi.json")
         }

@@ -122,6 +122,10 @@ public struct ImageRequestBody: Sendable {
 
     /// Checks format and pixel count from each header (after `checkImageCount`), before any decoding (413 / 415 / 422).
     public func checkHeaders(maxPixels: Int) throws {
+        try Self.checkHeaders(images, maxPixels: maxPixels)
+    }
+
+    static func checkHeaders(_ images: [UploadedImage], maxPixels: Int) throws {
         for (index, image) in images.enumerated() {
             do {
                 let header = try readImageHeader(image.bytes)

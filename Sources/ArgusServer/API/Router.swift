@@ -1,43 +1,42 @@
-/// The route table: method + exact path (or a path prefix followed by one segment, e.g. a model name) to a handler;
-/// 404 for unknown paths, 405 for wrong methods. Exact paths win over prefixes.
+/// The route table: method + path pattern to a handler; 404 for unknown paths, 405 for wrong methods. A pattern's
+/// `{name}` segment matches any one non-empty path segment (a model name); exact paths win over patterns.
 struct Router {
     typealias Handler = (HTTPRequest) throws -> HTTPResponse
 
     struct Route {
         let method: String
-        let path: String
-        /// For a prefix route, the metrics label that stands for every path it serves (`/v1/vision/custom/{model}`).
-        let prefixLabel: String?
+        /// The pattern, which is also the metrics label: one label for every model name keeps cardinality bounded.
+        let pattern: String
+        let segments: [Substring]
         let handler: Handler
 
-        func matches(_ requested: String) -> Bool {
-            guard prefixLabel != nil else { return requested == path }
-            guard requested.hasPrefix(path) else { return false }
-            let segment = requested.dropFirst(path.count)
-            return !segment.isEmpty && !segment.contains("/")
+        var isExact: Bool { !pattern.contains("{") }
+
+        func matches(_ path: String) -> Bool {
+            if isExact { return path == pattern }
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == segments.count else { return false }
+            return zip(segments, parts).allSatisfy { pattern, part in
+                pattern.hasPrefix("{") ? !part.isEmpty : pattern == part
+            }
         }
     }
 
     private var routes: [Route] = []
 
-    mutating func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, path: path, prefixLabel: nil, handler: handler))
-    }
-
-    /// Serves every `prefix` + one path segment; the handler reads the segment from the request's path.
-    mutating func add(_ method: String, prefix: String, label: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, path: prefix, prefixLabel: label, handler: handler))
+    mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, pattern: pattern,
+                            segments: pattern.split(separator: "/", omittingEmptySubsequences: false), handler: handler))
     }
 
     private func candidates(_ path: String) -> [Route] {
-        let exact = routes.filter { $0.prefixLabel == nil && $0.path == path }
-        return exact.isEmpty ? routes.filter { $0.prefixLabel != nil && $0.matches(path) } : exact
+        let exact = routes.filter { $0.isExact && $0.matches(path) }
+        return exact.isEmpty ? routes.filter { !$0.isExact && $0.matches(path) } : exact
     }
 
-    /// The metrics label for a path: the route itself, or `unmatched` (keeps label cardinality bounded).
+    /// The metrics label for a path: the route's pattern, or `unmatched`.
     func label(for path: String) -> String {
-        guard let route = candidates(path).first else { return "unmatched" }
-        return route.prefixLabel ?? route.path
+        candidates(path).first?.pattern ?? "unmatched"
     }
 
     /// The handler for a request; HEAD is served by the GET handler (libmicrohttpd drops the body).
@@ -51,5 +50,13 @@ struct Router {
             throw APIError.methodNotAllowed(method, allowed: allowed)
         }
         return route.handler
+    }
+}
+
+extension HTTPRequest {
+    /// The path's segment at `index` ("/v2/models/yolox_nano/infer": 0 is "", 3 is "yolox_nano").
+    func pathSegment(_ index: Int) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return index < parts.count ? String(parts[index]) : ""
     }
 }

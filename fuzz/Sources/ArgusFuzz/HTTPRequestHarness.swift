@@ -10,20 +10,30 @@ import Foundation
 /// then the body. It goes through `ArgusService.respond` — routing, body forms (multipart, JSON + base64, raw
 /// image), parameters, header checks, image decoding, /evaluate's COCO parsing and evaluation, the result
 /// encoders — with stand-in models that return fixed detections, so no network runs per input. The pixel limit
-/// is 64x64 so a decoded image costs microseconds.
+/// is 64x64 so a decoded image costs microseconds. A path starting with `/k/` goes, without that prefix, to a
+/// service with API keys (the key check reads headers, the query and multipart bodies).
 func fuzzHTTPRequest(_ bytes: [UInt8]) {
-    let request = parseRequest(bytes)
-    let response = fuzzService.respond(to: request)
+    var request = parseRequest(bytes)
+    var service = fuzzService
+    if request.path.hasPrefix("/k/") {
+        request.path.removeFirst(2)
+        service = fuzzKeyedService
+    }
+    let response = service.respond(to: request)
     require((200...599).contains(response.status), "status \(response.status)")
-    fuzzService.didRespond(to: request, with: response, milliseconds: 1)
+    service.didRespond(to: request, with: response, milliseconds: 1)
 }
 
-let fuzzService: ArgusService = {
+let fuzzService = makeFuzzService(keys: .none)
+let fuzzKeyedService = makeFuzzService(keys: try! APIKeys(["fuzz-key-1", "k2"]))
+
+func makeFuzzService(keys: APIKeys) -> ArgusService {
     var configuration = ServerConfiguration()
     configuration.workers = 1
     configuration.maxPixels = 64 * 64
     configuration.maxImagesPerRequest = 4
     configuration.accessLog = false
+    configuration.apiKeys = keys
     do {
         let registry = try ModelRegistry([FixedDetector(name: "fixed", task: .detect),
                                           FixedDetector(name: "fixed_masks", task: .segment)])
@@ -31,7 +41,7 @@ let fuzzService: ArgusService = {
     } catch {
         fatalError("argus-fuzz: cannot build the service: \(error)")
     }
-}()
+}
 
 func parseRequest(_ bytes: [UInt8]) -> HTTPRequest {
     // The head ends at the first empty line ("\n\n" or "\n\r\n").
