@@ -133,9 +133,19 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         return r
     }
 
-    /// The request's deadline as a monotonic time.
-    func deadline(for request: HTTPRequest) -> UInt64 {
-        request.receivedAt + UInt64(configuration.requestDeadlineSeconds * 1e9)
+    /// The request's deadline as a monotonic time: the server's (`--deadline`), or sooner when the client asks with
+    /// an `X-Request-Timeout` header or a `timeout` parameter (seconds). The scheduler refuses at once a request
+    /// that cannot start before it.
+    func deadline(for request: HTTPRequest, _ parameters: Parameters) throws -> UInt64 {
+        var seconds = configuration.requestDeadlineSeconds
+        if let header = request.header("x-request-timeout") {
+            guard let t = Double(header.trimmingSpaces()), t.isFinite, t > 0 else {
+                throw APIError.invalidParameter("X-Request-Timeout must be a number of seconds > 0, got '\(header)'")
+            }
+            seconds = min(seconds, t)
+        }
+        if let t = try parameters.double("timeout", in: 0.001...86_400) { seconds = min(seconds, t) }
+        return request.receivedAt + UInt64(seconds * 1e9)
     }
 
     // MARK: HTTPApplication

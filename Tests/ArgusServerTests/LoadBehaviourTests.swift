@@ -51,13 +51,55 @@ final class LoadBehaviourTests: XCTestCase {
         }
         let callsBefore = slow.calls
         let png = TestInputs.png(width: 16, height: 16)
-        let statuses = runInParallel(3) { _ in (try? server.post("/detect", contentType: "image/png", body: png))?.status ?? -1 }
-        XCTAssertEqual(statuses, [504, 504, 504])
+        let responses = runInParallel(3) { _ in try? server.post("/detect", contentType: "image/png", body: png) }
+        // The first runs past its deadline (504); the two behind it could only start after theirs, 0.6 s of work
+        // ahead against 0.3 s, so they are refused at once (503) instead of waiting to expire.
+        XCTAssertEqual(responses.map { $0?.status ?? -1 }.sorted(), [503, 503, 504])
+        XCTAssertEqual(responses.compactMap { $0?.errorCode }.sorted(), ["deadline_exceeded", "deadline_unreachable", "deadline_unreachable"])
         Thread.sleep(forTimeInterval: 0.8)
-        // Only the job that had started ran; the two that expired in the queue were dropped.
+        // Only the job that had started ran.
         XCTAssertEqual(slow.calls - callsBefore, 1)
         let r = try server.post("/detect", contentType: "image/png", body: png)
         XCTAssertEqual(r.status, 504)
         XCTAssertEqual(r.errorCode, "deadline_exceeded")
+    }
+
+    /// A client's own deadline (X-Request-Timeout or `timeout`, whichever is sooner, never past the server's):
+    /// a request that cannot start in time is answered 503 at once; one that can waits its turn.
+    func testClientDeadline() throws {
+        let slow = FakeDetector(delaySeconds: 0.8)
+        let server = try ServerHarness(models: [slow]) { config in
+            config.workers = 1
+            config.queueCapacity = 4
+        }
+        let png = TestInputs.png(width: 16, height: 16)
+        let busy = DispatchSemaphore(value: 0)
+        var first: RawResponse?
+        let callsBefore = slow.calls
+        Thread.detachNewThread {
+            first = try? server.post("/detect", contentType: "image/png", body: png)
+            busy.signal()
+        }
+        // Until the first request is running (however slow the machine).
+        let limit = Date(timeIntervalSinceNow: 10)
+        while slow.calls == callsBefore && Date() < limit { Thread.sleep(forTimeInterval: 0.005) }
+        let started = Date()
+        let hurried = try server.post("/detect", contentType: "image/png", body: png, headers: [("X-Request-Timeout", "0.1")])
+        XCTAssertEqual(hurried.status, 503, hurried.text)
+        XCTAssertEqual(hurried.errorCode, "deadline_unreachable")
+        XCTAssertNotNil(hurried.header("retry-after"))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 0.5, "refused without waiting for the running job")
+        let parameter = try server.postMultipart("/detect", fields: [("timeout", "0.1")], images: [png])
+        XCTAssertEqual(parameter.errorCode, "deadline_unreachable", parameter.text)
+        let patient = try server.post("/detect", contentType: "image/png", body: png, headers: [("X-Request-Timeout", "20")])
+        XCTAssertEqual(patient.status, 200, patient.text)
+        busy.wait()
+        XCTAssertEqual(first?.status, 200)
+        for bad in ["0", "-1", "soon", "nan"] {
+            let r = try server.post("/detect", contentType: "image/png", body: png, headers: [("X-Request-Timeout", bad)])
+            XCTAssertEqual(r.status, 400, bad)
+            XCTAssertEqual(r.errorCode, "invalid_parameter", bad)
+        }
+        XCTAssertEqual(try server.postMultipart("/detect", fields: [("timeout", "0")], images: [png]).status, 400)
     }
 }

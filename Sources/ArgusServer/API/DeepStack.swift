@@ -32,7 +32,7 @@ extension ArgusService {
             let options = try DetectOptions(confidence: Float(minConfidence)).validated()
             try body.checkImageCount()
             try body.checkHeaders(maxPixels: configuration.maxPixels)
-            let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request),
+            let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: try deadline(for: request, p),
                                    allowTruncated: allowTruncated)
             let metrics = self.metrics
             let (results, timings) = try scheduler.run(deadline: limits.deadline!, cancelled: request.clientGone) {

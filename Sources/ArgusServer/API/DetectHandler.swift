@@ -17,7 +17,7 @@ extension ArgusService {
         }
         try body.checkHeaders(maxPixels: configuration.maxPixels)
 
-        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request),
+        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: try deadline(for: request, body.parameters),
                                allowTruncated: parameters.allowTruncated)
         let metrics = self.metrics
         let (results, timings) = try scheduler.run(deadline: limits.deadline!, cancelled: request.clientGone) {

@@ -84,7 +84,7 @@ extension ArgusService {
         let curves = try parameters.bool("curves") ?? false
         let paramBytes = documents["params"]
 
-        let text: String = try scheduler.run(deadline: deadline(for: request), cancelled: request.clientGone) {
+        let text: String = try scheduler.run(deadline: try deadline(for: request, parameters), cancelled: request.clientGone) {
             do {
                 let gt = try COCODataset(json: Data(gtBytes))
                 let dt = try COCOResult.parseList(json: Data(resultBytes))

@@ -59,7 +59,7 @@ extension ArgusService {
             order.append(name)
         }
 
-        let maxPixels = configuration.maxPixels, deadline = self.deadline(for: request)
+        let maxPixels = configuration.maxPixels, deadline = try self.deadline(for: request, parameters)
         let paramBytes = documents["params"]
         let text: String = try scheduler.run(deadline: deadline, cancelled: request.clientGone) {
             do {

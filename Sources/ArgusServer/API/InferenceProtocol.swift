@@ -24,7 +24,7 @@ enum InferenceProtocol {
     /// The only version each model has; a versioned URL must name it.
     static let version = "1"
     /// Request parameters read as /detect's (the others the protocol defines are refused by name).
-    static let detectParameterNames: Set<String> = ["conf", "iou", "max_det", "classes", "agnostic_nms", "imgsz", "allow_truncated"]
+    static let detectParameterNames: Set<String> = ["conf", "iou", "max_det", "classes", "agnostic_nms", "imgsz", "allow_truncated", "timeout"]
 
     /// Model metadata: the tensors a detector takes and gives.
     static func metadata(_ info: ModelInfo) -> JSONValue {
@@ -47,6 +47,8 @@ struct InferenceRequest {
     var images: [[UInt8]] = []
     /// The request's `parameters`, as /detect reads them.
     var parameters: DetectParameters
+    /// The same as given (`timeout` is read from them).
+    var rawParameters = Parameters()
     /// The outputs to answer, in order, each as binary data or JSON.
     var outputs: [(name: String, binary: Bool)] = []
 
@@ -88,6 +90,7 @@ struct InferenceRequest {
             try given.merge(jsonMembers: detect, skipping: [])
         }
         parameters = try DetectParameters(given, allowed: InferenceProtocol.detectParameterNames)
+        rawParameters = given
 
         guard let inputs = document["inputs"]?.arrayValue else { throw APIError.badRequest("'inputs' must be an array of tensors") }
         guard inputs.count == 1, inputs[0]["name"]?.stringValue == InferenceProtocol.inputName else {
@@ -300,7 +303,7 @@ extension ArgusService {
         let options = try parameters.options(for: model)
         try ImageRequestBody.checkHeaders(parsed.images.map { UploadedImage(bytes: $0, declaredType: nil) },
                                           maxPixels: configuration.maxPixels)
-        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request),
+        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: try deadline(for: request, parsed.rawParameters),
                                allowTruncated: parameters.allowTruncated)
         let metrics = self.metrics
         let (results, _) = try scheduler.run(deadline: limits.deadline!, cancelled: request.clientGone) {

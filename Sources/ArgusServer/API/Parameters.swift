@@ -21,13 +21,16 @@ public struct Parameters: Sendable {
         values[name] = value
     }
 
+    static let serverWide: Set<String> = ["api_key", "timeout"]
+
     /// Every value given for `name`, earliest first; the last is the one that applies.
     private func given(_ name: String) -> [String] { (replaced[name] ?? []) + (values[name].map { [$0] } ?? []) }
 
-    /// Rejects any name outside `allowed`, so a typo is a clear 400 instead of a silent default. `api_key` is
-    /// always allowed: the server's key check reads it (`APIKeys.presented`).
+    /// Rejects any name outside `allowed`, so a typo is a clear 400 instead of a silent default. The server-wide
+    /// names are always allowed: `api_key` (read by the key check, `APIKeys.presented`) and `timeout` (the
+    /// client's deadline, `ArgusService.deadline(for:_:)`).
     public func requireKnown(_ allowed: Set<String>) throws {
-        if let unknown = names.first(where: { !allowed.contains($0) && $0 != "api_key" }) {
+        if let unknown = names.first(where: { !allowed.contains($0) && !Self.serverWide.contains($0) }) {
             throw APIError.invalidParameter("unknown parameter '\(unknown)'; known: \(allowed.sorted().joined(separator: ", "))")
         }
     }

@@ -21,7 +21,7 @@ extension ArgusService {
             try checkScoreSize(body.images, classes: model.info.classNames.count)
         }
 
-        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline(for: request),
+        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: try deadline(for: request, body.parameters),
                                allowTruncated: parameters.detect.allowTruncated)
         let metrics = self.metrics
         let render = parameters.detect.render

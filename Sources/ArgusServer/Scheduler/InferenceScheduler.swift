@@ -56,6 +56,20 @@ public final class InferenceScheduler: @unchecked Sendable {
             condition.unlock()
             throw APIError.overloaded(retryAfterSeconds: retry)
         }
+        // A job that would start only after its deadline is refused now rather than after the wait: the jobs
+        // ahead of it, spread over the workers, each take about the average job time.
+        let ahead = queue.count - queueHead + running - workerCount + 1
+        if ahead > 0 {
+            let wait = Double(ahead) / Double(workerCount) * averageJobSeconds
+            let left = Double(Int64(deadline) - Int64(MonotonicClock.now())) / 1e9
+            if wait > left {
+                let retry = retryAfterSecondsLocked()
+                condition.unlock()
+                throw APIError(status: 503, code: "deadline_unreachable",
+                               "the work queued ahead needs about \(String(format: "%.2f", wait)) s, more than the \(String(format: "%.2f", max(0, left))) s left before this request's deadline",
+                               headers: [("Retry-After", String(retry))])
+            }
+        }
         queue.append(job)
         condition.signal()
         condition.unlock()
