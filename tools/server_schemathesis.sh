@@ -68,11 +68,13 @@ done
 [ -n "$PORT" ] || { cat "$LOG"; echo "the server did not start"; exit 1; }
 
 # positive_data_acceptance is left out: a schema cannot say "a decodable JPEG", so schema-valid random
-# bytes are rightly refused (415/422). Auth and resource-lifecycle checks do not apply (no auth, no resources).
+# bytes are rightly refused (415/422). Auth and resource-lifecycle checks do not apply (no keys configured, no
+# resources). not_a_server_error is left to the server log below: a 503 (load shedding) or a 504 (a client's own
+# deadline, e.g. X-Request-Timeout: 1e-300, passed) is a correct answer, and any 500 fails the run there.
 STATUS=0
 timeout $(( ${ST_MAX_TIME:-120} + 60 )) "$VENV/bin/st" run "$ROOT/openapi.json" --url "http://127.0.0.1:$PORT" \
   --max-examples "${ST_MAX_EXAMPLES:-20}" --max-time "${ST_MAX_TIME:-120}" --workers 2 \
-  --checks all --exclude-checks positive_data_acceptance,ignored_auth,object_level_authorization,use_after_free,ensure_resource_availability \
+  --checks all --exclude-checks positive_data_acceptance,not_a_server_error,ignored_auth,object_level_authorization,use_after_free,ensure_resource_availability \
   || STATUS=$?
 # Random bytes rarely decode, so /segment's success paths get one real image per served segmentation model too.
 for ((i = 3; i < ${#SERVE_WEIGHTS[@]}; i += 2)); do
@@ -86,7 +88,7 @@ for ((i = 3; i < ${#SERVE_WEIGHTS[@]}; i += 2)); do
 done
 kill -0 "$SERVER" 2>/dev/null || { echo "the server died during the run"; STATUS=1; }
 curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "the server stopped answering"; STATUS=1; }
-echo "server: $(grep -c ' 5[0-9][0-9] ' "$LOG" || true) responses with status 5xx (503/504 are load shedding; 500 is a bug)"
+echo "server: $(grep -c ' 5[0-9][0-9] ' "$LOG" || true) responses with status 5xx (503: load shedding or a deadline that cannot be met; 504: a deadline passed; 500: a bug)"
 grep ' 5[0-9][0-9] ' "$LOG" | head -20 || true
 if grep -q ' 500 ' "$LOG"; then echo "the server answered 500"; STATUS=1; fi
 exit $STATUS
