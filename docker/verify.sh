@@ -30,7 +30,7 @@ finish() {
 }
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
-  "${PODMAN[@]}" rm -f -t 0 "argus-verify-$TAG" >/dev/null 2>&1
+  "${PODMAN[@]}" rm -f -t 0 "argus-verify-$TAG" "argus-verify-key-$TAG" >/dev/null 2>&1
   "${PODMAN[@]}" rmi -f "localhost/argus-verify:$TAG" "localhost/argus-verify-binary:$TAG" >/dev/null 2>&1
   rm -rf "$WORK"
 }
@@ -214,6 +214,31 @@ for g, r in zip(got, ref):
 print(f"{len(got)} detections match detect.py")
 EOF
 then pass "/detect $IMAGE_ID.jpg equals the official detect.py output"; else fail "/detect answer"; fi
+
+# An API key from a mounted secret file (ARGUS_API_KEY_FILE), with the built-in model: inference needs the key,
+# the probes and the HEALTHCHECK stay open.
+printf '# rotated\nverify-key-%s\n' "$TAG" >"$WORK/keys"
+key_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if "${PODMAN[@]}" run -d --name "argus-verify-key-$TAG" "${LIMITS[@]}" -p "127.0.0.1:$key_port:8080" \
+     -v "$WORK/keys:/run/secrets/argus-keys:ro" -e ARGUS_API_KEY_FILE=/run/secrets/argus-keys "$IMAGE" >/dev/null 2>&1; then
+  KEY_URL=http://127.0.0.1:$key_port
+  for _ in $(seq 1 240); do
+    [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$KEY_URL/readyz")" = 200 ] && break
+    sleep 0.5
+  done
+  without=$(curl -s -m 60 -o /dev/null -w '%{http_code}' -F "image=@$IMG" "$KEY_URL/detect")
+  with=$(curl -s -m 60 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer verify-key-$TAG" -F "image=@$IMG" "$KEY_URL/detect")
+  field=$(curl -s -m 60 -o /dev/null -w '%{http_code}' -F "api_key=verify-key-$TAG" -F "image=@$IMG" "$KEY_URL/v1/vision/detection")
+  if [ "$without" = 401 ] && [ "$with" = 200 ] && [ "$field" = 200 ] \
+     && "${PODMAN[@]}" healthcheck run "argus-verify-key-$TAG" >/dev/null 2>&1; then
+    pass "ARGUS_API_KEY_FILE: /detect 401 without the key, 200 with it (header or DeepStack field); HEALTHCHECK healthy"
+  else
+    fail "API key from a secret file: without $without, with $with, DeepStack field $field"
+  fi
+  "${PODMAN[@]}" rm -f -t 0 "argus-verify-key-$TAG" >/dev/null 2>&1
+else
+  fail "podman run with ARGUS_API_KEY_FILE"
+fi
 
 # SIGTERM while a request runs: the request is answered, then the container exits 0.
 eight=(); for _ in $(seq 1 8); do eight+=(-F "image=@$IMG"); done
