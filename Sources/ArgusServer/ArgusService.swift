@@ -137,15 +137,22 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
     /// an `X-Request-Timeout` header or a `timeout` parameter (seconds). The scheduler refuses at once a request
     /// that cannot start before it.
     func deadline(for request: HTTPRequest, _ parameters: Parameters) throws -> UInt64 {
-        var seconds = configuration.requestDeadlineSeconds
+        let seconds = min(configuration.requestDeadlineSeconds, try Self.clientTimeout(request, parameters) ?? .infinity)
+        return request.receivedAt + UInt64(seconds * 1e9)
+    }
+
+    /// The client's own timeout in seconds, if it gave one; a malformed one is a 400. Handlers read it with the
+    /// other parameters, before any limit is checked.
+    static func clientTimeout(_ request: HTTPRequest, _ parameters: Parameters) throws -> Double? {
+        var seconds: Double?
         if let header = request.header("x-request-timeout") {
             guard let t = Double(header.trimmingSpaces()), t.isFinite, t > 0 else {
                 throw APIError.invalidParameter("X-Request-Timeout must be a number of seconds > 0, got '\(header)'")
             }
-            seconds = min(seconds, t)
+            seconds = t
         }
-        if let t = try parameters.double("timeout", in: 0.001...86_400) { seconds = min(seconds, t) }
-        return request.receivedAt + UInt64(seconds * 1e9)
+        if let t = try parameters.double("timeout", in: 0.001...86_400) { seconds = min(seconds ?? t, t) }
+        return seconds
     }
 
     // MARK: HTTPApplication

@@ -129,6 +129,9 @@ final class InferenceProtocolTests: XCTestCase {
             ("unknown output", input("[1]", one.count).dropLast() + #","outputs":[{"name":"masks"}]}"#, one, nil, 400, "masks"),
             ("output twice", input("[1]", one.count).dropLast() + #","outputs":[{"name":"scores"},{"name":"scores"}]}"#, one, nil, 400, "twice"),
             ("unknown member", #"{"inputs":[],"extra":1}"#, [], nil, 400, "extra"),
+            ("input parameters not an object, over the limit",
+             #"{"inputs":[{"name":"image","datatype":"BYTES","shape":[99],"parameters":[1],"data":[]}]}"#, [], nil, 400, "must be an object"),
+            ("output parameters not an object", input("[1]", one.count).dropLast() + #","outputs":[{"name":"scores","parameters":7}]}"#, one, nil, 400, "must be an object"),
         ]
         for (name, json, binary, headerLength, status, words) in cases {
             let r = try infer(server, json: json, binary: binary, headerLength: headerLength)

@@ -101,5 +101,15 @@ final class LoadBehaviourTests: XCTestCase {
             XCTAssertEqual(r.errorCode, "invalid_parameter", bad)
         }
         XCTAssertEqual(try server.postMultipart("/detect", fields: [("timeout", "0")], images: [png]).status, 400)
+        // A malformed timeout is reported before any limit: two images on DeepStack's one-image route, and an
+        // inference protocol request over the image limit, are still a 400 for it.
+        let twoImages = TestInputs.multipart(fields: [], files: [("image", "a.png", "image/png", png), ("image", "b.png", "image/png", png)])
+        let deepStack = try server.post("/v1/vision/detection", contentType: twoImages.contentType, body: twoImages.body,
+                                        headers: [("X-Request-Timeout", "soon")])
+        XCTAssertEqual(deepStack.status, 400, deepStack.text)
+        let manyImages = #"{"inputs":[{"name":"image","datatype":"BYTES","shape":[1000],"data":[]}]}"#
+        let inference = try server.post("/v2/models/fake/infer", contentType: "application/json", body: Array(manyImages.utf8),
+                                        headers: [("X-Request-Timeout", "soon")])
+        XCTAssertEqual(inference.status, 400, inference.text)
     }
 }

@@ -25,6 +25,7 @@ extension ArgusService {
             let p = body.parameters
             let minConfidence = try p.double("min_confidence", in: 0...1) ?? 0.4
             let allowTruncated = try p.bool("allow_truncated") ?? false
+            let deadline = try deadline(for: request, p)
             if let custom, let named = p["model"], named != custom {
                 throw APIError.invalidParameter("the path names model '\(custom)' and the model field '\(named)'")
             }
@@ -32,7 +33,7 @@ extension ArgusService {
             let options = try DetectOptions(confidence: Float(minConfidence)).validated()
             try body.checkImageCount()
             try body.checkHeaders(maxPixels: configuration.maxPixels)
-            let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: try deadline(for: request, p),
+            let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline,
                                    allowTruncated: allowTruncated)
             let metrics = self.metrics
             let (results, timings) = try scheduler.run(deadline: limits.deadline!, cancelled: request.clientGone) {

@@ -9,6 +9,7 @@ extension ArgusService {
     func detect(_ request: HTTPRequest) throws -> HTTPResponse {
         let body = try ImageRequestBody(request, maxImages: configuration.maxImagesPerRequest)
         let parameters = try DetectParameters(body.parameters)
+        let deadline = try deadline(for: request, body.parameters)
         let model = try registry.detector(named: parameters.model, task: .detect)
         let options = try parameters.options(for: model)
         try body.checkImageCount()
@@ -17,7 +18,7 @@ extension ArgusService {
         }
         try body.checkHeaders(maxPixels: configuration.maxPixels)
 
-        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: try deadline(for: request, body.parameters),
+        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline,
                                allowTruncated: parameters.allowTruncated)
         let metrics = self.metrics
         let (results, timings) = try scheduler.run(deadline: limits.deadline!, cancelled: request.clientGone) {

@@ -75,6 +75,7 @@ extension ArgusService {
             throw APIError.badRequest("'\(name)' is for running a model, but no image was uploaded (multipart field 'image', one part per file)")
         }
         try parameters.requireKnown(EvaluateSettings.names)
+        let deadline = try deadline(for: request, parameters)
         guard let gtBytes = documents["ground_truth"], let resultBytes = documents["results"] else {
             throw APIError.badRequest("/evaluate needs 'ground_truth' (a COCO annotations document) and either 'results' (COCO results) or uploaded 'image' files to run a model on")
         }
@@ -84,7 +85,7 @@ extension ArgusService {
         let curves = try parameters.bool("curves") ?? false
         let paramBytes = documents["params"]
 
-        let text: String = try scheduler.run(deadline: try deadline(for: request, parameters), cancelled: request.clientGone) {
+        let text: String = try scheduler.run(deadline: deadline, cancelled: request.clientGone) {
             do {
                 let gt = try COCODataset(json: Data(gtBytes))
                 let dt = try COCOResult.parseList(json: Data(resultBytes))

@@ -16,6 +16,7 @@ extension ArgusService {
     func evaluateWithModel(_ request: HTTPRequest, images: [MultipartPart], documents: [String: [UInt8]],
                            parameters: Parameters) throws -> HTTPResponse {
         try parameters.requireKnown(EvaluateSettings.names.union(EvaluateSettings.modelNames))
+        let deadline = try deadline(for: request, parameters)
         guard let gtBytes = documents["ground_truth"] else {
             throw APIError.badRequest("/evaluate with images needs 'ground_truth' (a COCO annotations document)")
         }
@@ -59,7 +60,7 @@ extension ArgusService {
             order.append(name)
         }
 
-        let maxPixels = configuration.maxPixels, deadline = try self.deadline(for: request, parameters)
+        let maxPixels = configuration.maxPixels
         let paramBytes = documents["params"]
         let text: String = try scheduler.run(deadline: deadline, cancelled: request.clientGone) {
             do {

@@ -91,6 +91,7 @@ struct InferenceRequest {
         }
         parameters = try DetectParameters(given, allowed: InferenceProtocol.detectParameterNames)
         rawParameters = given
+        _ = try ArgusService.clientTimeout(request, given)
 
         guard let inputs = document["inputs"]?.arrayValue else { throw APIError.badRequest("'inputs' must be an array of tensors") }
         guard inputs.count == 1, inputs[0]["name"]?.stringValue == InferenceProtocol.inputName else {
@@ -103,6 +104,9 @@ struct InferenceRequest {
             guard let list = requested.arrayValue else { throw APIError.badRequest("'outputs' must be an array") }
             for item in list {
                 guard let name = item["name"]?.stringValue else { throw APIError.badRequest("every requested output needs a 'name'") }
+                if let parameters = item["parameters"], !parameters.isObject {
+                    throw APIError.badRequest("the parameters of output '\(name)' must be an object")
+                }
                 guard InferenceProtocol.outputs.contains(where: { $0.name == name }) else {
                     throw APIError.badRequest("unknown output '\(name)'; outputs: \(InferenceProtocol.outputs.map(\.name).joined(separator: ", "))")
                 }
@@ -131,6 +135,9 @@ struct InferenceRequest {
 
     /// The number of elements the `image` tensor declares (its datatype and shape checked).
     private static func elementCount(of input: JSONValue) throws -> Int {
+        if let parameters = input["parameters"], !parameters.isObject {
+            throw APIError.badRequest("the parameters of input 'image' must be an object")
+        }
         guard input["datatype"]?.stringValue == "BYTES" else {
             throw APIError.badRequest("input 'image' must have datatype BYTES (encoded JPEG or PNG), got \(input["datatype"]?.serialized() ?? "none")")
         }
@@ -315,6 +322,8 @@ extension ArgusService {
 }
 
 private extension JSONValue {
+    var isObject: Bool { if case .object = self { return true }; return false }
+
     /// An integral number that fits an Int exactly, else nil.
     var exactInt: Int? {
         guard case .number(let d) = self, d == d.rounded(), abs(d) < 9e15 else { return nil }

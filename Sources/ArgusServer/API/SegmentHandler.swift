@@ -11,6 +11,7 @@ extension ArgusService {
     func segment(_ request: HTTPRequest) throws -> HTTPResponse {
         let body = try ImageRequestBody(request, maxImages: configuration.maxImagesPerRequest)
         let parameters = try SegmentParameters(body.parameters)
+        let deadline = try deadline(for: request, body.parameters)
         let plan = try registry.segmentPlan(parameters)
         try body.checkImageCount()
         if parameters.detect.render != nil && body.images.count > 1 {
@@ -21,7 +22,7 @@ extension ArgusService {
             try checkScoreSize(body.images, classes: model.info.classNames.count)
         }
 
-        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: try deadline(for: request, body.parameters),
+        let limits = RunLimits(maxPixels: configuration.maxPixels, deadline: deadline,
                                allowTruncated: parameters.detect.allowTruncated)
         let metrics = self.metrics
         let render = parameters.detect.render
