@@ -188,14 +188,15 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         return error.response
     }
 
+    /// The probes and the API description, open without a key.
+    static let keylessPaths: Set<String> = ["/healthz", "/readyz", "/openapi.json", "/v2/health/live", "/v2/health/ready"]
+
     /// With API keys configured, every route but the probes (Argus's and the inference protocol's) and the API
     /// description needs one of them.
     private func authorize(_ request: HTTPRequest) throws {
         let keys = configuration.apiKeys
         guard !keys.isEmpty else { return }
-        var open: Set<String> = ["/healthz", "/readyz", "/openapi.json", "/v2/health/live", "/v2/health/ready"]
-        if !configuration.protectMetrics { open.insert("/metrics") }
-        guard !open.contains(request.path) else { return }
+        guard !Self.keylessPaths.contains(request.path), configuration.protectMetrics || request.path != "/metrics" else { return }
         guard let key = APIKeys.presented(in: request) else {
             throw APIError.unauthorized("this server needs an API key: send 'Authorization: Bearer KEY', 'X-API-Key: KEY' or an api_key field")
         }

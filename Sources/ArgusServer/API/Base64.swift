@@ -9,6 +9,12 @@ public enum Base64 {
         return t
     }()
 
+    /// An uploaded image's bytes: base64, or a data URL (`data:image/png;base64,...`) as browsers produce them.
+    public static func decodeImage(_ text: String) -> [UInt8]? {
+        if text.hasPrefix("data:"), let comma = text.firstIndex(of: ",") { return decode(String(text[text.index(after: comma)...])) }
+        return decode(text)
+    }
+
     /// The decoded bytes, or nil if `text` is not base64.
     public static func decode(_ text: String) -> [UInt8]? {
         var out: [UInt8] = []

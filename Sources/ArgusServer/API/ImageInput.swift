@@ -107,12 +107,7 @@ public struct ImageRequestBody: Sendable {
             }
         }
         for (index, text) in encoded.enumerated() {
-            var payload = Substring(text)
-            // Accept data URLs (`data:image/png;base64,...`) as browsers produce them.
-            if payload.hasPrefix("data:"), let comma = payload.firstIndex(of: ",") {
-                payload = payload[payload.index(after: comma)...]
-            }
-            guard let bytes = Base64.decode(String(payload)) else {
+            guard let bytes = Base64.decodeImage(text) else {
                 throw APIError.badRequest("image \(index) is not valid base64")
             }
             images.append(UploadedImage(bytes: bytes, declaredType: nil))

@@ -183,9 +183,7 @@ struct InferenceRequest {
             }
         } else if let data = input["data"] {
             for item in flattened(data) {
-                var text = Substring(item.stringValue ?? "")
-                if text.hasPrefix("data:"), let comma = text.firstIndex(of: ",") { text = text[text.index(after: comma)...] }
-                guard let bytes = Base64.decode(String(text)) else { throw APIError.badRequest("image \(images.count) is not valid base64") }
+                guard let bytes = Base64.decodeImage(item.stringValue ?? "") else { throw APIError.badRequest("image \(images.count) is not valid base64") }
                 images.append(bytes)
             }
         }

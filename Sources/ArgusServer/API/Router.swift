@@ -12,9 +12,9 @@ struct Router {
 
         var isExact: Bool { !pattern.contains("{") }
 
-        func matches(_ path: String) -> Bool {
+        /// Whether the path (and its segments) matches this pattern.
+        func matches(_ path: String, _ parts: [Substring]) -> Bool {
             if isExact { return path == pattern }
-            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == segments.count else { return false }
             return zip(segments, parts).allSatisfy { pattern, part in
                 pattern.hasPrefix("{") ? !part.isEmpty : pattern == part
@@ -30,8 +30,10 @@ struct Router {
     }
 
     private func candidates(_ path: String) -> [Route] {
-        let exact = routes.filter { $0.isExact && $0.matches(path) }
-        return exact.isEmpty ? routes.filter { !$0.isExact && $0.matches(path) } : exact
+        let exact = routes.filter { $0.isExact && $0.pattern == path }
+        guard exact.isEmpty else { return exact }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return routes.filter { !$0.isExact && $0.matches(path, parts) }
     }
 
     /// The metrics label for a path: the route's pattern, or `unmatched`.
