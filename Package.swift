@@ -63,7 +63,7 @@ let package = Package(
         // compiled into the binary as PackageResources.openapi_json (no resource bundle to ship).
         .target(name: "ArgusServer",
                 dependencies: ["CMicroHTTPD", "ArgusPipeline", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval",
-                               "ArgusJSON"],
+                               "ArgusJSON", "ArgusTensor"],
                 resources: [.embedInCode("openapi.json")],
                 swiftSettings: fast),
         .target(name: "ArgusFetch", dependencies: ["CCurl", "CCrypto", "ArgusModels"]),

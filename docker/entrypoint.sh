@@ -10,8 +10,10 @@
 #   ARGUS_QUIET     1/true/yes: --quiet
 #   ARGUS_NO_DEFAULT_MODEL  1/true/yes: --no-default-model (never serve the built-in YOLOX-Nano)
 #   ARGUS_PROTECT_METRICS   1/true/yes: --protect-metrics (with API keys, /metrics needs a key too)
-# ARGUS_API_KEY and ARGUS_API_KEY_FILE (a mounted secret) are read by argus itself, so the key never appears on a
-# command line.
+#   ARGUS_WATCH     1/true/yes: --models "$ARGUS_MODELS" --watch (load, reload and unload its files while serving)
+#   ARGUS_WATCH_INTERVAL
+# ARGUS_API_KEY, ARGUS_API_KEY_FILE, ARGUS_ADMIN_KEY and ARGUS_ADMIN_KEY_FILE (mounted secrets) are read by argus
+# itself, so a key never appears on a command line.
 # An empty variable is left out (the flag's default applies). A models directory without a model file in it is
 # left out too, so an image run with no volume and no weights serves the built-in default model.
 set -eu
@@ -27,9 +29,13 @@ has_checkpoint() {
   for f in "$1"/*.pt "$1"/*.pth "$1"/*.safetensors "$1"/*.onnx; do [ -e "$f" ] && return 0; done
   return 1
 }
-if [ -n "${ARGUS_MODELS:-}" ] && has_checkpoint "$ARGUS_MODELS"; then
+case "${ARGUS_WATCH:-}" in 1|true|TRUE|yes|YES) watch=1 ;; *) watch=0 ;; esac
+# A watched directory is followed even while empty: models may be dropped into it later.
+if [ -n "${ARGUS_MODELS:-}" ] && { [ "$watch" = 1 ] || has_checkpoint "$ARGUS_MODELS"; }; then
   flag --models "$ARGUS_MODELS"
+  if [ "$watch" = 1 ]; then set_args="$set_args --watch"; fi
 fi
+flag --watch-interval "${ARGUS_WATCH_INTERVAL:-}"
 if [ -n "${ARGUS_WEIGHTS:-}" ]; then
   old_ifs=$IFS; IFS=:
   for w in $ARGUS_WEIGHTS; do IFS=$old_ifs; flag --weights "$w"; IFS=:; done

@@ -41,7 +41,7 @@ let package = Package(
                                "ArgusJSON"]),
         .target(name: "ArgusServer",
                 dependencies: ["CMicroHTTPD", "ArgusPipeline", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval",
-                               "ArgusJSON"],
+                               "ArgusJSON", "ArgusTensor"],
                 resources: [.embedInCode("openapi.json")]),
         // One binary holding every harness; ARGUS_FUZZ_HARNESS picks the one libFuzzer drives.
         .executableTarget(name: "ArgusFuzz",

@@ -38,22 +38,23 @@ public struct ModelRegistry: Sendable {
     /// Checkpoint file extensions `--models DIR` picks up.
     public static let checkpointExtensions: Set<String> = ["pt", "pth", "safetensors", "onnx"]
 
+    /// The checkpoint files in `directory`, sorted by file name.
+    public static func checkpointPaths(in directory: String) throws -> [String] {
+        let files: [String]
+        do { files = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw ModelRegistryError(description: "cannot list the models directory '\(directory)': \(error.localizedDescription)")
+        }
+        return files.sorted().compactMap { file in
+            let ext = file.split(separator: ".").last.map { $0.lowercased() } ?? ""
+            guard file.contains("."), checkpointExtensions.contains(ext) else { return nil }
+            return directory.hasSuffix("/") ? directory + file : directory + "/" + file
+        }
+    }
+
     /// Loads every checkpoint in `directory` (sorted by file name), then each of `weights`, in order.
     public static func load(directory: String?, weights: [String],
                             loader: (String) throws -> LoadedModel = { try ModelLoader.loadModel(contentsOf: $0) }) throws -> ModelRegistry {
-        var paths: [String] = []
-        if let directory {
-            let files: [String]
-            do { files = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-                throw ModelRegistryError(description: "cannot list the models directory '\(directory)': \(error.localizedDescription)")
-            }
-            for file in files.sorted() {
-                let ext = file.split(separator: ".").last.map { $0.lowercased() } ?? ""
-                if file.contains("."), checkpointExtensions.contains(ext) {
-                    paths.append(directory.hasSuffix("/") ? directory + file : directory + "/" + file)
-                }
-            }
-        }
+        var paths = try directory.map(checkpointPaths) ?? []
         paths += weights
         var models: [LoadedModel] = []
         for path in paths {
@@ -75,6 +76,7 @@ extension ModelRegistry {
     /// first instance segmentation model). A semantic model is refused naming the route that serves it; with
     /// `task == .segment`, a detector without masks is refused naming the models that have them.
     public func detector(named name: String?, task: ModelTask) throws -> any Detector {
+        guard !models.isEmpty else { throw PipelineError.noModel }
         let chosen: LoadedModel
         if let name {
             guard let named = model(named: name) else { throw PipelineError.modelNotFound(name, available: names) }

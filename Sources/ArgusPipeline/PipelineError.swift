@@ -33,6 +33,8 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable, Equatable
     public static func modelNotFound(_ name: String, available: [String]) -> PipelineError {
         PipelineError(.modelNotFound, code: "model_not_found", "no model named '\(name)'; loaded models: \(available.joined(separator: ", "))")
     }
+    /// A server whose models were all unloaded (or that started empty, to be given models while serving).
+    public static let noModel = PipelineError(.modelNotFound, code: "no_model", "no model is loaded")
     public static func unsupported(code: String, _ message: String) -> PipelineError {
         PipelineError(.unsupported, code: code, message)
     }

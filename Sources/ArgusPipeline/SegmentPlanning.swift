@@ -6,6 +6,7 @@ extension ModelRegistry {
     /// Picks the models and options: `model` alone (instance or semantic by what it is), or `model` + `semantic_model`
     /// (panoptic). Without `model`, the first model that segments (or, with `semantic_model`, the first instance model).
     public func segmentPlan(_ parameters: SegmentParameters) throws -> SegmentPlan {
+        guard !models.isEmpty else { throw PipelineError.noModel }
         let semanticPartner: (any SemanticSegmenter)? = try parameters.semanticModel.map { name in
             guard let named = model(named: name) else { throw PipelineError.modelNotFound(name, available: names) }
             guard let segmenter = named.semantic else {

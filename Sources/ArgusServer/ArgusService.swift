@@ -8,23 +8,37 @@ import Foundation
 ///
 /// Every model family plugs in through `Detector` or `SemanticSegmenter`; nothing here knows a model's internals.
 public final class ArgusService: HTTPApplication, @unchecked Sendable {
+    /// Loads a model by reference (a file on the server or a manifest name) under a name (nil: its own).
+    public typealias ModelLoading = @Sendable (_ reference: String, _ name: String?) throws -> LoadedModel
+
     public let configuration: ServerConfiguration
-    public let registry: ModelRegistry
     public let metrics = Metrics()
     let scheduler: InferenceScheduler
+    let served: ServedModels
+    let loadModel: ModelLoading
+    private var watcher: ModelDirectoryWatcher?
     private var server: HTTPServer?
     private var router = Router()
     private let readiness = NSCondition()
     private var isReady = false
     private var warmUpFailure: String?
 
-    public init(registry: ModelRegistry, configuration: ServerConfiguration) throws {
+    /// `modelLoader` serves `POST /models` and `--watch` (default: a checkpoint path, or a manifest name in the
+    /// default catalog). A server may start without a model only when models can be added later (an admin key, or a
+    /// watched directory).
+    public init(registry: ModelRegistry, configuration: ServerConfiguration, modelLoader: ModelLoading? = nil) throws {
         self.configuration = try configuration.validated()
-        self.registry = registry
-        guard !registry.models.isEmpty else { throw ServerConfigurationError(description: "no model to serve") }
+        let manageable = !configuration.adminKeys.isEmpty || configuration.watchDirectory != nil
+        guard !registry.models.isEmpty || manageable else { throw ServerConfigurationError(description: "no model to serve") }
+        served = ServedModels(registry)
+        loadModel = modelLoader ?? { reference, name in try ModelSource(catalog: ModelCatalog()).load(reference, name: name) }
         scheduler = InferenceScheduler(workers: configuration.workers, queueCapacity: configuration.effectiveQueueCapacity)
         router = makeRoutes()
+        if let directory = configuration.watchDirectory { watcher = try watch(directory) }
     }
+
+    /// The models served now: a snapshot, unchanged by models loaded or unloaded after it was taken.
+    public var registry: ModelRegistry { served.current }
 
     deinit { stop() }
 
@@ -40,6 +54,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
                               application: self)
         try http.start()
         server = http
+        watcher?.start()
         let warmUp = Thread { [weak self] in self?.warmUp() }
         warmUp.name = "argus-warmup"
         warmUp.start()
@@ -47,6 +62,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
 
     /// Stops the HTTP server and the workers.
     public func stop() {
+        watcher?.stop()
         server?.stop()
         server = nil
         scheduler.shutdown()
@@ -77,16 +93,10 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
 
     private func warmUp() {
         // A mid-gray image the size of a typical camera frame's thumbnail.
-        let image = RGBImage(width: 320, height: 240, fill: (114, 114, 114))
         var failure: String?
         for model in registry.models {
             do {
-                _ = try scheduler.run(deadline: MonotonicClock.now() + 600_000_000_000) { () -> Void in
-                    switch model {
-                    case .detector(let detector): _ = try detector.detect(image, options: DetectOptions())
-                    case .semantic(let segmenter): _ = try segmenter.segment(image, options: SegmentOptions())
-                    }
-                }
+                try scheduler.run(deadline: MonotonicClock.now() + 600_000_000_000) { try Self.warmUp(model) }
             } catch {
                 failure = "warm-up of model '\(model.info.name)' failed: \(error)"
                 break
@@ -97,6 +107,16 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         readiness.broadcast()
         readiness.unlock()
         if let failure { FileHandle.standardError.write(Data("argus: \(failure)\n".utf8)) }
+    }
+
+    /// One inference on a mid-gray image the size of a typical camera frame's thumbnail: the first run allocates
+    /// and packs what later runs reuse.
+    static func warmUp(_ model: LoadedModel) throws {
+        let image = RGBImage(width: 320, height: 240, fill: (114, 114, 114))
+        switch model {
+        case .detector(let detector): _ = try detector.detect(image, options: DetectOptions())
+        case .semantic(let segmenter): _ = try segmenter.segment(image, options: SegmentOptions())
+        }
     }
 
     private func makeRoutes() -> Router {
@@ -121,13 +141,16 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
             r.add("POST", "/v2/models/{model}" + versioned + "/infer", bound { try $0.inferenceInfer($1) })
         }
         r.add("GET", "/v2", bound { service, _ in service.inferenceServerMetadata() })
-        r.add("GET", "/v2/health/live", bound { service, _ in service.inferenceHealth(ready: false) })
-        r.add("GET", "/v2/health/ready", bound { service, _ in service.inferenceHealth(ready: true) })
+        r.add("GET", "/v2/health/live", access: .open, bound { service, _ in service.inferenceHealth(ready: false) })
+        r.add("GET", "/v2/health/ready", access: .open, bound { service, _ in service.inferenceHealth(ready: true) })
         r.add("GET", "/models", bound { service, _ in service.listModels() })
-        r.add("GET", "/healthz") { _ in .json(200, .object([("status", "ok")])) }
-        r.add("GET", "/readyz", bound { service, _ in service.readyz() })
-        r.add("GET", "/metrics", bound { service, _ in service.metricsText() })
-        r.add("GET", "/openapi.json") { _ in
+        r.add("GET", "/models/{name}", bound { try $0.modelInfo($1) })
+        r.add("POST", "/models", access: .admin, bound { try $0.addModel($1) })
+        r.add("DELETE", "/models/{name}", access: .admin, bound { try $0.removeModel($1) })
+        r.add("GET", "/healthz", access: .open) { _ in .json(200, .object([("status", "ok")])) }
+        r.add("GET", "/readyz", access: .open, bound { service, _ in service.readyz() })
+        r.add("GET", "/metrics", access: configuration.protectMetrics ? .key : .open, bound { service, _ in service.metricsText() })
+        r.add("GET", "/openapi.json", access: .open) { _ in
             HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: OpenAPIDocument.bytes)
         }
         return r
@@ -169,9 +192,13 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         metrics.adjustInFlight(1)
         defer { metrics.adjustInFlight(-1) }
         do {
-            let handler = try router.handler(method: request.method, path: request.path)
-            try authorize(request)
-            return try handler(request)
+            let route = try router.route(method: request.method, path: request.path)
+            try authorize(request, route.access)
+            guard route.access != .admin else { return try route.handler(request) }
+            // Counted, so that unloading a model waits for the requests that may still use it.
+            let ticket = served.started()
+            defer { served.finished(ticket) }
+            return try route.handler(request)
         } catch {
             let api = APIError.from(error)
             if api.status >= 500 && api.code == "internal_error" {
@@ -188,19 +215,34 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         return error.response
     }
 
-    /// The probes and the API description, open without a key.
-    static let keylessPaths: Set<String> = ["/healthz", "/readyz", "/openapi.json", "/v2/health/live", "/v2/health/ready"]
-
-    /// With API keys configured, every route but the probes (Argus's and the inference protocol's) and the API
-    /// description needs one of them.
-    private func authorize(_ request: HTTPRequest) throws {
-        let keys = configuration.apiKeys
-        guard !keys.isEmpty else { return }
-        guard !Self.keylessPaths.contains(request.path), configuration.protectMetrics || request.path != "/metrics" else { return }
-        guard let key = APIKeys.presented(in: request) else {
-            throw APIError.unauthorized("this server needs an API key: send 'Authorization: Bearer KEY', 'X-API-Key: KEY' or an api_key field")
+    /// With API keys configured, every route but the probes (Argus's and the inference protocol's), the API
+    /// description and (unless protected) /metrics needs an API key or an admin key. Model management needs an admin
+    /// key, and without admin keys it is closed.
+    private func authorize(_ request: HTTPRequest, _ access: Router.Access) throws {
+        let keys = configuration.apiKeys, adminKeys = configuration.adminKeys
+        switch access {
+        case .open:
+            return
+        case .key:
+            guard !keys.isEmpty else { return }
+            guard let key = APIKeys.presented(in: request) else {
+                throw APIError.unauthorized("this server needs an API key: send 'Authorization: Bearer KEY', 'X-API-Key: KEY' or an api_key field")
+            }
+            guard keys.accepts(key) || adminKeys.accepts(key) else { throw APIError.unauthorized("the API key is not valid") }
+        case .admin:
+            guard !adminKeys.isEmpty else {
+                throw APIError(status: 403, code: "model_management_disabled",
+                               "models are managed over HTTP only with an admin key: start the server with --admin-key-file FILE "
+                               + "(or --admin-key, ARGUS_ADMIN_KEY, ARGUS_ADMIN_KEY_FILE)")
+            }
+            guard let key = APIKeys.presented(in: request) else {
+                throw APIError.unauthorized("managing models needs the admin key: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
+            }
+            guard adminKeys.accepts(key) else {
+                if keys.accepts(key) { throw APIError(status: 403, code: "forbidden", "this API key may not manage models; use the admin key") }
+                throw APIError.unauthorized("the admin key is not valid")
+            }
         }
-        guard keys.accepts(key) else { throw APIError.unauthorized("the API key is not valid") }
     }
 
     public func didRespond(to request: HTTPRequest, with response: HTTPResponse, milliseconds: Double) {
@@ -214,6 +256,9 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
     // MARK: Small handlers
 
     private func readyz() -> HTTPResponse {
+        if ready && registry.models.isEmpty {
+            return APIError(status: 503, code: "no_model", "no model is loaded; add one with POST /models or to the watched directory").response
+        }
         if ready { return .json(200, .object([("status", "ready")])) }
         let why = warmUpError ?? "models are warming up"
         return APIError(status: 503, code: "not_ready", why).response
@@ -225,26 +270,29 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
     }
 
     private func listModels() -> HTTPResponse {
+        let registry = self.registry
         let defaultName = registry.defaultModel?.info.name
-        let list: [JSONValue] = registry.models.map { model in
-            let info = model.info
-            return .object([
-                ("name", .string(info.name)),
-                ("family", .string(info.family.rawValue)),
-                ("task", .string(info.task.rawValue)),
-                ("default", .bool(info.name == defaultName)),
-                ("classes", .array(info.classNames.map { .string($0) })),
-                ("input_size", .number(Double(info.defaults.imageSize))),
-                ("stride", .number(Double(info.stride))),
-                // A semantic model has no score threshold, NMS or detection cap: only its input size.
-                ("defaults", .object(info.task == .semantic ? [("imgsz", .number(Double(info.defaults.imageSize)))] : [
-                    ("conf", .float(info.defaults.confidence)),
-                    ("iou", .number(info.defaults.iou)),
-                    ("max_det", .number(Double(info.defaults.maxDetections))),
-                    ("imgsz", .number(Double(info.defaults.imageSize))),
-                ])),
-            ])
-        }
-        return .json(200, .object([("models", .array(list))]))
+        return .json(200, .object([("models", .array(registry.models.map { Self.entry($0, isDefault: $0.info.name == defaultName) }))]))
+    }
+
+    /// A model as `GET /models` lists it.
+    static func entry(_ model: LoadedModel, isDefault: Bool) -> JSONValue {
+        let info = model.info
+        return .object([
+            ("name", .string(info.name)),
+            ("family", .string(info.family.rawValue)),
+            ("task", .string(info.task.rawValue)),
+            ("default", .bool(isDefault)),
+            ("classes", .array(info.classNames.map { .string($0) })),
+            ("input_size", .number(Double(info.defaults.imageSize))),
+            ("stride", .number(Double(info.stride))),
+            // A semantic model has no score threshold, NMS or detection cap: only its input size.
+            ("defaults", .object(info.task == .semantic ? [("imgsz", .number(Double(info.defaults.imageSize)))] : [
+                ("conf", .float(info.defaults.confidence)),
+                ("iou", .number(info.defaults.iou)),
+                ("max_det", .number(Double(info.defaults.maxDetections))),
+                ("imgsz", .number(Double(info.defaults.imageSize))),
+            ])),
+        ])
     }
 }

@@ -36,6 +36,14 @@ public struct ServerConfiguration: Sendable {
     public var apiKeys = APIKeys.none
     /// With API keys, /metrics needs a key too.
     public var protectMetrics = false
+    /// Keys that may load and unload models (`POST /models`, `DELETE /models/{name}`) and also pass where an API key
+    /// is needed; none: model management over HTTP is closed.
+    public var adminKeys = APIKeys.none
+    /// A directory whose checkpoint files are followed: added ones loaded, changed ones reloaded, removed ones
+    /// unloaded (`--models DIR --watch`).
+    public var watchDirectory: String?
+    /// Seconds between two looks at `watchDirectory`; a new file is loaded once it held still for one interval.
+    public var watchIntervalSeconds = 2.0
 
     public init() {}
 
@@ -62,6 +70,7 @@ public struct ServerConfiguration: Sendable {
         try check(connectionLimit >= 1, "the connection limit must be >= 1")
         try check(perAddressConnectionLimit >= 0, "the per-address connection limit must be >= 0")
         try check((1...3600).contains(connectionTimeoutSeconds), "the connection timeout must be in 1...3600 seconds")
+        try check((0.05...3600).contains(watchIntervalSeconds), "the watch interval must be in 0.05...3600 seconds")
         return self
     }
 }

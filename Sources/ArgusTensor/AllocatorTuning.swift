@@ -25,3 +25,13 @@ public func keepFreedMemoryInProcess() {
     _ = mallopt(arenaMax, Int32(max(2, min(64, ProcessInfo.processInfo.activeProcessorCount))))
     #endif
 }
+
+/// Hands the freed memory at the top of the heap and in whole free pages back to the system (glibc's malloc_trim),
+/// which `keepFreedMemoryInProcess` otherwise keeps: for after a model is unloaded, not after each inference.
+public func returnFreedMemory() {
+    #if canImport(Glibc)
+    typealias MallocTrim = @convention(c) (Int) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+    _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+    #endif
+}

@@ -79,6 +79,19 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .customLong("protect-metrics"), help: "With API keys, /metrics needs a key too.")
     var protectMetrics = false
 
+    @Option(name: .customLong("admin-key"),
+            help: "A key that may load and unload models (POST /models, DELETE /models/NAME) and passes as an API key (repeatable; also ARGUS_ADMIN_KEY). Without one, model management over HTTP is closed.")
+    var adminKey: [String] = []
+
+    @Option(name: .customLong("admin-key-file"), help: "A file of admin keys, one per line (also ARGUS_ADMIN_KEY_FILE).")
+    var adminKeyFile: String?
+
+    @Flag(help: "With --models DIR: load checkpoints added to DIR, reload changed ones, unload removed ones, while serving.")
+    var watch = false
+
+    @Option(name: .customLong("watch-interval"), help: "Seconds between two looks at the --watch directory.")
+    var watchInterval = 2.0
+
     @Flag(help: "Do not log one line per request to stderr.")
     var quiet = false
 
@@ -101,12 +114,12 @@ struct ServeCommand: ParsableCommand {
         return try failing { try ModelRegistry(files.models + named) }
     }
 
-    /// The keys from the flags and the environment (ARGUS_API_KEY, ARGUS_API_KEY_FILE), all valid at once.
-    func apiKeys() throws -> [String] {
+    /// The keys from the flags and the environment (`ARGUS_<KIND>_KEY`, `ARGUS_<KIND>_KEY_FILE`), all valid at once.
+    func keys(_ flags: [String], file: String?, environmentPrefix prefix: String) throws -> [String] {
         let environment = ProcessInfo.processInfo.environment
-        var keys = apiKey
-        if let key = environment["ARGUS_API_KEY"], !key.isEmpty { keys.append(key) }
-        for file in [apiKeyFile, environment["ARGUS_API_KEY_FILE"]].compactMap({ $0 }) where !file.isEmpty {
+        var keys = flags
+        if let key = environment[prefix + "_KEY"], !key.isEmpty { keys.append(key) }
+        for file in [file, environment[prefix + "_KEY_FILE"]].compactMap({ $0 }) where !file.isEmpty {
             keys += try APIKeys.read(file: file)
         }
         return keys
@@ -118,6 +131,7 @@ struct ServeCommand: ParsableCommand {
         }
         if maxBodyMB < 1 || maxEvaluateBodyMB < 1 || maxScoreMB < 1 { throw ValidationError("body and score limits must be at least 1 MiB") }
         if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
+        if watch && models == nil { throw ValidationError("--watch follows the --models DIR directory: give --models DIR") }
     }
 
     func run() throws {
@@ -136,20 +150,28 @@ struct ServeCommand: ParsableCommand {
         configuration.connectionTimeoutSeconds = connectionTimeout
         configuration.maxScoreMapBytes = maxScoreMB << 20
         configuration.accessLog = !quiet
-        configuration.apiKeys = try failing { try APIKeys(apiKeys()) }
+        configuration.apiKeys = try failing { try APIKeys(keys(apiKey, file: apiKeyFile, environmentPrefix: "ARGUS_API")) }
+        configuration.adminKeys = try failing { try APIKeys(keys(adminKey, file: adminKeyFile, environmentPrefix: "ARGUS_ADMIN")) }
         configuration.protectMetrics = protectMetrics
+        configuration.watchDirectory = watch ? models : nil
+        configuration.watchIntervalSeconds = watchInterval
         do { configuration = try configuration.validated() } catch { throw ValidationError("\(error)") }
         // Workers x compute threads never exceed the cores.
         EngineThreads.set(configuration.blasThreadsPerWorker)
 
         let registry = try loadModels()
-        let service = try ArgusService(registry: registry, configuration: configuration)
+        let source = ModelSource(catalog: try failing { try ModelCatalog(modelsDirectory: modelsDir) })
+        let service = try failing {
+            try ArgusService(registry: registry, configuration: configuration, modelLoader: { try source.load($0, name: $1) })
+        }
         try service.start()
         let hostText = host.contains(":") ? "[\(host)]" : host
         log("argus: listening on http://\(hostText):\(service.port) with \(configuration.workers) worker(s) x "
             + "\(configuration.blasThreadsPerWorker) BLAS thread(s) (OpenBLAS \(BLASCoreType.current) kernels); models: \(registry.names.joined(separator: ", ")) "
-            + "(default \(registry.names[0])\(servesDefault ? ", built in" : ""))"
-            + (configuration.apiKeys.isEmpty ? "" : "; API key required"))
+            + (registry.names.first.map { "(default \($0)\(servesDefault ? ", built in" : ""))" } ?? "(none yet)")
+            + (configuration.apiKeys.isEmpty ? "" : "; API key required")
+            + (configuration.adminKeys.isEmpty ? "" : "; models managed with the admin key")
+            + (watch ? "; watching \(models ?? "")" : ""))
 
         // Serve until SIGINT or SIGTERM, then stop cleanly.
         let stop = DispatchSemaphore(value: 0)

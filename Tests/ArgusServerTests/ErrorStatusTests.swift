@@ -40,7 +40,7 @@ final class ErrorStatusTests: XCTestCase {
         XCTAssertEqual(wrongMethod.header("allow"), "POST")
         let deleteModels = try RawHTTPClient.request(port: server.port, method: "DELETE", path: "/models")
         try expectError(deleteModels, 405, "method_not_allowed", "DELETE /models")
-        XCTAssertEqual(deleteModels.header("allow"), "GET, HEAD")
+        XCTAssertEqual(deleteModels.header("allow"), "GET, POST, HEAD")
         try expectError(try server.post("/detect?model=nope", contentType: "image/png", body: TestInputs.png()), 404, "model_not_found", "unknown model")
     }
 

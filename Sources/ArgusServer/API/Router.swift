@@ -3,8 +3,19 @@
 struct Router {
     typealias Handler = (HTTPRequest) throws -> HTTPResponse
 
+    /// Which key a route needs when the server has keys.
+    enum Access {
+        /// None: the probes and the API description.
+        case open
+        /// An API key (or an admin key): inference, evaluation, listings.
+        case key
+        /// An admin key: model management, closed altogether on a server without admin keys.
+        case admin
+    }
+
     struct Route {
         let method: String
+        let access: Access
         /// The pattern, which is also the metrics label: one label for every model name keeps cardinality bounded.
         let pattern: String
         let segments: [Substring]
@@ -24,8 +35,8 @@ struct Router {
 
     private var routes: [Route] = []
 
-    mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, pattern: pattern,
+    mutating func add(_ method: String, _ pattern: String, access: Access = .key, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, access: access, pattern: pattern,
                             segments: pattern.split(separator: "/", omittingEmptySubsequences: false), handler: handler))
     }
 
@@ -41,8 +52,8 @@ struct Router {
         candidates(path).first?.pattern ?? "unmatched"
     }
 
-    /// The handler for a request; HEAD is served by the GET handler (libmicrohttpd drops the body).
-    func handler(method: String, path: String) throws -> Handler {
+    /// The route of a request; HEAD is served by the GET handler (libmicrohttpd drops the body).
+    func route(method: String, path: String) throws -> Route {
         let candidates = candidates(path)
         guard !candidates.isEmpty else { throw APIError.notFound("no route \(path)") }
         let effective = method == "HEAD" ? "GET" : method
@@ -51,7 +62,7 @@ struct Router {
             if allowed.contains("GET") { allowed.append("HEAD") }
             throw APIError.methodNotAllowed(method, allowed: allowed)
         }
-        return route.handler
+        return route
     }
 }
 

@@ -11,7 +11,7 @@ public final class InferenceScheduler: @unchecked Sendable {
     public let queueCapacity: Int
 
     private let condition = NSCondition()
-    private var queue: [Job] = []
+    private var queue: [Job?] = []
     private var queueHead = 0
     private var running = 0
     private var stopping = false
@@ -114,12 +114,15 @@ public final class InferenceScheduler: @unchecked Sendable {
             condition.lock()
             while queue.count == queueHead && !stopping { condition.wait() }
             if queue.count == queueHead && stopping { condition.unlock(); return }
-            let job = queue[queueHead]
+            // The slot lets go of the job at once: its closure holds the model, which an unload must free.
+            let slot = queue[queueHead]
+            queue[queueHead] = nil
             queueHead += 1
             if queueHead > 64 && queueHead * 2 > queue.count {
                 queue.removeFirst(queueHead)
                 queueHead = 0
             }
+            guard let job = slot else { condition.unlock(); continue }
             // Skip work nobody waits for any more.
             if job.state == .abandoned || MonotonicClock.now() >= job.deadline {
                 job.state = .abandoned

@@ -46,6 +46,8 @@ final class FakeDetector: Detector, @unchecked Sendable {
             .filter { $0.score >= conf && (options.classes?.contains($0.classId) ?? true) }
             .sorted { $0.score > $1.score }
         if let m = options.maxDetections { out = Array(out.prefix(m)) }
+        // Labels are this model's class names, as a real detector's are.
+        for i in out.indices where out[i].classId < info.classNames.count { out[i].label = info.classNames[out[i].classId] }
         return out
     }
 
