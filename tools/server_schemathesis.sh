@@ -55,7 +55,10 @@ done
 echo "serving: ${SERVE_WEIGHTS[*]}"
 
 LOG="$(mktemp)"
-"$ARGUS" serve "${SERVE_WEIGHTS[@]}" --host 127.0.0.1 --port 0 --workers 2 --deadline 20 2>"$LOG" &
+# With an admin key, sent on every request, so the model management routes' checks run too (they cannot guess a
+# model file's path, so their loads fail cleanly: 404 or 422).
+ADMIN_KEY="st-admin-$$-$RANDOM"
+"$ARGUS" serve "${SERVE_WEIGHTS[@]}" --host 127.0.0.1 --port 0 --workers 2 --deadline 20 --admin-key "$ADMIN_KEY" 2>"$LOG" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
 PORT=""
@@ -71,10 +74,13 @@ done
 # bytes are rightly refused (415/422). Auth and resource-lifecycle checks do not apply (no keys configured, no
 # resources). not_a_server_error is left to the server log below: a 503 (load shedding) or a 504 (a client's own
 # deadline, e.g. X-Request-Timeout: 1e-300, passed) is a correct answer, and any 500 fails the run there.
+# DELETE /models/{name} runs last, on its own: its stateful links (GET /models -> a name) unload the served
+# models, which the checks below need.
+EXCLUDED_CHECKS=positive_data_acceptance,not_a_server_error,ignored_auth,object_level_authorization,use_after_free,ensure_resource_availability
 STATUS=0
 timeout $(( ${ST_MAX_TIME:-120} + 60 )) "$VENV/bin/st" run "$ROOT/openapi.json" --url "http://127.0.0.1:$PORT" \
-  --max-examples "${ST_MAX_EXAMPLES:-20}" --max-time "${ST_MAX_TIME:-120}" --workers 2 \
-  --checks all --exclude-checks positive_data_acceptance,not_a_server_error,ignored_auth,object_level_authorization,use_after_free,ensure_resource_availability \
+  --max-examples "${ST_MAX_EXAMPLES:-20}" --max-time "${ST_MAX_TIME:-120}" --workers 2 --header "X-API-Key: $ADMIN_KEY" \
+  --checks all --exclude-checks "$EXCLUDED_CHECKS" --exclude-operation-id unloadModel \
   || STATUS=$?
 # Random bytes rarely decode, so /segment's success paths get one real image per served segmentation model too.
 for ((i = 3; i < ${#SERVE_WEIGHTS[@]}; i += 2)); do
@@ -86,6 +92,11 @@ for ((i = 3; i < ${#SERVE_WEIGHTS[@]}; i += 2)); do
     [ "$code" = 200 ] || STATUS=1
   done
 done
+timeout 90 "$VENV/bin/st" run "$ROOT/openapi.json" --url "http://127.0.0.1:$PORT" \
+  --max-examples "${ST_MAX_EXAMPLES:-20}" --max-time 30 --workers 2 --header "X-API-Key: $ADMIN_KEY" \
+  --checks all --exclude-checks "$EXCLUDED_CHECKS" \
+  --include-operation-id unloadModel --include-operation-id loadModel --include-operation-id listModels --include-operation-id getModel \
+  || STATUS=$?
 kill -0 "$SERVER" 2>/dev/null || { echo "the server died during the run"; STATUS=1; }
 curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "the server stopped answering"; STATUS=1; }
 echo "server: $(grep -c ' 5[0-9][0-9] ' "$LOG" || true) responses with status 5xx (503: load shedding or a deadline that cannot be met; 504: a deadline passed; 500: a bug)"

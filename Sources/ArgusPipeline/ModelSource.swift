@@ -13,9 +13,12 @@ public struct ModelSource: Sendable {
 
     /// Loads `reference` as the model `name` (nil: the file's stem or the manifest's name).
     public func load(_ reference: String, name: String?) throws -> LoadedModel {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory) {
-            guard !isDirectory.boolValue else { throw ModelSourceError.notAFile(reference) }
+        if FileManager.default.fileExists(atPath: reference) {
+            // Only a regular file (through symlinks): a directory, a device such as /dev/zero or a FIFO would make
+            // the reader fail late or never return.
+            let target = (reference as NSString).resolvingSymlinksInPath
+            let type = (try? FileManager.default.attributesOfItem(atPath: target))?[.type] as? FileAttributeType
+            guard type == .typeRegular else { throw ModelSourceError.notAFile(reference) }
             let manifests = catalog.entries().entries.map(\.manifest)
             do { return try ModelLoader.loadModel(contentsOf: reference, name: name, manifests: manifests) } catch {
                 throw ModelSourceError.unloadable(reference, "\(error)")
@@ -41,7 +44,7 @@ public struct ModelSource: Sendable {
 public enum ModelSourceError: Error, CustomStringConvertible, Equatable {
     /// Nothing by that name: no file, no manifest, or a manifest without downloaded weights.
     case notFound(String, String)
-    /// A directory where a file was expected.
+    /// A directory, device or FIFO where a regular file was expected.
     case notAFile(String)
     /// The file exists but is not a model Argus can load (with the loader's reason).
     case unloadable(String, String)
@@ -49,7 +52,7 @@ public enum ModelSourceError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notFound(let reference, let why): return "cannot find '\(reference)': \(why)"
-        case .notAFile(let path): return "'\(path)' is a directory, not a model file"
+        case .notAFile(let path): return "'\(path)' is not a regular file (a directory, device or pipe): give a model file"
         case .unloadable(let path, let why): return "cannot load '\(path)': \(why)"
         }
     }

@@ -1,6 +1,7 @@
 import ArgusModels
 import ArgusPipeline
 @testable import ArgusServer
+import ArgusTestSupport
 import XCTest
 
 /// Models loaded, replaced and unloaded while the server answers: POST /models, DELETE /models/{name}, --watch.
@@ -276,5 +277,33 @@ final class ModelManagementTests: XCTestCase {
         try FileManager.default.removeItem(atPath: directory + "/seed.pt")
         try eventually("seed.pt unloaded") { try names() == [] }
         XCTAssertEqual(loader.alive, 0)
+    }
+
+    /// The server's own loader (no fake): a checkpoint file, the built-in model by name, and what is not a model
+    /// file: a directory, a device that never ends, a missing path.
+    func testRealModelFilesAndReferences() throws {
+        let tiny = Repository.url("Tests/ArgusModelsTests/Fixtures/torchvision/fasterrcnn_mnv3_tiny.pt").path
+        let server = try ServerHarness(loaded: [try DefaultModel.load()]) { c in c.adminKeys = try! APIKeys(["admin-secret"]) }
+        func code(_ r: RawResponse) -> String? { (r.object["error"] as? [String: Any])?["code"] as? String }
+        for (weights, status, errorCode) in [("/dev/zero", 422, "model_load_failed"), (NSTemporaryDirectory(), 422, "model_load_failed"),
+                                             ("/no/such/model.pt", 404, "weights_not_found"), ("no_such_manifest", 404, "weights_not_found")] {
+            let r = try load(server, "{\"weights\": \"\(weights)\"}")
+            XCTAssertEqual(r.status, status, weights + ": " + r.text)
+            XCTAssertEqual(code(r), errorCode, r.text)
+        }
+        let file = try load(server, "{\"weights\": \"\(tiny)\"}")
+        XCTAssertEqual(file.status, 201, file.text)
+        XCTAssertEqual(file.object["name"] as? String, "fasterrcnn_mnv3_tiny")
+        XCTAssertEqual(file.object["family"] as? String, "faster_rcnn")
+        let builtIn = try load(server, #"{"weights": "yolox_nano", "name": "nano2"}"#)
+        XCTAssertEqual(builtIn.status, 201, builtIn.text)
+        // The loaded copy answers exactly as the model served from the start.
+        let jpeg = TestInputs.jpeg(width: 320, height: 240, red: 150)
+        let first = try server.postMultipart("/detect", images: [jpeg])
+        let second = try server.postMultipart("/detect", fields: [("model", "nano2")], images: [jpeg])
+        XCTAssertEqual(first.status, 200)
+        XCTAssertEqual((first.object["images"] as? [[String: Any]])?.first?["detections"] as? NSArray,
+                       (second.object["images"] as? [[String: Any]])?.first?["detections"] as? NSArray)
+        XCTAssertEqual(try server.postMultipart("/detect", fields: [("model", "fasterrcnn_mnv3_tiny")], images: [jpeg]).status, 200)
     }
 }
