@@ -8,9 +8,10 @@ committed fixture Tests/ArgusModelsTests/Fixtures/torchvision_seg/maskrcnn_resne
 parameters, 178 MB as float32 safetensors; numpy only, no torch), starts `argus serve` with an admin key beside the
 built-in default model, then per cycle: POST /models, 4 /detect requests with it, the same name replaced, DELETE.
 Prints the process's RSS (VmRSS) after each step. Random weights make no sensible boxes; the memory is a real
-model's.
+model's. Meanwhile a client keeps sending /detect to the built-in model, one request at a time: its latencies while
+a model loads, against those while nothing loads, show that loading does not stop the other models' serving.
 """
-import argparse, json, os, pathlib, random, secrets, socket, struct, subprocess, sys, tempfile, time
+import argparse, json, os, pathlib, random, secrets, socket, statistics, struct, subprocess, sys, tempfile, threading, time
 import urllib.request, urllib.error
 
 import numpy as np
@@ -87,6 +88,18 @@ def main():
     admin = {"X-API-Key": key, "Content-Type": "application/json"}
     image = pathlib.Path(args.image).read_bytes()
     rows = []
+    loading = []  # (start, end) of each POST /models
+    latencies = []  # (start, seconds, status) of the background client's requests
+    stop = threading.Event()
+
+    def background_client():
+        body, headers = multipart(image)
+        while not stop.is_set():
+            start = time.monotonic()
+            status = request(port, "POST", "/detect", body, headers)[0]
+            latencies.append((start, time.monotonic() - start, status))
+
+    client = threading.Thread(target=background_client)
     try:
         for _ in range(600):
             try:
@@ -100,15 +113,25 @@ def main():
             rows.append((label, status, rss_mib(server.pid)))
             print(f"{label:<34} {'' if status is None else status:>6} {rows[-1][2]:9.1f} MiB", flush=True)
         step("started (built-in yolox_nano)")
+        client.start()
         body, headers = multipart(image)
+
+        def timed_load(payload):
+            start = time.monotonic()
+            status = request(port, "POST", "/models", payload, admin)[0]
+            loading.append((start, time.monotonic()))
+            return status
         for cycle in range(1, args.cycles + 1):
             load = json.dumps({"weights": str(checkpoint), "name": "maskrcnn"}).encode()
-            step(f"cycle {cycle}: POST /models", request(port, "POST", "/models", load, admin)[0])
+            step(f"cycle {cycle}: POST /models", timed_load(load))
             statuses = {request(port, "POST", "/detect?model=maskrcnn", body, headers)[0] for _ in range(4)}
             step(f"cycle {cycle}: 4 x /detect", ",".join(map(str, sorted(statuses))))
-            step(f"cycle {cycle}: POST /models (replace)", request(port, "POST", "/models", load, admin)[0])
+            step(f"cycle {cycle}: POST /models (replace)", timed_load(load))
             step(f"cycle {cycle}: DELETE /models/maskrcnn", request(port, "DELETE", "/models/maskrcnn", None, admin)[0])
     finally:
+        stop.set()
+        if client.is_alive():
+            client.join()
         server.terminate()
         server.wait(timeout=60)
         checkpoint.unlink()
@@ -118,7 +141,14 @@ def main():
     loaded = [r[2] for r in rows if "4 x" in r[0]]
     print(f"\nwith the model: {max(loaded) - base:+.1f} MiB over the start; after each unload: "
           + ", ".join(f"{u - base:+.1f}" for u in unloaded) + " MiB")
-    bad = [r for r in rows if r[1] not in (None, 200, 201, "200")]
+    during = [l for l in latencies if any(a <= l[0] <= b for a, b in loading)]
+    outside = [l for l in latencies if l not in during]
+    def summary(items):
+        ms = sorted(l[1] * 1000 for l in items)
+        return f"{len(ms)} answered, median {statistics.median(ms):.0f} ms, max {ms[-1]:.0f} ms" if ms else "none"
+    print(f"built-in model's /detect (one client): while a model loads: {summary(during)}; otherwise: {summary(outside)}; "
+          f"loads took {statistics.median([b - a for a, b in loading]):.1f} s (median)")
+    bad = [r for r in rows if r[1] not in (None, 200, 201, "200")] + [l for l in latencies if l[2] != 200]
     if bad:
         print("unexpected answers:", bad, file=sys.stderr)
         sys.exit(1)
