@@ -103,6 +103,7 @@ final class APIKeyTests: XCTestCase {
             ("POST", "/v1/vision/custom/list", nil, []),
             ("POST", "/v1/vision/custom/fake", form.contentType, form.body),
             ("GET", "/models", nil, []),
+            ("GET", "/models/fake", nil, []),
             ("GET", "/v2", nil, []),
             ("GET", "/v2/models/fake", nil, []),
             ("POST", "/v2/models/fake/infer", "application/json",
