@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "ArgusServer",
                 dependencies: ["CMicroHTTPD", "ArgusPipeline", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval",
                                "ArgusJSON", "ArgusTensor"],
-                resources: [.embedInCode("openapi.json")],
+                resources: [.embedInCode("openapi.json"), .embedInCode("explorer.html")],
                 swiftSettings: fast),
         .target(name: "ArgusFetch", dependencies: ["CCurl", "CCrypto", "ArgusModels"]),
         .executableTarget(name: "argus", dependencies: [

@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "ArgusServer",
                 dependencies: ["CMicroHTTPD", "ArgusPipeline", "ArgusModels", "ArgusImage", "ArgusDetection", "ArgusEval",
                                "ArgusJSON", "ArgusTensor"],
-                resources: [.embedInCode("openapi.json")]),
+                resources: [.embedInCode("openapi.json"), .embedInCode("explorer.html")]),
         // One binary holding every harness; ARGUS_FUZZ_HARNESS picks the one libFuzzer drives.
         .executableTarget(name: "ArgusFuzz",
                           dependencies: ["ArgusServer", "ArgusPipeline", "ArgusModels", "ArgusONNX", "ArgusWeights",

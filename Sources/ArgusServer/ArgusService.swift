@@ -150,6 +150,10 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         r.add("GET", "/healthz", access: .open) { _ in .json(200, .object([("status", "ok")])) }
         r.add("GET", "/readyz", access: .open, bound { service, _ in service.readyz() })
         r.add("GET", "/metrics", access: configuration.protectMetrics ? .key : .open, bound { service, _ in service.metricsText() })
+        // The explorer page holds no data: the API calls it makes need the key like any other client's.
+        r.add("GET", "/", access: .open) { _ in
+            HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: ExplorerPage.bytes)
+        }
         r.add("GET", "/openapi.json", access: .open) { _ in
             HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: OpenAPIDocument.bytes)
         }

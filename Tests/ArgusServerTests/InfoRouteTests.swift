@@ -7,6 +7,22 @@ import ArgusTestSupport
 
 /// /models, /healthz, /readyz, /metrics, /openapi.json and the DeepStack-compatible route.
 final class InfoRouteTests: XCTestCase {
+    /// The explorer page: served at / without a key, self-contained (no script, style or image from elsewhere).
+    func testExplorerPage() throws {
+        let server = try ServerHarness { c in c.apiKeys = try! APIKeys(["k"]) }
+        let r = try server.get("/")
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.header("content-type"), "text/html; charset=utf-8")
+        XCTAssertEqual(r.body, ExplorerPage.bytes)
+        XCTAssertTrue(r.text.contains("<title>Argus explorer</title>"))
+        for external in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import", "url(http"] {
+            XCTAssertFalse(r.text.contains(external), external)
+        }
+        // The page calls the API relative to itself, so it works behind a path prefix too.
+        XCTAssertTrue(r.text.contains("fetch(\"models\""))
+        XCTAssertFalse(r.text.contains("fetch(\"/"))
+    }
+
     func testModelsHealthReadyMetricsAndOpenAPI() throws {
         let server = try ServerHarness(models: [FakeDetector(name: "a"), FakeDetector(name: "b", classNames: ["cat"])])
         let models = try server.get("/models")
