@@ -54,6 +54,8 @@ let package = Package(
                                "CDefaultModel"],
                 swiftSettings: fast),
         .target(name: "ArgusEval", dependencies: ["ArgusMask", "ArgusJSON"], swiftSettings: fast),
+        // Evaluation drawn: precision-recall and confidence curves, the confusion matrix (`argus eval --plots`).
+        .target(name: "ArgusPlots", dependencies: ["ArgusEval", "ArgusImage", "ArgusJSON"]),
         // What the CLI and the server share: typed request options, the per-image run, dataset evaluation with
         // a model, and the result encoders. Knows nothing of HTTP.
         .target(name: "ArgusPipeline",
@@ -69,7 +71,7 @@ let package = Package(
         .target(name: "ArgusFetch", dependencies: ["CCurl", "CCrypto", "ArgusModels"]),
         .executableTarget(name: "argus", dependencies: [
             "ArgusServer", "ArgusPipeline", "ArgusJSON", "ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusModels",
-            "ArgusDetection", "ArgusEval", "ArgusFetch",
+            "ArgusDetection", "ArgusEval", "ArgusPlots", "ArgusFetch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
@@ -85,6 +87,7 @@ let package = Package(
         .testTarget(name: "ArgusONNXTests", dependencies: ["ArgusONNX", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval", "ArgusTestSupport"]),
+        .testTarget(name: "ArgusPlotsTests", dependencies: ["ArgusPlots", "ArgusEval", "ArgusImage", "ArgusTestSupport"]),
         .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer", "ArgusPipeline", "ArgusJSON", "ArgusTestSupport"]),
         .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels", "ArgusTestSupport"]),
         .testTarget(name: "ArgusEndToEndTests",

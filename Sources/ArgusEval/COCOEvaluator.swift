@@ -14,6 +14,9 @@ public struct COCOEvalResult: Sendable {
     public let ap50PerCategory: [Int: Double]
     /// Precision/recall arrays as `COCOeval.eval['precision'|'recall']`.
     public let curves: PrecisionRecall
+    /// Per category, its detections' running true positives at IoU 0.5 (area all, largest maxDets), for curves
+    /// against confidence; empty when 0.5 is not an IoU threshold.
+    public let operatingPoints50: [OperatingPoints]
     /// The parameters used (maxDets sorted).
     public let params: EvalParams
 
@@ -60,7 +63,8 @@ public struct COCOEvaluator {
             ap[id] = curves.perCategoryAP(k: k, thresholds: allT)
             ap50[id] = t50.isEmpty ? -1 : curves.perCategoryAP(k: k, thresholds: t50)
         }
+        let points = t50.first.map { prepared.operatingPoints(cells, t: $0) } ?? []
         return COCOEvalResult(stats: summary.map(\.value), summary: summary, categoryIds: prepared.categoryKeys,
-                              perCategoryAP: ap, ap50PerCategory: ap50, curves: curves, params: params)
+                              perCategoryAP: ap, ap50PerCategory: ap50, curves: curves, operatingPoints50: points, params: params)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusEval
+import ArgusPlots
 import ArgusModels
 import ArgusPipeline
 import ArgusTensor
@@ -96,6 +97,15 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Add precision over the recall thresholds per category and IoU threshold to the JSON.")
     var curves = false
 
+    @Option(help: ArgumentHelp("Write precision-recall, F1/precision/recall-against-confidence and confusion matrix PNGs, and the plotted numbers (plots.json), into this directory.", valueName: "dir"))
+    var plots: String?
+
+    @Option(name: .customLong("confusion-iou"), help: "The confusion matrix's IoU threshold (a pair needs more).")
+    var confusionIoU = 0.45
+
+    @Option(name: .customLong("confusion-conf"), help: "The confusion matrix's confidence threshold (a detection needs more).")
+    var confusionConf = 0.25
+
     @Flag(help: "Do not print the summary table.")
     var quiet = false
 
@@ -116,6 +126,10 @@ struct EvalCommand: ParsableCommand {
         }
         if IoUType(rawValue: iouType) == nil { throw ValidationError("--iou-type must be bbox or segm") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if plots != nil && casePath != nil { throw ValidationError("--plots goes with --gt and --dt or --images, not --case") }
+        if !(0...1).contains(confusionIoU) || !(0...1).contains(confusionConf) {
+            throw ValidationError("--confusion-iou and --confusion-conf must be in 0...1")
+        }
     }
 
     func run() throws {
@@ -146,6 +160,7 @@ struct EvalCommand: ParsableCommand {
             for w in report.warnings { err += "argus eval: warning: \(w.message) [\(w.code)]\n" }
             if !quiet { err += report.coco.summaryText + "\n" }
             FileHandle.standardError.write(Data(err.utf8))
+            try writePlots(report, dataset: dataset, results: results)
             emit(report.json(curves: curves))
         } catch let e as EvalError {
             let lines = e.issues.map { "argus eval: error: \($0.message) [\($0.code)]" }.joined(separator: "\n")
@@ -197,7 +212,21 @@ struct EvalCommand: ParsableCommand {
         for w in report.warnings { err += "argus eval: warning: \(w.message) [\(w.code)]\n" }
         if !quiet { err += report.coco.summaryText + "\n" }
         FileHandle.standardError.write(Data(err.utf8))
+        try writePlots(report, dataset: dataset, results: run.results)
         emit(run.reportJSON(report, model: detector.info.name, curves: curves))
+    }
+
+    /// --plots DIR: the evaluation's pictures and their numbers.
+    private func writePlots(_ report: EvalReport, dataset: COCODataset, results: [COCOResult]) throws {
+        guard let plots else { return }
+        let confusion = ConfusionMatrix(gt: dataset, dt: results, iou: confusionIoU, confidence: confusionConf)
+        let names = Dictionary(dataset.categories.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        do {
+            let files = try EvaluationPlots(report: report, confusion: confusion, names: names).write(to: plots)
+            FileHandle.standardError.write(Data("argus eval: wrote \(files.count) files to \(plots)\n".utf8))
+        } catch {
+            throw CocoInputError(message: "cannot write the plots to \(plots): \(error)")
+        }
     }
 
     private func emit(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
