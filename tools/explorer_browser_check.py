@@ -9,6 +9,8 @@ Starts `argus serve` (the built-in YOLOX-Nano, plus the shared int8 YOLOv8n-seg 
 - the canvas has drawn them: pixels on a reported box's border differ from the photo's,
 - with the mask model through /segment, the same against /segment's JSON, and pixels inside the masks are tinted,
 - a corrupt file shows the server's own error message,
+- evaluation: a COCO ground-truth file and some of its images give the stats /evaluate gives, with the mean
+  precision-recall curves drawn,
 - with API keys, the page asks for one and works once given it.
 Screenshots of each go to --screenshots (default .build/explorer-screenshots). Exit status 1 on any failure.
 """
@@ -58,13 +60,16 @@ def start_server(argus, extra):
     sys.exit("argus serve did not become ready")
 
 
-def post(port, route, image, fields, headers=None):
+def post(port, route, image, fields, headers=None, files=None):
+    """POSTs a multipart form: `fields`, then `files` [(field, filename, bytes)] (default: one image)."""
     boundary = "b" + secrets.token_hex(8)
     body = b""
     for k, v in fields:
         body += f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n".encode()
-    body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a\"\r\n"
-             f"Content-Type: application/octet-stream\r\n\r\n").encode() + image + f"\r\n--{boundary}--\r\n".encode()
+    for field, filename, data in files if files is not None else [("image", "a", image)]:
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
+                 f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
     request = urllib.request.Request(f"http://127.0.0.1:{port}/{route}", data=body, method="POST",
                                      headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})})
     try:
@@ -230,6 +235,30 @@ def main():
               f"a corrupt file shows the server's message ({shown!r})")
         driver.save_screenshot(str(shots / "explorer-error.png"))
         corrupt.unlink()
+
+        # Evaluation: the ground truth and three of its images.
+        gt_path = shared / "datasets/coco-val96/annotations/instances_val96_bbox.json"
+        images = sorted(photo.parent.glob("*.jpg"))[:3]
+        driver.get(f"http://127.0.0.1:{port}/")
+        wait = WebDriverWait(driver, 120)
+        wait.until(lambda d: len(Select(d.find_element(By.ID, "model")).options) > 0)
+        driver.find_element(By.ID, "gt-file").send_keys(str(gt_path))
+        driver.find_element(By.ID, "eval-files").send_keys("\n".join(str(p) for p in images))
+        driver.find_element(By.ID, "evaluate").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "article.evaluation[data-drawn='true'], article.evaluation .error"))
+        card = driver.find_element(By.CSS_SELECTOR, "article.evaluation")
+        shown = {tr.get_attribute("data-stat"): tr.find_element(By.CSS_SELECTOR, ".value").text
+                 for tr in card.find_elements(By.CSS_SELECTOR, "table.stats tbody tr")}
+        status, reference = post(port, "evaluate", b"", [("model", "yolox_nano"), ("curves", "true")],
+                                 files=[("gt", "gt.json", gt_path.read_bytes())] + [("image", p.name, p.read_bytes()) for p in images])
+        want = {k: f"{v:.4f}" for k, v in reference.get("stats_named", {}).items()}
+        check(status == 200 and len(want) == 12 and shown == want, f"the page shows /evaluate's 12 stats (AP {shown.get('AP')})")
+        blue = driver.execute_script("""
+            const c = document.querySelector("article.evaluation canvas"), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let o = 0; o < d.length; o += 4) if (Math.abs(d[o] - 11) + Math.abs(d[o + 1] - 99) + Math.abs(d[o + 2] - 197) < 40) n++;
+            return n;""")
+        check(blue > 300, f"the mean precision-recall curve is drawn ({blue} pixels of its colour)")
+        driver.save_screenshot(str(shots / "explorer-evaluate.png"))
     finally:
         driver.quit()
         server.terminate()
