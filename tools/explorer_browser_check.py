@@ -186,7 +186,8 @@ def main():
         print(f"explorer browser check skipped: no {photo}")
         return
     seg = shared / "weights/onnx/yolov8n-seg_int8_320.onnx"
-    extra = ["--weights", str(seg)] if seg.exists() else []
+    semantic = ROOT / "Tests/ArgusModelsTests/Fixtures/torchvision_seg/semantic_mnv3_tiny.pt"
+    extra = (["--weights", str(seg)] if seg.exists() else []) + (["--weights", str(semantic)] if semantic.exists() else [])
     # The built-in model's file first (the default), then the mask model.
     server, port = start_server(args.argus, (["--weights", str(ROOT / "models/yolox_nano.onnx")] + extra) if extra else [])
     driver = browser()
@@ -221,6 +222,27 @@ def main():
             tinted, inside = driver.execute_async_script(MASK_JS, [d["mask"] for d in detections])
             check(inside > 0 and tinted >= 0.9 * inside, f"pixels inside the masks are tinted ({tinted}/{inside})")
             driver.save_screenshot(str(shots / "explorer-segment.png"))
+
+            # Panoptic: the instance model with the (tiny, committed) semantic model; the legend lists the segments.
+            if semantic.exists():
+                card = run_page(driver, port, photo, model=name, route="segment")
+                Select(driver.find_element(By.ID, "semantic-model")).select_by_value(semantic.stem)
+                driver.find_element(By.ID, "run").click()
+                WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "article[data-drawn='true'], article .error"))
+                card = driver.find_element(By.CSS_SELECTOR, "article")
+                status, reference = post(port, "segment", photo.read_bytes(), [("model", name), ("semantic_model", semantic.stem)])
+                segments = reference["images"][0].get("segments_info", [])
+                legend = [e.text for e in card.find_elements(By.CSS_SELECTOR, ".legend > span")]
+                want = [f"{s['label']}{'' if s['isthing'] else ' (stuff)'}: {s['area']} px" for s in segments]
+                check(status == 200 and len(want) > 0 and legend == want, f"panoptic: the legend lists /segment's {len(want)} segments")
+
+        # A semantic model: its label map's classes in the legend.
+        if semantic.exists():
+            card = run_page(driver, port, photo, model=semantic.stem)
+            status, reference = post(port, "segment", photo.read_bytes(), [("model", semantic.stem)])
+            legend = [e.text for e in card.find_elements(By.CSS_SELECTOR, ".legend > span")]
+            want = [f"{c['label']}: {c['pixels']} px" for c in reference["images"][0]["classes"]]
+            check(status == 200 and legend == want, f"semantic: the legend lists /segment's {len(want)} classes")
 
         # A corrupt file: the server's message, as the server wrote it.
         with tempfile.NamedTemporaryFile(suffix=".jpg", delete=False) as f:
