@@ -118,57 +118,49 @@ def expected_rows(detections):
     return [(d["label"], f"{d['score']:.3f}", ", ".join(f"{v:.1f}" for v in d["box"])) for d in detections]
 
 
-# How many of the sampled pixels differ between the drawn canvas and the photo drawn alone: on the border of
-# the given boxes (their top, bottom and left edges).
-PIXELS_JS = """
-const [where, done] = [arguments[0], arguments[arguments.length - 1]];
+# Runs a measurement on the result canvas against the uploaded photo drawn alone: the body sees `arg` (the
+# Python argument), `drawn` and `plain` (their RGBA pixels), `width` and `height`, and returns the result.
+COMPARE_JS = """
+const [arg, done] = [arguments[0], arguments[arguments.length - 1]];
 const canvas = document.querySelector("article canvas");
 const file = document.getElementById("files").files[0];
 createImageBitmap(file, {imageOrientation: "from-image"}).then((bitmap) => {
-  const plain = document.createElement("canvas");
-  plain.width = canvas.width; plain.height = canvas.height;
-  const p = plain.getContext("2d"); p.drawImage(bitmap, 0, 0, plain.width, plain.height);
-  const a = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  const b = p.getImageData(0, 0, plain.width, plain.height).data;
-  const differs = (x, y) => { const o = (Math.floor(y) * canvas.width + Math.floor(x)) * 4;
-    return Math.abs(a[o] - b[o]) + Math.abs(a[o + 1] - b[o + 1]) + Math.abs(a[o + 2] - b[o + 2]) > 30; };
-  let n = 0, changed = 0;
-  for (const box of where) {
-    const [x1, y1, x2, y2] = box;
-    for (let t = 0.1; t < 0.9; t += 0.05) {
-      for (const [x, y] of [[x1 + (x2 - x1) * t, y1], [x1 + (x2 - x1) * t, y2], [x1, y1 + (y2 - y1) * t]]) {
-        if (x < 0 || y < 0 || x >= canvas.width || y >= canvas.height) continue;
-        n++; if (differs(x, y)) changed++;
-      }
-    }
-  }
-  done([changed, n]);
+  const width = canvas.width, height = canvas.height, photo = document.createElement("canvas");
+  photo.width = width; photo.height = height;
+  const p = photo.getContext("2d"); p.drawImage(bitmap, 0, 0, width, height);
+  const drawn = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+  const plain = p.getImageData(0, 0, width, height).data;
+  const distance = (o) => Math.abs(drawn[o] - plain[o]) + Math.abs(drawn[o + 1] - plain[o + 1]) + Math.abs(drawn[o + 2] - plain[o + 2]);
+  done((() => { %s })());
 });
 """
 
+# How many pixels sampled on the given boxes' top, bottom and left edges differ from the photo's.
+PIXELS_JS = COMPARE_JS % """
+  let n = 0, changed = 0;
+  for (const [x1, y1, x2, y2] of arg) {
+    for (let t = 0.1; t < 0.9; t += 0.05) {
+      for (const [x, y] of [[x1 + (x2 - x1) * t, y1], [x1 + (x2 - x1) * t, y2], [x1, y1 + (y2 - y1) * t]]) {
+        if (x < 0 || y < 0 || x >= width || y >= height) continue;
+        n++; if (distance((Math.floor(y) * width + Math.floor(x)) * 4) > 30) changed++;
+      }
+    }
+  }
+  return [changed, n];
+"""
+
 # How many sampled mask pixels are tinted (decoded with the page's own decodeRLE, a global of its script).
-MASK_JS = """
-const [rles, done] = [arguments[0], arguments[arguments.length - 1]];
-const canvas = document.querySelector("article canvas");
-const file = document.getElementById("files").files[0];
-createImageBitmap(file, {imageOrientation: "from-image"}).then((bitmap) => {
-  const plain = document.createElement("canvas");
-  plain.width = canvas.width; plain.height = canvas.height;
-  const p = plain.getContext("2d"); p.drawImage(bitmap, 0, 0, plain.width, plain.height);
-  const hover = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  const b = p.getImageData(0, 0, plain.width, plain.height).data;
+MASK_JS = COMPARE_JS % """
   let inside = 0, tinted = 0;
-  for (const rle of rles) {
+  for (const rle of arg) {
     const {mask, h, w} = decodeRLE(rle);
     for (let i = 0; i < mask.length; i += 7) {
       if (!mask[i]) continue;
-      const x = Math.floor(i / h), y = i % h, o = (y * w + x) * 4;
       inside++;
-      if (Math.abs(hover[o] - b[o]) + Math.abs(hover[o + 1] - b[o + 1]) + Math.abs(hover[o + 2] - b[o + 2]) > 10) tinted++;
+      if (distance(((i % h) * w + Math.floor(i / h)) * 4) > 10) tinted++;
     }
   }
-  done([tinted, inside]);
-});
+  return [tinted, inside];
 """
 
 
