@@ -97,6 +97,15 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Add precision over the recall thresholds per category and IoU threshold to the JSON.")
     var curves = false
 
+    @Flag(help: "Panoptic quality (PQ, SQ, RQ) as panopticapi's pq_compute: --gt and --dt are COCO panoptic JSON files, with their PNG folders.")
+    var panoptic = false
+
+    @Option(name: .customLong("gt-dir"), help: "--panoptic: the ground truth's PNG folder (default: --gt without .json, as panopticapi).")
+    var gtDir: String?
+
+    @Option(name: .customLong("dt-dir"), help: "--panoptic: the prediction's PNG folder (default: --dt without .json).")
+    var dtDir: String?
+
     @Option(help: ArgumentHelp("Write precision-recall, F1/precision/recall-against-confidence and confusion matrix PNGs, and the plotted numbers (plots.json), into this directory.", valueName: "dir"))
     var plots: String?
 
@@ -113,6 +122,13 @@ struct EvalCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
+        if panoptic {
+            guard gt != nil, dt != nil, casePath == nil, images == nil, plots == nil else {
+                throw ValidationError("--panoptic takes --gt and --dt (COCO panoptic JSON) and optionally --gt-dir and --dt-dir")
+            }
+            return
+        }
+        if gtDir != nil || dtDir != nil { throw ValidationError("--gt-dir and --dt-dir go with --panoptic") }
         let checkpoint = weights ?? model
         if weights != nil && model != nil { throw ValidationError("give --weights or --model, not both") }
         if casePath == nil && (gt == nil || (dt == nil && images == nil)) {
@@ -135,6 +151,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let nThreads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         do {
+            if panoptic { return try runPanoptic() }
             if let casePath {
                 let c = try EvalCase(json: try readInput(casePath))
                 let report = try c.run(threads: nThreads)
@@ -214,6 +231,31 @@ struct EvalCommand: ParsableCommand {
         FileHandle.standardError.write(Data(err.utf8))
         try writePlots(report, dataset: dataset, results: run.results)
         emit(run.reportJSON(report, model: detector.info.name, curves: curves))
+    }
+
+    /// --panoptic: PQ over the two JSON files and their PNG folders.
+    private func runPanoptic() throws {
+        func folder(_ given: String?, _ json: String) -> String {
+            given ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json)
+        }
+        do {
+            let truth = try PanopticDataset(json: Array(try readInput(gt!)), requireCategories: true)
+            let predicted = try PanopticDataset(json: Array(try readInput(dt!)), requireCategories: false)
+            let quality = try PanopticEvaluation.run(gt: truth, gtDirectory: folder(gtDir, gt!), prediction: predicted,
+                                                     predictionDirectory: folder(dtDir, dt!))
+            if !quiet {
+                var table = "          |    PQ     SQ     RQ     N\n" + String(repeating: "-", count: 38) + "\n"
+                for (name, isThing) in [("All", nil), ("Things", true), ("Stuff", false)] as [(String, Bool?)] {
+                    let a = quality.average(isThing: isThing)
+                    table += name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                        + String(format: "| %5.1f  %5.1f  %5.1f %5d\n", 100 * a.mean.pq, 100 * a.mean.sq, 100 * a.mean.rq, a.n)
+                }
+                FileHandle.standardError.write(Data(table.utf8))
+            }
+            emit(quality.json().serialized())
+        } catch let e as PanopticError {
+            throw CocoInputError(message: e.description)
+        }
     }
 
     /// --plots DIR: the evaluation's pictures and their numbers.
