@@ -5,6 +5,8 @@ import Foundation
 /// The /evaluate request parameters.
 enum EvaluateSettings {
     static let names: Set<String> = ["iou_type", "policy", "voc", "curves"]
+    /// Panoptic quality (`panoptic=true`): no other parameter applies.
+    static let panopticNames: Set<String> = ["panoptic"]
     /// Extra names accepted when images are uploaded: the model and its thresholds.
     static let modelNames: Set<String> = ["model", "conf", "iou", "max_det", "imgsz"]
 
@@ -28,6 +30,8 @@ extension ArgusService {
         var parameters = Parameters(request.query)
         var documents: [String: [UInt8]] = [:]
         var images: [MultipartPart] = []
+        // Panoptic PNGs by file name, of the ground truth ("gt") and of the prediction ("dt").
+        var pngs: [String: [String: [UInt8]]] = ["gt": [:], "dt": [:]]
         if request.body.isEmpty {
             if request.header("content-length") == nil && request.header("transfer-encoding") == nil { throw APIError.lengthRequired() }
             throw APIError.badRequest("the request body is empty; send ground_truth and results")
@@ -45,6 +49,14 @@ extension ArgusService {
             for (name, value) in members {
                 switch name {
                 case "ground_truth", "results", "params", "gt", "dt": documents[documentName(name)] = Array(value.serialized().utf8)
+                case "gt_pngs", "dt_pngs":
+                    guard case .object(let files) = value else { throw APIError.invalidParameter("\(name) must be an object of file name: base64 PNG") }
+                    for (file, text) in files {
+                        guard let base64 = text.stringValue, let bytes = Base64.decode(base64) else {
+                            throw APIError.invalidParameter("\(name)[\"\(file)\"] must be a base64 PNG")
+                        }
+                        pngs[String(name.prefix(2)), default: [:]][file] = bytes
+                    }
                 default: try parameters.merge(jsonMembers: [(name, value)], skipping: [])
                 }
             }
@@ -60,6 +72,11 @@ extension ArgusService {
                 switch part.name {
                 case "ground_truth", "results", "params", "gt", "dt": documents[documentName(part.name)] = part.data
                 case "image", "images": images.append(part)
+                case "gt_png", "dt_png":
+                    guard let file = part.filename, !file.isEmpty else {
+                        throw APIError.invalidParameter("a \(part.name) part needs a filename: the file_name its annotation gives")
+                    }
+                    pngs[String(part.name.prefix(2)), default: [:]][file] = part.data
                 default:
                     guard let text = part.text else { throw APIError.invalidParameter("form field '\(part.name)' is not UTF-8 text") }
                     parameters.set(part.name, text)
@@ -67,6 +84,13 @@ extension ArgusService {
             }
         default:
             throw APIError.unsupportedMediaType("/evaluate takes application/json or multipart/form-data, not \(media.essence)")
+        }
+        if try parameters.bool("panoptic") == true {
+            guard images.isEmpty else { throw APIError.badRequest("panoptic=true scores PNG folders; it does not run a model on images") }
+            return try evaluatePanoptic(request, documents: documents, pngs: pngs, parameters: parameters)
+        }
+        if !(pngs["gt"]!.isEmpty && pngs["dt"]!.isEmpty) {
+            throw APIError.badRequest("gt_png / dt_png parts are for panoptic=true")
         }
         if !images.isEmpty {
             return try evaluateWithModel(request, images: images, documents: documents, parameters: parameters)
