@@ -11,6 +11,7 @@ struct BinaryKernel: Kernel {
     enum Op: String, Sendable { case add = "Add", sub = "Sub", mul = "Mul", div = "Div" }
     let op: Op
     let label: String
+    var limitBytes = maxNodeOutputBytes
 
     func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
         let a = try expect(inputs[0], [.float, .int64, .int32], "\(label) input A")
@@ -22,7 +23,7 @@ struct BinaryKernel: Kernel {
     func run(_ inputs: [Value?]) throws -> [Value] {
         let a = inputs[0]!, b = inputs[1]!
         let shape = try broadcastShape(a.shape, b.shape, label)
-        _ = try checkedCount(shape, label)
+        _ = try checkedCount(shape, label, a.elementType, limitBytes: limitBytes)
         switch (a.data, b.data) {
         case let (.float(x), .float(y)):
             if a.shape == b.shape { return [Value(shape: shape, data: .float(sameShape(x, y)))] }

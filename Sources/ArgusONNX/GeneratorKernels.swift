@@ -1,9 +1,11 @@
 /// Ops that make tensors from shapes and scalars (seen in traced exports that build grids in the
-/// graph): Range, Expand, ConstantOfShape. Outputs are bounded by `maxElements`.
+/// graph): Range, Expand, ConstantOfShape. Outputs are bounded by `limitBytes` (the node bound, or what is
+/// left of the folding budget for a node evaluated at load).
 
 /// Range(start, limit, delta) on FLOAT / INT64 / INT32 scalars: max(ceil((limit - start) / delta), 0) values.
 struct RangeKernel: Kernel {
     let label: String
+    var limitBytes = maxNodeOutputBytes
 
     func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
         let t = try expect(inputs[0], [.float, .int64, .int32], "\(label) start")
@@ -37,7 +39,9 @@ struct RangeKernel: Kernel {
     private func count(_ steps: Double, _ type: ElementType) throws -> Int {
         guard !steps.isNaN else { throw ONNXError.invalidInput("\(label): delta 0 or non-finite bounds") }
         let n = Swift.max(0, steps.rounded(.up))  // +inf fails the size check below
-        guard n <= Double(maxElements(type)) else { throw ONNXError.invalidInput("\(label): \(n) values is too many") }
+        guard n <= Double(limitBytes / type.byteWidth) else {
+            throw ONNXError.invalidInput("\(label): \(n) values is too many (over \(limitBytes >> 20) MiB)")
+        }
         return Int(n)
     }
 }
@@ -45,6 +49,7 @@ struct RangeKernel: Kernel {
 /// Expand(input, shape): the input broadcast (numpy rules, both ways) to `shape`.
 struct ExpandKernel: Kernel {
     let label: String
+    var limitBytes = maxNodeOutputBytes
 
     func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
         _ = try expect(inputs[1], [.int64], "\(label) shape")
@@ -56,7 +61,7 @@ struct ExpandKernel: Kernel {
         let target = try inputs[1]!.ints(label)
         guard target.allSatisfy({ $0 >= 0 }) else { throw ONNXError.invalidInput("\(label): shape \(target)") }
         let shape = try broadcastShape(x.shape, target, label)
-        _ = try checkedCount(shape, label, x.elementType)
+        _ = try checkedCount(shape, label, x.elementType, limitBytes: limitBytes)
         // Input strides aligned to the output's trailing axes, 0 where the input repeats.
         let own = stridesOf(x.shape)
         let offset = shape.count - x.shape.count
@@ -71,6 +76,7 @@ struct ExpandKernel: Kernel {
 struct ConstantOfShapeKernel: Kernel {
     let fill: Value
     let label: String
+    var limitBytes = maxNodeOutputBytes
 
     func outputTypes(_ inputs: [ElementType?]) throws -> [ElementType] {
         _ = try expect(inputs[0], [.int64], "\(label) shape")
@@ -79,7 +85,7 @@ struct ConstantOfShapeKernel: Kernel {
 
     func run(_ inputs: [Value?]) throws -> [Value] {
         let shape = try inputs[0]!.ints(label)
-        let n = try checkedCount(shape, label, fill.elementType)
+        let n = try checkedCount(shape, label, fill.elementType, limitBytes: limitBytes)
         return [Value(shape: shape, data: try fill.data.map(Repeat(count: n)))]
     }
 }

@@ -9,6 +9,14 @@ struct GraphCompiler {
     private var initial: [Value?] = []
     private var types: [ElementType?] = []
     private var steps: [Step] = []
+    /// Bytes of the values folded from nodes so far (initializers are bounded by the file's size instead).
+    private var foldedBytes = 0
+
+    /// All values folded at load together: far above what real exports fold (anchor grids, shape
+    /// arithmetic), far below what a few hundred bytes of Range / ConstantOfShape / broadcasting nodes
+    /// could otherwise make. The generators and broadcasting ops are held to what is left of it before they
+    /// allocate; any other op is held to the 1 GiB node bound, and the sum is checked after it runs.
+    static let foldBudgetBytes = 256 << 20
 
     init(bytes: [UInt8], opset: Int) {
         self.bytes = bytes
@@ -24,6 +32,7 @@ struct GraphCompiler {
             let v = try decodeTensor(t, bytes: bytes, what: "initializer '\(t.name)'")
             _ = newSlot(t.name, value: v, type: v.elementType)
         }
+        try Self.checkOutputsAreProduced(graph)
         var feeds: [(ValueInfoMessage, Int)] = []
         for info in graph.inputs where slots[info.name] == nil {
             guard info.isTensor, info.elemType == ElementType.float.rawValue else {
@@ -46,6 +55,16 @@ struct GraphCompiler {
         Fusion.apply(to: &plan)
         markLastUses(&plan)
         return (plan, feeds)
+    }
+
+    /// A graph output nothing produces makes the file unusable: refuse it before any folding work.
+    private static func checkOutputsAreProduced(_ graph: GraphMessage) throws {
+        var names = Set(graph.initializers.map(\.name))
+        names.formUnion(graph.inputs.map(\.name))
+        for node in graph.nodes { names.formUnion(node.outputs) }
+        for info in graph.outputs where !names.contains(info.name) {
+            throw ONNXError.malformed("graph output '\(info.name)' is not produced by any node")
+        }
     }
 
     private mutating func newSlot(_ name: String, value: Value?, type: ElementType?) -> Int {
@@ -80,16 +99,22 @@ struct GraphCompiler {
             return
         }
         let constants = inputSlots.map { $0.flatMap { initial[$0] } }
-        let ctx = NodeContext(node: node, opset: opset, attributes: attributes, constants: constants, fileBytes: bytes)
+        // Every input a load-time constant: evaluate now (Conv-like ops stay, they are not shape plumbing).
+        let folds = !["Conv", "ConvTranspose", "ConvInteger", "Resize"].contains(node.opType)
+            && inputSlots.allSatisfy({ $0 == nil || initial[$0!] != nil })
+        var ctx = NodeContext(node: node, opset: opset, attributes: attributes, constants: constants, fileBytes: bytes)
+        if folds { ctx.outputLimitBytes = min(maxNodeOutputBytes, Self.foldBudgetBytes - foldedBytes) }
         let kernel = try OpRegistry.makeKernel(ctx)
         let outTypes = try kernel.outputTypes(inputSlots.map { $0.flatMap { types[$0] } })
         guard outTypes.count == node.outputs.count else {
             throw ONNXError.malformed("\(label) has \(node.outputs.count) outputs, the operator makes \(outTypes.count)")
         }
-        // Every input a load-time constant: evaluate now (Conv-like ops stay, they are not shape plumbing).
-        let foldable = !["Conv", "ConvTranspose", "ConvInteger", "Resize"].contains(node.opType)
-        if foldable, inputSlots.allSatisfy({ $0 == nil || initial[$0!] != nil }) {
+        if folds {
             let results = try kernel.run(constants)
+            foldedBytes += results.reduce(0) { $0 + $1.count * $1.elementType.byteWidth }
+            guard foldedBytes <= Self.foldBudgetBytes else {
+                throw ONNXError.invalidInput("\(label): values folded at load exceed \(Self.foldBudgetBytes >> 20) MiB in all")
+            }
             for (name, (v, t)) in zip(node.outputs, zip(results, outTypes)) {
                 guard v.elementType == t else { throw ONNXError.malformed("\(label): folded type \(v.elementType) != \(t)") }
                 _ = newSlot(name, value: v, type: t)

@@ -17,6 +17,9 @@ struct NodeContext {
     /// Constant values of the inputs known at load (initializers and folded nodes), nil where not constant.
     let constants: [Value?]
     let fileBytes: [UInt8]
+    /// The most bytes one output may take: `maxNodeOutputBytes`, or what is left of the load-time folding
+    /// budget when every input is a constant (the node is evaluated at load, never again).
+    var outputLimitBytes = maxNodeOutputBytes
 
     var label: String { "\(node.opType) node '\(node.name)'" }
 
@@ -119,13 +122,16 @@ func expect(_ t: ElementType?, _ allowed: Set<ElementType>, _ what: String) thro
 }
 
 /// Element count with an overflow and size guard (outputs larger than this are refused, not allocated).
-func checkedCount(_ shape: [Int], _ label: String, _ type: ElementType = .float) throws -> Int {
-    let limit = maxElements(type)
+func checkedCount(_ shape: [Int], _ label: String, _ type: ElementType = .float,
+                  limitBytes: Int = maxNodeOutputBytes) throws -> Int {
+    let limit = limitBytes / type.byteWidth
     var n = 1
     for d in shape {
         guard d >= 0 else { throw ONNXError.invalidInput("\(label): negative dimension in \(shape)") }
         let (m, o) = n.multipliedReportingOverflow(by: d)
-        guard !o, m <= limit else { throw ONNXError.invalidInput("\(label): output shape \(shape) is too large") }
+        guard !o, m <= limit else {
+            throw ONNXError.invalidInput("\(label): output shape \(shape) is too large (over \(limitBytes >> 20) MiB)")
+        }
         n = m
     }
     return n
@@ -133,10 +139,7 @@ func checkedCount(_ shape: [Int], _ label: String, _ type: ElementType = .float)
 
 /// The largest tensor any node may produce, in floats (1 GiB).
 let maxElements = 1 << 28
-
-/// The same 1 GiB in elements of `type`: an INT64 tensor of `maxElements` would be 2 GiB, which one Range or
-/// ConstantOfShape node in a file of a few hundred bytes could demand at load time (constant folding).
-func maxElements(_ type: ElementType) -> Int { maxElements * ElementType.float.byteWidth / type.byteWidth }
+let maxNodeOutputBytes = maxElements * ElementType.float.byteWidth
 
 /// Runs an ArgusTensor op, turning its shape/argument errors into `ONNXError.invalidInput` naming the node.
 func tensorOp<R>(_ label: String, _ body: () throws -> R) throws -> R {

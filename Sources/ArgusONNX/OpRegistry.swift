@@ -18,7 +18,7 @@ enum OpRegistry {
         case "Add", "Sub", "Mul", "Div":
             try ctx.arity(inputs: 2, 2)
             try a.check(allowed: [])
-            return BinaryKernel(op: BinaryKernel.Op(rawValue: node.opType)!, label: label)
+            return BinaryKernel(op: BinaryKernel.Op(rawValue: node.opType)!, label: label, limitBytes: ctx.outputLimitBytes)
         case "Sigmoid":
             try ctx.arity(inputs: 1, 1)
             try a.check(allowed: [])
@@ -94,18 +94,18 @@ enum OpRegistry {
         case "Range":
             try ctx.arity(inputs: 3, 3)
             try a.check(allowed: [])
-            return RangeKernel(label: label)
+            return RangeKernel(label: label, limitBytes: ctx.outputLimitBytes)
         case "Expand":
             try ctx.arity(inputs: 2, 2)
             try a.check(allowed: [])
-            return ExpandKernel(label: label)
+            return ExpandKernel(label: label, limitBytes: ctx.outputLimitBytes)
         case "ConstantOfShape":
             try ctx.arity(inputs: 1, 1)
             try a.check(allowed: ["value"])
             var fill = Value(floats: [0], shape: [1])
             if let t = a.tensor("value") { fill = try decodeTensor(t, bytes: ctx.fileBytes, what: "\(label) value") }
             guard fill.count == 1 else { throw ONNXError.malformed("\(label): value must hold one element") }
-            return ConstantOfShapeKernel(fill: fill, label: label)
+            return ConstantOfShapeKernel(fill: fill, label: label, limitBytes: ctx.outputLimitBytes)
         case "MaxPool": return try MaxPoolKernel(ctx)
         case "Softmax": return try SoftmaxKernel(ctx)
         case "Resize": return try ResizeKernel(ctx)

@@ -122,18 +122,27 @@ struct SplitMix {
 /// Load-time constant folding of the generator ops is bounded in bytes, not only in elements: found by the `onnx`
 /// fuzz harness (docs/development.md#fuzzing), where a 441-byte file folded an INT64 Range of 2^28 values (2 GiB).
 final class GeneratorLimitTests: XCTestCase {
-    /// A model whose graph is one node over INT64 scalar initializers.
-    static func model(op: String, initializers: [(name: String, dims: [Int64], values: [Int64])],
-                      attributes: [[UInt8]] = []) -> [UInt8] {
+    typealias Initializer = (name: String, dims: [Int64], values: [Int64])
+    typealias Node = (op: String, inputs: [String], output: String, attributes: [[UInt8]])
+
+    /// A model whose graph is one node over INT64 initializers, its output the graph's.
+    static func model(op: String, initializers: [Initializer], attributes: [[UInt8]] = []) -> [UInt8] {
+        model(nodes: [(op, initializers.map(\.name), "y", attributes)], initializers: initializers, outputs: ["y"])
+    }
+
+    static func model(nodes: [Node], initializers: [Initializer], outputs: [String]) -> [UInt8] {
         let tensors = initializers.map { t -> [UInt8] in
             t.dims.flatMap { Proto.varintField(1, UInt64(bitPattern: $0)) } + Proto.varintField(2, 7)
                 + Proto.bytesField(8, Array(t.name.utf8))
                 + Proto.bytesField(9, t.values.flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } })
         }
-        let node = initializers.flatMap { Proto.bytesField(1, Array($0.name.utf8)) } + Proto.bytesField(2, Array("y".utf8))
-            + Proto.bytesField(4, Array(op.utf8)) + attributes.flatMap { Proto.bytesField(5, $0) }
-        let graph = Proto.bytesField(1, node) + Proto.bytesField(2, Array("g".utf8))
-            + tensors.flatMap { Proto.bytesField(5, $0) } + Proto.bytesField(12, Proto.bytesField(1, Array("y".utf8)))
+        let nodeBytes = nodes.map { n in
+            n.inputs.flatMap { Proto.bytesField(1, Array($0.utf8)) } + Proto.bytesField(2, Array(n.output.utf8))
+                + Proto.bytesField(4, Array(n.op.utf8)) + n.attributes.flatMap { Proto.bytesField(5, $0) }
+        }
+        let graph = nodeBytes.flatMap { Proto.bytesField(1, $0) } + Proto.bytesField(2, Array("g".utf8))
+            + tensors.flatMap { Proto.bytesField(5, $0) }
+            + outputs.flatMap { Proto.bytesField(12, Proto.bytesField(1, Array($0.utf8))) }
         return Proto.varintField(1, 8) + Proto.bytesField(7, graph)
             + Proto.bytesField(8, Proto.varintField(2, 13))
     }
@@ -161,6 +170,41 @@ final class GeneratorLimitTests: XCTestCase {
         }
         let small = Self.model(op: "ConstantOfShape", initializers: [("shape", [1], [3])], attributes: [attribute])
         XCTAssertNoThrow(try ONNXModel(bytes: small))
+    }
+
+    /// Found by the fuzzer (fuzz/corpus/onnx/fold-*.onnx, docs/development.md#fuzzing): nodes each within the
+    /// 1 GiB node bound, together well over a gigabyte, folded before the file was refused for another reason.
+    /// A generator is held to what is left of the budget before it allocates.
+    func testGeneratorsFoldedAtLoadShareOneBudget() {
+        // INT64 Ranges of 2^24 values: 128 MiB each.
+        let ranges: [Node] = (0..<3).map { ("Range", ["s", "l", "d"], "r\($0)", []) }
+        let scalars: [Initializer] = [("s", [], [0]), ("l", [], [1 << 24]), ("d", [], [1])]
+        XCTAssertThrowsError(try ONNXModel(bytes: Self.model(nodes: ranges, initializers: scalars, outputs: ["r0", "r1", "r2"]))) {
+            XCTAssertTrue("\($0)".contains("too many"), "\($0)")
+        }
+        XCTAssertNoThrow(try ONNXModel(bytes: Self.model(nodes: Array(ranges.prefix(2)), initializers: scalars, outputs: ["r0", "r1"])))
+    }
+
+    /// Any other folded op is counted after it runs: 128 + 64 + 128 MiB through two Casts.
+    func testAnyFoldedOpCountsAgainstTheBudget() {
+        func cast(_ to: UInt64) -> [UInt8] {
+            Proto.bytesField(1, Array("to".utf8)) + Proto.varintField(3, to) + Proto.varintField(20, 2)
+        }
+        let nodes: [Node] = [("Range", ["s", "l", "d"], "r", []), ("Cast", ["r"], "f", [cast(1)]), ("Cast", ["f"], "i", [cast(7)])]
+        let bytes = Self.model(nodes: nodes, initializers: [("s", [], [0]), ("l", [], [1 << 24]), ("d", [], [1])], outputs: ["i"])
+        XCTAssertThrowsError(try ONNXModel(bytes: bytes)) {
+            XCTAssertTrue("\($0)".contains("values folded at load exceed 256 MiB in all"), "\($0)")
+        }
+    }
+
+    /// A graph output that no node produces is refused before anything is folded: here a Range that would
+    /// be refused as too large if it were evaluated first.
+    func testUnproducedGraphOutputIsRefusedBeforeFolding() {
+        let bytes = Self.model(nodes: [("Range", ["s", "l", "d"], "r", [])],
+                               initializers: [("s", [], [0]), ("l", [], [1 << 40]), ("d", [], [1])], outputs: ["r", "missing"])
+        XCTAssertThrowsError(try ONNXModel(bytes: bytes)) { error in
+            XCTAssertTrue("\(error)".contains("graph output 'missing' is not produced"), "\(error)")
+        }
     }
 }
 
