@@ -40,6 +40,8 @@ public enum ModelTask: String, Sendable, Codable {
     case segment
     /// A class for every pixel (`SemanticSegmenter`).
     case semantic
+    /// Classes for the whole image (`ImageClassifier`).
+    case classify
 }
 
 /// A model's reference defaults (what the reference implementation uses when nothing is given).

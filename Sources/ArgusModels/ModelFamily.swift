@@ -16,6 +16,7 @@ public struct ModelFamilyID: RawRepresentable, Hashable, Sendable, Codable, Cust
     public static let fcn: ModelFamilyID = "torchvision-fcn"
     public static let deeplabv3: ModelFamilyID = "torchvision-deeplabv3"
     public static let lraspp: ModelFamilyID = "torchvision-lraspp"
+    public static let classification: ModelFamilyID = "torchvision-classification"
 }
 
 /// How `argus bench` times a family's reference implementation next to Argus on the same weights.
@@ -106,6 +107,16 @@ public enum ModelFamilies {
                     ?? TorchvisionCheckpoint.architecture(checkpoint, fileName: ModelLoader.fileStem(request.path))
                 let config = try TorchvisionCheckpoint.fitted(.defaults(for: arch), to: checkpoint)
                 return .detector(try FasterRCNN.load(checkpoint, config: config, name: request.name))
+            },
+            recognizesONNX: nil, loadONNX: nil),
+        ModelFamily(
+            name: "torchvision image classification", produces: [.classification],
+            architectures: ClassificationArchitecture.allCases.map(\.rawValue),
+            bench: nil, evaluation: nil,
+            recognizesCheckpoint: { ClassificationCheckpoint.recognizes($0) },
+            loadCheckpoint: { checkpoint, request in
+                .classifier(try TorchvisionClassifier.load(checkpoint, architecture: request.architecture.flatMap(ClassificationArchitecture.init),
+                                                           name: request.name))
             },
             recognizesONNX: nil, loadONNX: nil),
         ModelFamily(

@@ -82,6 +82,18 @@ public enum ImageRun {
         return (results, timings)
     }
 
+    /// The classes of each image, with its size.
+    public static func classify(_ images: [[UInt8]], model: any ImageClassifier, options: ClassifyOptions,
+                                limits: RunLimits = RunLimits(), record: (PipelineStage, Double) -> Void = { _, _ in })
+        throws -> ([(width: Int, height: Int, output: ClassificationOutput)], PipelineTimings) {
+        var timings = PipelineTimings()
+        let results = try each(images, limits: limits, timings: &timings, record: record) { _, decoded in
+            let output = try model.classify(decoded.image, options: options)
+            return ((decoded.image.width, decoded.image.height, output), output.timings)
+        }
+        return (results, timings)
+    }
+
     /// One decoded image through a detector, with the caller's proposals when given.
     public static func detect(_ image: RGBImage, model: any Detector, options: DetectOptions,
                               proposals: CallerRegions?) throws -> DetectionOutput {

@@ -88,12 +88,14 @@ extension ModelRegistry {
         } else {
             throw PipelineError.unsupported(code: "model_cannot_detect",
                 "none of the loaded models detects boxes (loaded: \(names.joined(separator: ", "))); "
-                + "semantic segmentation models are served by POST /segment")
+                + "semantic segmentation models are served by POST /segment, classifiers by POST /classify")
         }
         guard let model = chosen.detector else {
+            let what = chosen.classifier != nil
+                ? "an image classifier (\(chosen.info.family)): it names the whole image and has no boxes; use POST /classify"
+                : "a semantic segmentation model (\(chosen.info.family)): it labels pixels and has no boxes; use POST /segment"
             throw PipelineError.unsupported(code: "model_cannot_detect",
-                "model '\(chosen.info.name)' is a semantic segmentation model (\(chosen.info.family)): it labels pixels "
-                + "and has no boxes; use POST /segment, or one of the detectors: \(detectorNames)")
+                                            "model '\(chosen.info.name)' is \(what), or one of the detectors: \(detectorNames)")
         }
         if task == .segment && model.info.task != .segment {
             throw cannotSegment(model.info.name)

@@ -35,6 +35,8 @@ extension ModelRegistry {
         }
 
         switch chosen {
+        case .classifier(let classifier):
+            throw cannotSegment(classifier.info.name)
         case .semantic(let segmenter):
             if parameters.semanticModel != nil {
                 throw PipelineError.invalidParameter("model '\(segmenter.info.name)' is a semantic model; for panoptic output give it as "

@@ -116,6 +116,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         switch model {
         case .detector(let detector): _ = try detector.detect(image, options: DetectOptions())
         case .semantic(let segmenter): _ = try segmenter.segment(image, options: SegmentOptions())
+        case .classifier(let classifier): _ = try classifier.classify(image, options: ClassifyOptions())
         }
     }
 
@@ -290,8 +291,11 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
             ("classes", .array(info.classNames.map { .string($0) })),
             ("input_size", .number(Double(info.defaults.imageSize))),
             ("stride", .number(Double(info.stride))),
-            // A semantic model has no score threshold, NMS or detection cap: only its input size.
-            ("defaults", .object(info.task == .semantic ? [("imgsz", .number(Double(info.defaults.imageSize)))] : [
+            // A semantic model has no score threshold, NMS or detection cap: only its input size; a classifier
+            // has its crop size and how many classes it returns.
+            ("defaults", .object(info.task == .semantic ? [("imgsz", .number(Double(info.defaults.imageSize)))]
+                : info.task == .classify ? [("top", .number(Double(info.defaults.maxDetections))),
+                                            ("imgsz", .number(Double(info.defaults.imageSize)))] : [
                 ("conf", .float(info.defaults.confidence)),
                 ("iou", .number(info.defaults.iou)),
                 ("max_det", .number(Double(info.defaults.maxDetections))),

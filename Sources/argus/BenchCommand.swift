@@ -109,8 +109,11 @@ struct BenchCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: image) else { throw failure(image, CLIError("cannot read file")) }
         let python = peerPython ?? ProcessInfo.processInfo.environment["ARGUS_BENCH_PYTHON"]
         if let arch {
-            guard let reference = ModelFamilies.family(architecture: arch)?.bench else {
+            guard let family = ModelFamilies.family(architecture: arch) else {
                 throw failure("--arch", CLIError("unknown '\(arch)'; known: " + ModelFamilies.architectures.joined(separator: ", ")))
+            }
+            guard let reference = family.bench else {
+                throw failure("--arch", CLIError("argus bench has no reference peer for \(family.name) models yet"))
             }
             let script = peerScript ?? reference.script
             let (weightsPath, temporary) = try weightsFile(arch: arch, script: script, python: python)
@@ -123,6 +126,8 @@ struct BenchCommand: ParsableCommand {
             case .semantic(let model):
                 try benchSemantic(model, arch: arch, script: script, engines: reference.checkpointEngines,
                                   weightsPath: weightsPath, bytes: [UInt8](data), counts: counts, python: python)
+            case .classifier:
+                throw failure("--arch", CLIError("argus bench has no reference peer for classifiers yet"))
             }
         } else {
             guard let weights else { throw failure(nil, CLIError("--weights is required (or --arch for a torchvision model)")) }

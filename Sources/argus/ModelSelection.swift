@@ -6,7 +6,7 @@ import Foundation
 /// manifest by name (`--model`, weights from the cache or `--weights`), or neither: the built-in default model
 /// (YOLOX-Nano, COCO).
 struct ModelSelection: ParsableArguments {
-    @Option(help: "Model file: a YOLOv5/YOLOv8 .pt, a YOLOX .pth, a torchvision Faster/Mask R-CNN or semantic segmentation state dict (.pth), or a YOLOv8/YOLOX ONNX export (.onnx). Without --weights or --model: the built-in default model (YOLOX-Nano, COCO).")
+    @Option(help: "Model file: a YOLOv5/YOLOv8 .pt, a YOLOX .pth, a torchvision Faster/Mask R-CNN, semantic segmentation or image classification state dict (.pth), or a YOLOv8/YOLOX ONNX export (.onnx). Without --weights or --model: the built-in default model (YOLOX-Nano, COCO).")
     var weights: String?
 
     @Option(help: "A model manifest by name (see `argus models list`); its weights come from `argus models pull`.")
@@ -54,6 +54,10 @@ struct ModelSelection: ParsableArguments {
     func load() throws -> any Detector {
         let loaded = try loadModel()
         guard let detector = loaded.detector else {
+            if loaded.classifier != nil {
+                throw failure(weights ?? model, CLIError("'\(loaded.info.name)' is an image classifier (\(loaded.info.family)): "
+                    + "it names the whole image and has no boxes; run it with `argus classify`"))
+            }
             throw failure(weights ?? model, CLIError("'\(loaded.info.name)' is a semantic segmentation model (\(loaded.info.family)): "
                 + "it labels pixels and has no boxes; run it with `argus segment`"))
         }

@@ -1,6 +1,6 @@
 import ArgusTensor
 
-/// MobileNetV3-Large's `features` (Howard et al. 2019, Table 1) as torchvision builds it, returning the
+/// MobileNetV3-Large's or -Small's `features` (Howard et al. 2019, Tables 1 and 2) as torchvision builds them, returning the
 /// outputs of the stages asked for. Stages end at the stride-2 blocks, as torchvision's
 /// `_mobilenet_extractor` counts them. `dilated` (the segmentation models) is `_mobilenet_v3_conf(dilated=True)`:
 /// the last three blocks (C4) get dilation 2 and the first of them loses its stride.
@@ -15,6 +15,21 @@ struct MobileNetV3Backbone {
         /// What the depthwise conv runs with (InvertedResidual: stride 1 when dilated).
         var effectiveStride: Int { dilation > 1 ? 1 : stride }
     }
+
+    /// torchvision's `_mobilenet_v3_conf` tables: (input, kernel, expanded, output, SE, hardswish, stride).
+    enum Variant: Sendable {
+        case large, small
+        var table: [(Int, Int, Int, Int, Bool, Bool, Int)] { self == .large ? largeTable : smallTable }
+        /// The classifier's hidden width before `width_mult` (`last_channel`).
+        var lastChannel: Int { self == .large ? 1280 : 1024 }
+    }
+
+    static let smallTable: [(Int, Int, Int, Int, Bool, Bool, Int)] = [
+        (16, 3, 16, 16, true, false, 2), (16, 3, 72, 24, false, false, 2), (24, 3, 88, 24, false, false, 1),
+        (24, 5, 96, 40, true, true, 2), (40, 5, 240, 40, true, true, 1), (40, 5, 240, 40, true, true, 1),
+        (40, 5, 120, 48, true, true, 1), (48, 5, 144, 48, true, true, 1), (48, 5, 288, 96, true, true, 2),
+        (96, 5, 576, 96, true, true, 1), (96, 5, 576, 96, true, true, 1),
+    ]
 
     static let largeTable: [(Int, Int, Int, Int, Bool, Bool, Int)] = [
         (16, 3, 16, 16, false, false, 1), (16, 3, 64, 24, false, false, 2), (24, 3, 72, 24, false, false, 1),
@@ -32,12 +47,13 @@ struct MobileNetV3Backbone {
         return v
     }
 
-    static func specs(widthMult: Double, dilated: Bool = false) -> [BlockSpec] {
-        largeTable.enumerated().map { i, row in
+    static func specs(widthMult: Double, dilated: Bool = false, variant: Variant = .large) -> [BlockSpec] {
+        let table = variant.table
+        return table.enumerated().map { i, row in
             let adjust = { (c: Int) in makeDivisible(Double(c) * widthMult) }
             return BlockSpec(inChannels: adjust(row.0), kernel: row.1, expanded: adjust(row.2), outChannels: adjust(row.3),
                              squeezeExcite: row.4, hardswish: row.5, stride: row.6,
-                             dilation: dilated && i >= largeTable.count - 3 ? 2 : 1)
+                             dilation: dilated && i >= table.count - 3 ? 2 : 1)
         }
     }
 
@@ -56,12 +72,13 @@ struct MobileNetV3Backbone {
     /// The width multiplier whose channel table matches the tensors under `prefix` (the stem alone is
     /// ambiguous: 0.25 and 0.5 both give 8 channels; the last conv, 6 x makeDivisible(160 w) outputs, and the
     /// stem together are not). `given` wins when it fits.
-    static func widthMultiplier(_ weights: WeightSource, prefix: String, given: Double) throws -> Double {
+    static func widthMultiplier(_ weights: WeightSource, prefix: String, given: Double,
+                                variant: Variant = .large) throws -> Double {
         func matches(_ w: Double) -> Bool {
-            let specs = specs(widthMult: w)
+            let specs = specs(widthMult: w, variant: variant)
             let c = specs.last!.outChannels
             return weights.shape("\(prefix).0.0.weight")?.first == specs[0].inChannels
-                && weights.shape("\(prefix).16.0.weight") == [6 * c, c, 1, 1]
+                && weights.shape("\(prefix).\(specs.count + 1).0.weight") == [6 * c, c, 1, 1]
         }
         if matches(given) { return given }
         if let w = [1.0, 0.75, 0.5, 0.35, 0.25, 1.25, 1.5, 2.0].first(where: matches) { return w }
@@ -73,11 +90,12 @@ struct MobileNetV3Backbone {
         [0] + specs.indices.filter { specs[$0].stride > 1 }.map { $0 + 1 } + [specs.count + 1]
     }
 
-    init(_ w: StateDictReader, prefix: String, widthMult: Double, returnedLayers: [Int], dilated: Bool = false) throws {
-        let specs = Self.specs(widthMult: widthMult, dilated: dilated)
+    init(_ w: StateDictReader, prefix: String, widthMult: Double, returnedLayers: [Int], dilated: Bool = false,
+         variant: Variant = .large) throws {
+        let specs = Self.specs(widthMult: widthMult, dilated: dilated, variant: variant)
         let stages = Self.stageIndices(specs)
         guard returnedLayers.allSatisfy({ $0 >= 0 && $0 < stages.count }) else {
-            throw ModelError.malformedConfig("mobilenet_v3_large has stages 0...\(stages.count - 1), returned_layers \(returnedLayers)")
+            throw ModelError.malformedConfig("this MobileNetV3 has stages 0...\(stages.count - 1), returned_layers \(returnedLayers)")
         }
         returnIndices = returnedLayers.map { stages[$0] }
         let last = returnIndices.max()!
