@@ -82,14 +82,14 @@ public enum ImageRun {
         return (results, timings)
     }
 
-    /// The classes of each image, with its size.
+    /// The classes of each image, with its size and the EXIF orientation applied.
     public static func classify(_ images: [[UInt8]], model: any ImageClassifier, options: ClassifyOptions,
                                 limits: RunLimits = RunLimits(), record: (PipelineStage, Double) -> Void = { _, _ in })
-        throws -> ([(width: Int, height: Int, output: ClassificationOutput)], PipelineTimings) {
+        throws -> ([(width: Int, height: Int, orientation: Int, output: ClassificationOutput)], PipelineTimings) {
         var timings = PipelineTimings()
         let results = try each(images, limits: limits, timings: &timings, record: record) { _, decoded in
             let output = try model.classify(decoded.image, options: options)
-            return ((decoded.image.width, decoded.image.height, output), output.timings)
+            return ((decoded.image.width, decoded.image.height, decoded.appliedOrientation.rawValue, output), output.timings)
         }
         return (results, timings)
     }

@@ -109,3 +109,30 @@ extension ModelRegistry {
         return names.isEmpty ? "none loaded" : names.joined(separator: ", ")
     }
 }
+
+extension ModelRegistry {
+    /// The classifier /classify uses: the named model, or the first classifier loaded; any other model is refused
+    /// naming the route that serves it.
+    public func classifier(named name: String?) throws -> any ImageClassifier {
+        guard !models.isEmpty else { throw PipelineError.noModel }
+        let chosen: LoadedModel
+        if let name {
+            guard let named = model(named: name) else { throw PipelineError.modelNotFound(name, available: names) }
+            chosen = named
+        } else if let first = models.first(where: { $0.classifier != nil }) {
+            chosen = first
+        } else {
+            throw PipelineError.unsupported(code: "model_cannot_classify",
+                "none of the loaded models is an image classifier (loaded: \(names.joined(separator: ", "))); load one with "
+                + "--weights (a torchvision alexnet, vgg16, resnet18, resnet50 or mobilenet_v3 state dict)")
+        }
+        guard let classifier = chosen.classifier else {
+            let route = chosen.info.task == .detect ? "POST /detect" : "POST /segment"
+            let able = models.filter { $0.classifier != nil }.map(\.info.name)
+            throw PipelineError.unsupported(code: "model_cannot_classify",
+                "model '\(chosen.info.name)' is a \(chosen.info.task.rawValue) model (\(chosen.info.family)), not an image "
+                + "classifier; use \(route)" + (able.isEmpty ? "" : ", or one of the classifiers: \(able.joined(separator: ", "))"))
+        }
+        return classifier
+    }
+}

@@ -132,6 +132,7 @@ public final class ArgusService: HTTPApplication, @unchecked Sendable {
         }
         r.add("POST", "/detect", bound { try $0.detect($1) })
         r.add("POST", "/segment", bound { try $0.segment($1) })
+        r.add("POST", "/classify", bound { try $0.classify($1) })
         r.add("POST", "/evaluate", bound { try $0.evaluate($1) })
         r.add("POST", "/v1/vision/detection", bound { $0.deepStackDetection($1, model: nil) })
         r.add("POST", "/v1/vision/custom/list", bound { service, _ in service.deepStackModelList() })
