@@ -16,7 +16,7 @@ struct GraphCompiler {
     /// arithmetic), far below what a few hundred bytes of Range / ConstantOfShape / broadcasting nodes
     /// could otherwise make. The generators and broadcasting ops are held to what is left of it before they
     /// allocate; any other op is held to the 1 GiB node bound, and the sum is checked after it runs.
-    static let foldBudgetBytes = 256 << 20
+    static let foldBudgetBytes = 64 << 20
 
     init(bytes: [UInt8], opset: Int) {
         self.bytes = bytes

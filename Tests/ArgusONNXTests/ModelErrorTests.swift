@@ -176,24 +176,24 @@ final class GeneratorLimitTests: XCTestCase {
     /// 1 GiB node bound, together well over a gigabyte, folded before the file was refused for another reason.
     /// A generator is held to what is left of the budget before it allocates.
     func testGeneratorsFoldedAtLoadShareOneBudget() {
-        // INT64 Ranges of 2^24 values: 128 MiB each.
+        // INT64 Ranges of 2^22 values: 32 MiB each.
         let ranges: [Node] = (0..<3).map { ("Range", ["s", "l", "d"], "r\($0)", []) }
-        let scalars: [Initializer] = [("s", [], [0]), ("l", [], [1 << 24]), ("d", [], [1])]
+        let scalars: [Initializer] = [("s", [], [0]), ("l", [], [1 << 22]), ("d", [], [1])]
         XCTAssertThrowsError(try ONNXModel(bytes: Self.model(nodes: ranges, initializers: scalars, outputs: ["r0", "r1", "r2"]))) {
             XCTAssertTrue("\($0)".contains("too many"), "\($0)")
         }
         XCTAssertNoThrow(try ONNXModel(bytes: Self.model(nodes: Array(ranges.prefix(2)), initializers: scalars, outputs: ["r0", "r1"])))
     }
 
-    /// Any other folded op is counted after it runs: 128 + 64 + 128 MiB through two Casts.
+    /// Any other folded op is counted after it runs: 32 + 16 + 32 MiB through two Casts.
     func testAnyFoldedOpCountsAgainstTheBudget() {
         func cast(_ to: UInt64) -> [UInt8] {
             Proto.bytesField(1, Array("to".utf8)) + Proto.varintField(3, to) + Proto.varintField(20, 2)
         }
         let nodes: [Node] = [("Range", ["s", "l", "d"], "r", []), ("Cast", ["r"], "f", [cast(1)]), ("Cast", ["f"], "i", [cast(7)])]
-        let bytes = Self.model(nodes: nodes, initializers: [("s", [], [0]), ("l", [], [1 << 24]), ("d", [], [1])], outputs: ["i"])
+        let bytes = Self.model(nodes: nodes, initializers: [("s", [], [0]), ("l", [], [1 << 22]), ("d", [], [1])], outputs: ["i"])
         XCTAssertThrowsError(try ONNXModel(bytes: bytes)) {
-            XCTAssertTrue("\($0)".contains("values folded at load exceed 256 MiB in all"), "\($0)")
+            XCTAssertTrue("\($0)".contains("values folded at load exceed 64 MiB in all"), "\($0)")
         }
     }
 
