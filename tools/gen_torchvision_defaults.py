@@ -253,6 +253,7 @@ def main():
     if args.write_manifests:
         write_manifests(out)
         write_semantic_manifests()
+        write_classification_manifests()
 
 
 def write_manifests(out):
@@ -381,6 +382,70 @@ def write_semantic_manifests():
             json.dump(manifest, f, indent=2)
             f.write("\n")
         print(f"wrote {os.path.relpath(path, REPO)}")
+
+
+
+def write_classification_manifests():
+    """models/<builder>.json for torchvision's image classifiers (ClassificationConfig's keys), one per published
+    ImageNet-1k weights: the builder's DEFAULT weights under the builder's name, the others as <builder>_<weights>
+    (lowercase). Weights without categories (VGG-16's IMAGENET1K_FEATURES, a features-only file) are skipped."""
+    from torchvision import models
+    from torchvision.transforms import _presets
+    for arch in ["alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v3_large", "mobilenet_v3_small"]:
+        weights_enum = models.get_model_weights(arch)
+        for weights in weights_enum:
+            categories = weights.meta.get("categories")
+            if not categories:
+                continue
+            preset = weights.transforms()
+            default = weights_enum.DEFAULT == weights
+            name = arch if default else f"{arch}_{weights.name.lower()}"
+            file = weights.url.rsplit("/", 1)[1]
+            prefix = file.rsplit("-", 1)[1].split(".")[0]
+            enum = f"{weights_enum.__name__}.{weights.name}"
+            manifest = {
+                "name": name,
+                "architecture": arch,
+                "task": "classify",
+                "family": "image_classification",
+                "reference": f"torchvision.models.{arch}",
+                "weights": {
+                    "url": weights.url,
+                    "file": file,
+                    "sha256": None,
+                    "size": None,
+                    "sha256_prefix": prefix,
+                    "sha256_source": ("no independent record of the full digest: only the 8-hex prefix in torchvision's "
+                                      "file name, which torch.hub's check_hash verifies too"),
+                    "torchvision_enum": enum,
+                },
+                "class_names": list(categories),
+                "config": {
+                    "architecture": arch,
+                    "num_classes": len(categories),
+                    "preset": {
+                        "resize_size": int(preset.resize_size[0]),
+                        "crop_size": int(preset.crop_size[0]),
+                        "mean": floats(preset.mean),
+                        "std": floats(preset.std),
+                    },
+                },
+                "source": {
+                    "read_by": (f"torchvision {torchvision.__version__}: {enum}.transforms() and .meta, by "
+                                "tools/gen_torchvision_defaults.py"),
+                    "preset": (f"{enum}.transforms(): ImageClassification(crop_size={preset.crop_size[0]}, "
+                               f"resize_size={preset.resize_size[0]}), bilinear, antialias=True"),
+                    "mean_std": where(_presets.ImageClassification.__init__, "mean: tuple"),
+                    "url": f"{enum}.url",
+                    "class_names": f"{enum}.meta['categories'] (torchvision/models/_meta.py: _IMAGENET_CATEGORIES)",
+                    "default": f"{weights_enum.__name__}.DEFAULT is {weights_enum.DEFAULT.name}",
+                },
+            }
+            path = os.path.join(REPO, "models", f"{name}.json")
+            with open(path, "w") as f:
+                json.dump(manifest, f, indent=2)
+                f.write("\n")
+            print(f"wrote {os.path.relpath(path, REPO)}")
 
 
 if __name__ == "__main__":

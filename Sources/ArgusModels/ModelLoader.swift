@@ -94,6 +94,10 @@ public enum ModelLoader {
         case .semantic(let config):
             return .semantic(try TorchvisionSegmenter.load(checkpoint, config: config, name: name ?? manifest.name,
                                                            classNames: manifest.classNames))
+        case .classification(let config):
+            let model = try TorchvisionClassifier.load(checkpoint, architecture: config.architecture, name: name ?? manifest.name,
+                                                       preset: config.preset, classNames: manifest.classNames)
+            return .classifier(model)
         }
     }
 

@@ -114,12 +114,46 @@ final class CatalogTests: XCTestCase {
         }
     }
 
+    /// The classification manifests: one per published ImageNet-1k weights of each builder (DEFAULT under the builder's
+    /// name), with the weights' own preset, URL and hash prefix as tools/gen_classification_fixtures.py read them off
+    /// torchvision's weights enums, and the ImageNet-1k names the classifier uses by default.
+    func testClassificationManifests() throws {
+        var names: [String] = []
+        for arch in ClassificationArchitecture.allCases {
+            let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/classification/\(arch.rawValue)", withExtension: "json"))
+            let fixture = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            for case let weights as [String: Any] in try XCTUnwrap(fixture["weights_presets"] as? [Any]) where weights["num_categories"] as? Int == 1000 {
+                let isDefault = try XCTUnwrap(weights["default"] as? Bool)
+                let name = isDefault ? arch.rawValue : "\(arch.rawValue)_\((weights["name"] as! String).lowercased())"
+                names.append(name)
+                let manifest = try ModelManifest.load(contentsOf: Self.repoModels + "/\(name).json")
+                XCTAssertEqual(manifest.task, .classify)
+                XCTAssertEqual(manifest.family, .classification)
+                let config = try XCTUnwrap(manifest.config.classification, name)
+                XCTAssertEqual(config.architecture, arch)
+                XCTAssertEqual(config.numClasses, 1000)
+                XCTAssertEqual(config.preset.resizeSize, weights["resize_size"] as? Int, name)
+                XCTAssertEqual(config.preset.cropSize, weights["crop_size"] as? Int, name)
+                XCTAssertEqual(config.preset.mean.map(Double.init), (weights["mean"] as? [Double])?.map { Double(Float($0)) }, name)
+                XCTAssertEqual(config.preset.std.map(Double.init), (weights["std"] as? [Double])?.map { Double(Float($0)) }, name)
+                XCTAssertEqual(manifest.weights.url, weights["url"] as? String, name)
+                let prefix = String(manifest.weights.file.split(separator: "-").last!.prefix(8))
+                XCTAssertEqual(manifest.weights.expectedDigest, .prefix(prefix), name)
+                XCTAssertEqual(manifest.classNames.count, 1000)
+                XCTAssertEqual(manifest.classNames, ClassificationArchitecture.imageNetCategories, name)
+            }
+        }
+        XCTAssertEqual(names.count, 8, "six DEFAULT weights, plus the V1 weights of ResNet-50 and MobileNetV3-Large")
+    }
+
     func testCatalogListsTheRepositoryManifests() throws {
         let catalog = ModelCatalog(directories: [Self.repoModels], cacheDirectory: "/nonexistent-cache")
         let (entries, problems) = catalog.entries()
         XCTAssertEqual(problems, [])
         XCTAssertEqual(entries.map(\.manifest.name),
-                       (FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)).sorted())
+                       (FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)
+                        + ClassificationArchitecture.allCases.map(\.rawValue)
+                        + ["resnet50_imagenet1k_v1", "mobilenet_v3_large_imagenet1k_v1"]).sorted())
         let entry = try catalog.entry(named: "fasterrcnn_resnet50_fpn")
         XCTAssertEqual(catalog.cachedWeightsPath(for: entry),
                        "/nonexistent-cache/weights/fasterrcnn_resnet50_fpn_coco-258fb6c6.pth")
@@ -230,7 +264,7 @@ final class CatalogTests: XCTestCase {
         }
         XCTAssertThrowsError(try catalog.entry(named: "mobilenet_v3_large_320")) { error in
             guard case CatalogError.unknownModel(_, let suggestions, _)? = error as? CatalogError else { return XCTFail("\(error)") }
-            XCTAssertEqual(suggestions, ["fasterrcnn_mobilenet_v3_large_320_fpn"])
+            XCTAssertEqual(suggestions, ["fasterrcnn_mobilenet_v3_large_320_fpn", "mobilenet_v3_large"])
         }
         // A path is never a name.
         XCTAssertThrowsError(try catalog.entry(named: "../models/fasterrcnn_resnet50_fpn")) { error in

@@ -52,6 +52,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         switch family {
         case .fasterRCNN, .maskRCNN: config = .fasterRCNN(try c.decode(FasterRCNNConfig.self, forKey: .config))
         case .semantic: config = .semantic(try c.decode(SemanticConfig.self, forKey: .config))
+        case .classification: config = .classification(try c.decode(ClassificationConfig.self, forKey: .config))
         }
         source = try c.decodeIfPresent([String: String].self, forKey: .source)
     }
@@ -68,6 +69,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         switch config {
         case .fasterRCNN(let config): try c.encode(config, forKey: .config)
         case .semantic(let config): try c.encode(config, forKey: .config)
+        case .classification(let config): try c.encode(config, forKey: .config)
         }
         try c.encodeIfPresent(source, forKey: .source)
     }
@@ -143,6 +145,17 @@ public struct ModelManifest: Sendable, Codable, Equatable {
             guard classNames.count == c.numClasses else {
                 throw fail("\(classNames.count) class_names for num_classes \(c.numClasses)")
             }
+        case .classification(let c):
+            _ = try c.validated()
+            guard architecture == c.architecture.rawValue else {
+                throw fail("architecture '\(architecture)' differs from config.architecture '\(c.architecture.rawValue)'")
+            }
+            guard family == .classification, task == .classify else {
+                throw fail("a classification config needs family image_classification and task 'classify'")
+            }
+            guard classNames.count == c.numClasses else {
+                throw fail("\(classNames.count) class_names for num_classes \(c.numClasses)")
+            }
         }
         _ = try weights.validated()
         return self
@@ -169,12 +182,15 @@ public enum ManifestFamily: String, Sendable, Codable, CaseIterable {
     case maskRCNN = "mask_rcnn"
     /// torchvision's semantic segmentation models (FCN, DeepLabV3, LRASPP).
     case semantic = "semantic_segmentation"
+    /// torchvision's image classifiers (AlexNet, VGG, ResNet, MobileNetV3).
+    case classification = "image_classification"
 }
 
 /// A family's hyper-parameters.
 public enum ModelConfig: Sendable, Equatable {
     case fasterRCNN(FasterRCNNConfig)
     case semantic(SemanticConfig)
+    case classification(ClassificationConfig)
 
     /// The Faster R-CNN configuration, if this is one.
     public var fasterRCNN: FasterRCNNConfig? {
@@ -185,6 +201,12 @@ public enum ModelConfig: Sendable, Equatable {
     /// The semantic segmentation configuration, if this is one.
     public var semantic: SemanticConfig? {
         if case .semantic(let c) = self { return c }
+        return nil
+    }
+
+    /// The classification configuration, if this is one.
+    public var classification: ClassificationConfig? {
+        if case .classification(let c) = self { return c }
         return nil
     }
 }

@@ -7,14 +7,8 @@ public enum ClassificationArchitecture: String, CaseIterable, Sendable, Codable 
     case mobilenetV3Large = "mobilenet_v3_large"
     case mobilenetV3Small = "mobilenet_v3_small"
 
-    /// The state-dict key of the last Linear layer, whose rows are the classes.
-    var classifierKey: String {
-        switch self {
-        case .alexnet, .vgg16: return "classifier.6"
-        case .resnet18, .resnet50: return "fc"
-        case .mobilenetV3Large, .mobilenetV3Small: return "classifier.3"
-        }
-    }
+    /// The ImageNet-1k class names in class-index order (what every torchvision IMAGENET1K weights' meta lists).
+    public static var imageNetCategories: [String] { ImageNetCategories.names }
 }
 
 /// Recognises a torchvision classifier's state dict by its module names (the models are built with no prefix:

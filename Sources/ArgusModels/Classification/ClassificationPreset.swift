@@ -10,8 +10,17 @@ public struct ClassificationPreset: Sendable, Equatable, Codable {
     public var mean: [Float]
     public var std: [Float]
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case resizeSize = "resize_size", cropSize = "crop_size", mean, std
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        resizeSize = try c.decode(Int.self, forKey: .resizeSize)
+        cropSize = try c.decode(Int.self, forKey: .cropSize)
+        mean = try c.decode([Float].self, forKey: .mean)
+        std = try c.decode([Float].self, forKey: .std)
     }
 
     public init(resizeSize: Int, cropSize: Int, mean: [Float] = imagenetMean, std: [Float] = imagenetStd) {

@@ -29,7 +29,7 @@ public struct TorchvisionClassifier: ImageClassifier {
         let network = try ClassificationNetwork(StateDictReader(source: weights, eps: batchNormEps(found)), architecture: found)
         let n = network.numClasses
         let names = classNames ?? (n == ImageNetCategories.names.count ? ImageNetCategories.names : (0..<n).map { "class\($0)" })
-        guard names.count == n else { throw ModelError.malformedConfig("\(names.count) class names for \(n) classes") }
+        guard names.count == n else { throw ModelError.malformedConfig("\(names.count) class names for a checkpoint with \(n) classes") }
         let info = ModelInfo(name: name, family: .classification, task: .classify, classNames: names, stride: 1,
                              defaults: DetectDefaults(confidence: 0, iou: 0, maxDetections: ClassifyOptions.defaultTop,
                                                       imageSize: preset.cropSize))
