@@ -8,13 +8,15 @@ Starts `argus serve` (the built-in YOLOX-Nano, plus the shared int8 YOLOv8n-seg 
 - the listed detections equal /detect's JSON for that image (label, score to 3 decimals, box to 0.1 px),
 - the canvas has drawn them: pixels on a reported box's border differ from the photo's,
 - with the mask model through /segment, the same against /segment's JSON, and pixels inside the masks are tinted,
+- a classifier (mobilenet_v3_small with random weights, written as safetensors) through /classify: the listed
+  classes equal /classify's JSON,
 - a corrupt file shows the server's own error message,
 - evaluation: a COCO ground-truth file and some of its images give the stats /evaluate gives, with the mean
   precision-recall curves drawn,
 - with API keys, the page asks for one and works once given it.
 Screenshots of each go to --screenshots (default .build/explorer-screenshots). Exit status 1 on any failure.
 """
-import argparse, json, pathlib, secrets, socket, subprocess, sys, tempfile, time
+import argparse, array, json, math, pathlib, random, secrets, socket, struct, subprocess, sys, tempfile, time
 import urllib.error, urllib.request
 
 from selenium import webdriver
@@ -164,6 +166,30 @@ MASK_JS = COMPARE_JS % """
 """
 
 
+def random_classifier(path):
+    """torchvision's mobilenet_v3_small as a safetensors file with random weights (He-scaled, batch norm identity),
+    from the key list and shapes of the classification fixture: a real classifier for the page, without torch."""
+    listing = json.loads((ROOT / "Tests/ArgusModelsTests/Fixtures/classification/mobilenet_v3_small.json").read_text())["state_dict"]
+    rng = random.Random(0)
+    header, chunks, offset = {}, [], 0
+    for key, entry in listing.items():
+        if entry["dtype"] != "float32":
+            continue
+        shape, n = entry["shape"], math.prod(entry["shape"])
+        if len(shape) >= 2:
+            scale = math.sqrt(2.0 / math.prod(shape[1:]))
+            values = array.array("f", (rng.gauss(0, scale) for _ in range(n)))
+        else:
+            fill = 1.0 if key.endswith("running_var") or (key.endswith("weight") and "running" not in key) else 0.0
+            values = array.array("f", [fill]) * n
+        data = values.tobytes()
+        header[key] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(chunks))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("argus")
@@ -180,8 +206,12 @@ def main():
     seg = shared / "weights/onnx/yolov8n-seg_int8_320.onnx"
     semantic = ROOT / "Tests/ArgusModelsTests/Fixtures/torchvision_seg/semantic_mnv3_tiny.pt"
     extra = (["--weights", str(seg)] if seg.exists() else []) + (["--weights", str(semantic)] if semantic.exists() else [])
+    workdir = pathlib.Path(tempfile.mkdtemp())
+    classifier = workdir / "mnv3_small_random.safetensors"
+    random_classifier(classifier)
+    extra += ["--weights", str(classifier)]
     # The built-in model's file first (the default), then the mask model.
-    server, port = start_server(args.argus, (["--weights", str(ROOT / "models/yolox_nano.onnx")] + extra) if extra else [])
+    server, port = start_server(args.argus, ["--weights", str(ROOT / "models/yolox_nano.onnx")] + extra)
     driver = browser()
     try:
         # Boxes with the default model.
@@ -236,6 +266,15 @@ def main():
             want = [f"{c['label']}: {c['pixels']} px" for c in reference["images"][0]["classes"]]
             check(status == 200 and legend == want, f"semantic: the legend lists /segment's {len(want)} classes")
 
+        # A classifier: the page switches to /classify and lists its classes.
+        card = run_page(driver, port, photo, model=classifier.stem, fields=[("top", "4")])
+        status, reference = post(port, "classify", photo.read_bytes(), [("model", classifier.stem), ("top", "4")])
+        want = [(c["label"], f"{c['score']:.4f}") for c in reference["images"][0]["classes"]] if status == 200 else None
+        rows = [(tr.find_element(By.CSS_SELECTOR, ".label").text, tr.find_element(By.CSS_SELECTOR, ".score").text)
+                for tr in card.find_elements(By.CSS_SELECTOR, "table.classes tbody tr")]
+        check(status == 200 and len(rows) == 4 and rows == want, f"classify: the page lists /classify's top 4 classes ({rows})")
+        driver.save_screenshot(str(shots / "explorer-classify.png"))
+
         # A corrupt file: the server's message, as the server wrote it.
         with tempfile.NamedTemporaryFile(suffix=".jpg", delete=False) as f:
             data = photo.read_bytes()
@@ -277,6 +316,8 @@ def main():
         driver.quit()
         server.terminate()
         server.wait(timeout=30)
+        classifier.unlink()
+        workdir.rmdir()
 
     # With API keys: the page asks for one.
     key = "explorer-" + secrets.token_hex(8)
