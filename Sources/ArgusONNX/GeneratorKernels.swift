@@ -20,7 +20,7 @@ struct RangeKernel: Kernel {
         case let (.float(s), .float(l), .float(d)):
             let n = try count(Double(l[0] - s[0]) / Double(d[0]), .float)
             // onnxruntime accumulates start + i * delta in the element type.
-            return [Value(floats: (0..<n).map { s[0] + Float($0) * d[0] }, shape: [n])]
+            return [Value(floats: filled(n) { s[0] + Float($0) * d[0] }, shape: [n])]
         default:
             let (s, l, d) = (try values[0].ints(label)[0], try values[1].ints(label)[0], try values[2].ints(label)[0])
             guard d != 0 else { throw ONNXError.invalidInput("\(label): delta 0") }
@@ -30,9 +30,18 @@ struct RangeKernel: Kernel {
             func element(_ i: Int) -> Int64 { Int64(s) &+ Int64(i) &* Int64(d) }
             // Built in the output type directly: no INT64 copy twice the size of an INT32 result.
             if type == .int32 {
-                return [Value(shape: [n], data: .int32((0..<n).map { Int32(truncatingIfNeeded: element($0)) }))]
+                return [Value(shape: [n], data: .int32(filled(n) { Int32(truncatingIfNeeded: element($0)) }))]
             }
-            return [Value(int64s: (0..<n).map(element), shape: [n])]
+            return [Value(int64s: filled(n, element), shape: [n])]
+        }
+    }
+
+    /// [f(0), ..., f(n - 1)] written in place (a map over a range builds it element by element through the
+    /// sequence protocol, which dominates a large folded Range under the sanitizers).
+    private func filled<T>(_ n: Int, _ f: (Int) -> T) -> [T] {
+        [T](unsafeUninitializedCapacity: n) { buffer, count in
+            for i in 0..<n { (buffer.baseAddress! + i).initialize(to: f(i)) }
+            count = n
         }
     }
 

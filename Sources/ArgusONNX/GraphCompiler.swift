@@ -32,7 +32,7 @@ struct GraphCompiler {
             let v = try decodeTensor(t, bytes: bytes, what: "initializer '\(t.name)'")
             _ = newSlot(t.name, value: v, type: v.elementType)
         }
-        try Self.checkOutputsAreProduced(graph)
+        try Self.checkReferences(graph)
         var feeds: [(ValueInfoMessage, Int)] = []
         for info in graph.inputs where slots[info.name] == nil {
             guard info.isTensor, info.elemType == ElementType.float.rawValue else {
@@ -57,11 +57,18 @@ struct GraphCompiler {
         return (plan, feeds)
     }
 
-    /// A graph output nothing produces makes the file unusable: refuse it before any folding work.
-    private static func checkOutputsAreProduced(_ graph: GraphMessage) throws {
+    /// A name that nothing defines makes the file unusable: refuse it before any folding work (found by the fuzzer:
+    /// large constants folded, then the file refused for a dangling name).
+    private static func checkReferences(_ graph: GraphMessage) throws {
         var names = Set(graph.initializers.map(\.name))
         names.formUnion(graph.inputs.map(\.name))
-        for node in graph.nodes { names.formUnion(node.outputs) }
+        for node in graph.nodes {
+            for input in node.inputs where !input.isEmpty && !names.contains(input) {
+                throw ONNXError.malformed("\(node.opType) node '\(node.name)': input '\(input)' is not produced by any earlier node, "
+                                          + "initializer or graph input")
+            }
+            names.formUnion(node.outputs)
+        }
         for info in graph.outputs where !names.contains(info.name) {
             throw ONNXError.malformed("graph output '\(info.name)' is not produced by any node")
         }

@@ -197,6 +197,16 @@ final class GeneratorLimitTests: XCTestCase {
         }
     }
 
+    /// So is a node input that nothing defines (fuzz/corpus/onnx/fold-range-dangling-3e8aee7e.onnx: a 64 MiB Range
+    /// folded, 10 s under ASan, then the file refused for a later node's missing input).
+    func testDanglingInputIsRefusedBeforeFolding() {
+        let bytes = Self.model(nodes: [("Range", ["s", "l", "d"], "r", []), ("Add", ["r", "nowhere"], "y", [])],
+                               initializers: [("s", [], [0]), ("l", [], [1 << 40]), ("d", [], [1])], outputs: ["y"])
+        XCTAssertThrowsError(try ONNXModel(bytes: bytes)) { error in
+            XCTAssertTrue("\(error)".contains("input 'nowhere' is not produced by any earlier node"), "\(error)")
+        }
+    }
+
     /// A graph output that no node produces is refused before anything is folded: here a Range that would
     /// be refused as too large if it were evaluated first.
     func testUnproducedGraphOutputIsRefusedBeforeFolding() {
