@@ -112,7 +112,9 @@ public enum ModelFamilies {
         ModelFamily(
             name: "torchvision image classification", produces: [.classification],
             architectures: ClassificationArchitecture.allCases.map(\.rawValue),
-            bench: nil, evaluation: nil,
+            bench: ReferenceBench(script: "tools/bench_classification_peers.py", checkpointEngines: ReferenceBench.torchAndONNXEngines,
+                                  onnxEngines: [], fromBytes: false),
+            evaluation: nil,
             recognizesCheckpoint: { ClassificationCheckpoint.recognizes($0) },
             loadCheckpoint: { checkpoint, request in
                 .classifier(try TorchvisionClassifier.load(checkpoint, architecture: request.architecture.flatMap(ClassificationArchitecture.init),

@@ -11,7 +11,8 @@ import Foundation
 
 /// `argus bench`: latency and peak memory next to the reference implementations (PyTorch, onnxruntime, OpenVINO),
 /// all timed in the same run on the same image and weights with the same thread count: a YOLO checkpoint or ONNX
-/// export with `--weights`; a torchvision Faster R-CNN, Mask R-CNN or semantic segmentation model with `--arch`.
+/// export with `--weights`; a torchvision Faster R-CNN, Mask R-CNN, semantic segmentation model or image classifier
+/// with `--arch`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -54,6 +55,13 @@ struct BenchCommand: ParsableCommand {
             onnxruntime and OpenVINO one inference of those steps exported to ONNX, uint8 image in, label map \
             out (with --imgsz, the short-side resize in PIL before it).
 
+            Image classification (--arch alexnet, vgg16, resnet18, resnet50, mobilenet_v3_large, \
+            mobilenet_v3_small): the same, against tools/bench_classification_peers.py; each timed run is \
+            `classify` (top 5) for Argus; for torchvision the IMAGENET1K_V1 preset (short side to 256, \
+            antialiased bilinear, center crop 224, normalize), the model's forward, softmax and top-5; for \
+            onnxruntime and OpenVINO the resize and crop in PIL, then one inference of the rest exported to \
+            ONNX, uint8 crop in, top-5 out. The count column is the top-1 class id (equal ids: the same model ran).
+
             The peers run with the Python given by --peer-python or $ARGUS_BENCH_PYTHON. Without one, only \
             Argus is timed (with --arch, --weights is then required).
             """)
@@ -83,7 +91,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs per measurement (after 3 warm-up runs).")
     var runs: Int = 20
 
-    @Option(help: "Input size: YOLOv5's (default 640); with a Faster R-CNN --arch, torchvision's min_size (default 800, or 320), max_size scaled alike; with a segmentation --arch, the short side (default: the image's own size).")
+    @Option(help: "Input size: YOLOv5's (default 640); with a Faster R-CNN --arch, torchvision's min_size (default 800, or 320), max_size scaled alike; with a segmentation --arch, the short side (default: the image's own size); not with a classifier (its weights' preset sets it).")
     var imgsz: Int?
 
     @Flag(help: "ONNX models: also time every operator of the graph (per-operator-type shares, the slowest convolutions with their GFLOP/s).")
@@ -93,7 +101,7 @@ struct BenchCommand: ParsableCommand {
     var peerPython: String?
 
     @Option(name: .customLong("peer-script"),
-            help: "The peers' script (default: tools/bench_yolov5_peers.py for YOLOv5, tools/bench_yolo_peers.py for YOLOv8/YOLOX/ONNX, tools/bench_fasterrcnn_peers.py or tools/bench_segmentation_peers.py with --arch).")
+            help: "The peers' script (default: tools/bench_yolov5_peers.py for YOLOv5, tools/bench_yolo_peers.py for YOLOv8/YOLOX/ONNX, tools/bench_fasterrcnn_peers.py, tools/bench_segmentation_peers.py or tools/bench_classification_peers.py with --arch).")
     var peerScript: String?
 
     /// One table row; `peakRSS` in MB (Argus: its process after its runs at `threads`; a peer: its own process).
@@ -126,8 +134,9 @@ struct BenchCommand: ParsableCommand {
             case .semantic(let model):
                 try benchSemantic(model, arch: arch, script: script, engines: reference.checkpointEngines,
                                   weightsPath: weightsPath, bytes: [UInt8](data), counts: counts, python: python)
-            case .classifier:
-                throw failure("--arch", CLIError("argus bench has no reference peer for classifiers yet"))
+            case .classifier(let model):
+                try benchClassifier(model, arch: arch, script: script, engines: reference.checkpointEngines,
+                                    weightsPath: weightsPath, bytes: [UInt8](data), counts: counts, python: python)
             }
         } else {
             guard let weights else { throw failure(nil, CLIError("--weights is required (or --arch for a torchvision model)")) }
@@ -356,6 +365,39 @@ struct BenchCommand: ParsableCommand {
             """))
         print("")
         print((["| model | threads | argus preprocess ms | inference ms (network to head logits) | postprocess ms (upsampling + arg-max) |",
+                "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
+    }
+
+    /// A decoded image through `classify`, against torchvision's preset + forward + softmax + top-5 with the same
+    /// weights and those steps (after the resize and crop) exported to ONNX on onnxruntime and OpenVINO.
+    private func benchClassifier(_ model: any ImageClassifier, arch: String, script: String, engines: [String],
+                                 weightsPath: String, bytes: [UInt8], counts: [Int], python: String?) throws {
+        // The weights' preset fixes the input size; a silently ignored --imgsz would time something else than asked.
+        guard imgsz == nil else { throw failure("--imgsz", CLIError("classifiers run at their weights' preset size")) }
+        let decoded = try failing(image) { try decodeImage(bytes).image }
+        let options = ClassifyOptions(top: 5)
+        var rows: [Row] = []
+        var stages: [String] = []
+        var notes: [String] = []
+        for t in counts {
+            // The top-1 class id as the count: every engine computes it, and equal ids show they ran the same model.
+            let (row, stage) = try timedStages(threads: t, name: arch) {
+                let out = try model.classify(decoded, options: options)
+                return (out.classes[0].classId, out.timings)
+            }
+            rows.append(row)
+            stages.append(stage)
+            rows += try peerRows(python: python, script: script, engines: engines, threads: t, arguments: [
+                "--arch", arch, "--image", image, "--threads", "\(t)", "--runs", "\(runs)", "--weights", weightsPath],
+                notes: &notes)
+        }
+        print(table(rows, model: model.info.name, countColumn: "top-1 class id", notes: notes, timed: """
+            Image decoded once, outside the timing (peers: PIL). Timed per run, every engine: short side to 256 \
+            (antialiased bilinear) -> center crop 224 -> normalize -> network -> softmax -> top-5 (onnxruntime, \
+            OpenVINO: resize and crop in PIL, then one inference of the rest exported to ONNX, uint8 crop in).
+            """))
+        print("")
+        print((["| model | threads | argus preprocess ms (resize, crop, normalize) | inference ms (network to logits) | postprocess ms (softmax + top-5) |",
                 "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
     }
 
