@@ -54,6 +54,9 @@ let package = Package(
                                "CDefaultModel"],
                 swiftSettings: fast),
         .target(name: "ArgusEval", dependencies: ["ArgusMask", "ArgusJSON"], swiftSettings: fast),
+        // Region proposals: OpenCV contrib's graph segmentation (Felzenszwalb) and selective search's image
+        // preparation, reproducing OpenCV's label maps exactly.
+        .target(name: "ArgusProposals", dependencies: ["ArgusImage"], swiftSettings: fast),
         // Evaluation drawn: precision-recall and confidence curves, the confusion matrix (`argus eval --plots`).
         .target(name: "ArgusPlots", dependencies: ["ArgusEval", "ArgusImage", "ArgusJSON"]),
         // What the CLI and the server share: typed request options, the per-image run, dataset evaluation with
@@ -87,6 +90,8 @@ let package = Package(
         .testTarget(name: "ArgusONNXTests", dependencies: ["ArgusONNX", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusModelsTests", dependencies: ["ArgusModels", "ArgusTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusEvalTests", dependencies: ["ArgusEval", "ArgusTestSupport"]),
+        .testTarget(name: "ArgusProposalsTests", dependencies: ["ArgusProposals", "ArgusImage", "ArgusTestSupport", "CCrypto"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusPlotsTests", dependencies: ["ArgusPlots", "ArgusEval", "ArgusImage", "ArgusTestSupport"]),
         .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer", "ArgusPipeline", "ArgusJSON", "ArgusTestSupport"]),
         .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels", "ArgusTestSupport"]),
