@@ -16,7 +16,7 @@ Starts `argus serve` (the built-in YOLOX-Nano, plus the shared int8 YOLOv8n-seg 
 - with API keys, the page asks for one and works once given it.
 Screenshots of each go to --screenshots (default .build/explorer-screenshots). Exit status 1 on any failure.
 """
-import argparse, array, json, math, pathlib, random, secrets, socket, struct, subprocess, sys, tempfile, time
+import argparse, json, pathlib, secrets, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.request
 
 from selenium import webdriver
@@ -25,6 +25,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import random_classifier  # noqa: E402
+
 failures = []
 
 
@@ -166,30 +169,6 @@ MASK_JS = COMPARE_JS % """
 """
 
 
-def random_classifier(path):
-    """torchvision's mobilenet_v3_small as a safetensors file with random weights (He-scaled, batch norm identity),
-    from the key list and shapes of the classification fixture: a real classifier for the page, without torch."""
-    listing = json.loads((ROOT / "Tests/ArgusModelsTests/Fixtures/classification/mobilenet_v3_small.json").read_text())["state_dict"]
-    rng = random.Random(0)
-    header, chunks, offset = {}, [], 0
-    for key, entry in listing.items():
-        if entry["dtype"] != "float32":
-            continue
-        shape, n = entry["shape"], math.prod(entry["shape"])
-        if len(shape) >= 2:
-            scale = math.sqrt(2.0 / math.prod(shape[1:]))
-            values = array.array("f", (rng.gauss(0, scale) for _ in range(n)))
-        else:
-            fill = 1.0 if key.endswith("running_var") or (key.endswith("weight") and "running" not in key) else 0.0
-            values = array.array("f", [fill]) * n
-        data = values.tobytes()
-        header[key] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode()
-    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(chunks))
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("argus")
@@ -208,7 +187,7 @@ def main():
     extra = (["--weights", str(seg)] if seg.exists() else []) + (["--weights", str(semantic)] if semantic.exists() else [])
     workdir = pathlib.Path(tempfile.mkdtemp())
     classifier = workdir / "mnv3_small_random.safetensors"
-    random_classifier(classifier)
+    random_classifier.write(classifier)
     extra += ["--weights", str(classifier)]
     # The built-in model's file first (the default), then the mask model.
     server, port = start_server(args.argus, ["--weights", str(ROOT / "models/yolox_nano.onnx")] + extra)

@@ -6,7 +6,7 @@
 # Defaults: .build/release/argus, ../shared/weights/ultralytics/yolov5n.pt, and the committed tiny segmentation
 # checkpoints (the LRASPP/DeepLabV3 MobileNetV3 state dict; a Mask R-CNN one when present; the tiny 3-class YOLOv8
 # segment checkpoint) and the shared int8 YOLOv8n-seg ONNX file, so /segment is exercised
-# with real models; a segmentation checkpoint this argus cannot load is skipped with a note. Creates the venv
+# with real models, plus a mobilenet_v3_small with random weights for /classify; a segmentation checkpoint this argus cannot load is skipped with a note. Creates the venv
 # .venv-schemathesis (git-ignored) on first use. Starts `argus serve` on a free loopback port, waits for
 # /readyz, runs schemathesis, stops the server, and fails if schemathesis failed or the server died.
 # Environment: ST_MAX_EXAMPLES (20), ST_MAX_TIME seconds (120), SCHEMATHESIS_VERSION (4.32.5).
@@ -52,15 +52,19 @@ for f in "${SEGMENT_CANDIDATES[@]}"; do
     echo "note: /segment runs without $(basename "$f"): argus cannot load it ($("$ARGUS" segment --weights "$f" --output /dev/null "$PROBE" 2>&1 | head -1))"
   fi
 done
-echo "serving: ${SERVE_WEIGHTS[*]}"
+# A classifier too, so /classify answers with a real model (random weights: tools/random_classifier.py).
+CLASSIFIER_DIR="$(mktemp -d)"
+python3 "$ROOT/tools/random_classifier.py" "$CLASSIFIER_DIR/mnv3_small_random.safetensors"
+CLASSIFIER="$CLASSIFIER_DIR/mnv3_small_random.safetensors"
+echo "serving: ${SERVE_WEIGHTS[*]} --weights $CLASSIFIER"
 
 LOG="$(mktemp)"
 # With an admin key, sent on every request, so the model management routes' checks run too (they cannot guess a
 # model file's path, so their loads fail cleanly: 404 or 422).
 ADMIN_KEY="st-admin-$$-$RANDOM"
-"$ARGUS" serve "${SERVE_WEIGHTS[@]}" --host 127.0.0.1 --port 0 --workers 2 --deadline 20 --admin-key "$ADMIN_KEY" 2>"$LOG" &
+"$ARGUS" serve "${SERVE_WEIGHTS[@]}" --weights "$CLASSIFIER" --host 127.0.0.1 --port 0 --workers 2 --deadline 20 --admin-key "$ADMIN_KEY" 2>"$LOG" &
 SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"; rm -rf "$CLASSIFIER_DIR"' EXIT
 PORT=""
 for _ in $(seq 1 300); do
   PORT="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$LOG" | head -1)"
@@ -92,6 +96,11 @@ for ((i = 3; i < ${#SERVE_WEIGHTS[@]}; i += 2)); do
     [ "$code" = 200 ] || STATUS=1
   done
 done
+# And /classify's, one real image through the classifier.
+code="$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: image/png' --data-binary @"$PROBE" \
+  "http://127.0.0.1:$PORT/classify?model=mnv3_small_random&top=3")"
+echo "POST /classify?model=mnv3_small_random&top=3 -> $code"
+[ "$code" = 200 ] || STATUS=1
 timeout 90 "$VENV/bin/st" run "$ROOT/openapi.json" --url "http://127.0.0.1:$PORT" \
   --max-examples "${ST_MAX_EXAMPLES:-20}" --max-time 30 --workers 2 --header "X-API-Key: $ADMIN_KEY" \
   --checks all --exclude-checks "$EXCLUDED_CHECKS" \
