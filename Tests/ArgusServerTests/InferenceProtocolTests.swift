@@ -113,6 +113,12 @@ final class InferenceProtocolTests: XCTestCase {
             ("shape says two", input("[2]", one.count), one, nil, 400, "2 elements"),
             ("more elements than the shape", input("[1]", 2 * one.count), one + one, nil, 400, "more elements"),
             ("negative binary size", input("[1]", -1), one, nil, 400, "byte count"),
+            // Found by schemathesis: data of the wrong type beside binary_data_size went unchecked, and a huge shape
+            // then answered with the image limit's 413 instead of this 400.
+            ("data an object, over the limit", #"{"inputs":[{"name":"image","datatype":"BYTES","shape":[99],"parameters":{"binary_data_size":4},"data":{}}]}"#,
+             [0, 0, 0, 0], nil, 400, "base64 strings"),
+            ("data and binary data", input("[1]", one.count).replacingOccurrences(of: "}}]}", with: #"},"data":["AA=="]}]}"#), one, nil, 400,
+             "both data and binary_data_size"),
             ("data not strings", #"{"inputs":[{"name":"image","datatype":"BYTES","shape":[1],"data":[7]}]}"#, [], nil, 400, "base64 strings"),
             ("too many images", input("[5]", one.count), one, nil, 413, "limit of 4"),
             ("too many images, overflowing", input("[4000000000000000,4000]", one.count), one, nil, 413, "limit of 4"),

@@ -144,13 +144,18 @@ struct InferenceRequest {
         guard let shape = input["shape"]?.arrayValue?.map({ $0.exactInt }), !shape.isEmpty, shape.allSatisfy({ ($0 ?? 0) >= 1 }) else {
             throw APIError.badRequest("input 'image' needs a shape of positive integers (one image or more), e.g. [1]")
         }
-        if let size = input["parameters"]?["binary_data_size"] {
-            guard let n = size.exactInt, n >= 0 else { throw APIError.badRequest("binary_data_size of input 'image' must be a byte count") }
-        } else if let data = input["data"] {
+        if let data = input["data"] {
             guard data.arrayValue != nil, flattened(data).allSatisfy({ $0.stringValue != nil }) else {
                 throw APIError.badRequest("input 'image' as JSON data must be an array of base64 strings (or send it as binary data)")
             }
-        } else {
+        }
+        if let size = input["parameters"]?["binary_data_size"] {
+            guard let n = size.exactInt, n >= 0 else { throw APIError.badRequest("binary_data_size of input 'image' must be a byte count") }
+            // The binary extension: a tensor's data is either in the JSON or after it, never both.
+            guard input["data"] == nil else {
+                throw APIError.badRequest("input 'image' has both data and binary_data_size; send the images one way")
+            }
+        } else if input["data"] == nil {
             throw APIError.badRequest("input 'image' has neither data nor binary_data_size")
         }
         // Saturates: any count past the image limit is refused alike.
