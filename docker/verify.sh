@@ -106,9 +106,9 @@ else
 fi
 # The manifests are in the image and the CA bundle is there for https pulls (no network here to pull).
 if out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --network none --entrypoint /usr/local/bin/argus "$IMAGE" models list 2>&1) \
-   && [ "$(grep -cE '^(fasterrcnn|maskrcnn|fcn|deeplabv3|lraspp)_' <<<"$out")" = "$(find models -name '*.json' | wc -l)" ] \
+   && [ "$(grep -cE '^[A-Za-z0-9._-]+ +[A-Za-z0-9._-]+ +(detect|segment|semantic|classify) ' <<<"$out")" = "$(find models -name '*.json' | wc -l)" ] \
    && "${PODMAN[@]}" run --rm "${LIMITS[@]}" --network none --entrypoint /usr/bin/test "$IMAGE" -s /etc/ssl/certs/ca-certificates.crt; then
-  pass "argus models list in the image: every manifest of models/ (detect, segment, semantic); CA bundle present"
+  pass "argus models list in the image: every manifest of models/ (detect, segment, semantic, classify); CA bundle present"
 else
   echo "$out"; fail "manifests / CA bundle in the image"
 fi
