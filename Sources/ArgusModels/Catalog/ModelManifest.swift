@@ -114,12 +114,18 @@ public struct ModelManifest: Sendable, Codable, Equatable {
             throw fail("name '\(name)' must equal the file name '\(stem).json'")
         }
         guard classNames.allSatisfy({ !$0.isEmpty }) else { throw fail("class_names has an empty name") }
+        func checkArchitecture(_ configured: String) throws {
+            guard architecture == configured else {
+                throw fail("architecture '\(architecture)' differs from config.architecture '\(configured)'")
+            }
+        }
+        func checkClassCount(_ n: Int, note: String = "") throws {
+            guard classNames.count == n else { throw fail("\(classNames.count) class_names for num_classes \(n)\(note)") }
+        }
         switch config {
         case .fasterRCNN(let c):
             _ = try c.validated()
-            guard architecture == c.architecture.rawValue else {
-                throw fail("architecture '\(architecture)' differs from config.architecture '\(c.architecture.rawValue)'")
-            }
+            try checkArchitecture(c.architecture.rawValue)
             let masked = c.maskHeadLayers != nil
             guard family == (masked ? .maskRCNN : .fasterRCNN) else {
                 throw fail("family \(family.rawValue) does not fit the config (mask_head_layers \(masked ? "set" : "null"))")
@@ -128,34 +134,24 @@ public struct ModelManifest: Sendable, Codable, Equatable {
             guard task == expected else {
                 throw fail("family \(family.rawValue) has task '\(expected.rawValue)', not '\(task.rawValue)'")
             }
-            guard classNames.count == c.numClasses else {
-                throw fail("\(classNames.count) class_names for num_classes \(c.numClasses) (background included)")
-            }
+            try checkClassCount(c.numClasses, note: " (background included)")
             guard classNames.first == "__background__" else {
                 throw fail("class_names[0] must be '__background__' (Faster R-CNN's class 0), got '\(classNames[0])'")
             }
         case .semantic(let c):
             _ = try c.validated()
-            guard architecture == c.architecture.rawValue else {
-                throw fail("architecture '\(architecture)' differs from config.architecture '\(c.architecture.rawValue)'")
-            }
+            try checkArchitecture(c.architecture.rawValue)
             guard family == .semantic, task == .semantic else {
                 throw fail("a semantic segmentation config needs family semantic_segmentation and task 'semantic'")
             }
-            guard classNames.count == c.numClasses else {
-                throw fail("\(classNames.count) class_names for num_classes \(c.numClasses)")
-            }
+            try checkClassCount(c.numClasses)
         case .classification(let c):
             _ = try c.validated()
-            guard architecture == c.architecture.rawValue else {
-                throw fail("architecture '\(architecture)' differs from config.architecture '\(c.architecture.rawValue)'")
-            }
+            try checkArchitecture(c.architecture.rawValue)
             guard family == .classification, task == .classify else {
                 throw fail("a classification config needs family image_classification and task 'classify'")
             }
-            guard classNames.count == c.numClasses else {
-                throw fail("\(classNames.count) class_names for num_classes \(c.numClasses)")
-            }
+            try checkClassCount(c.numClasses)
         }
         _ = try weights.validated()
         return self
