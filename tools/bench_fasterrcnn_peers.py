@@ -33,12 +33,11 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_peer import (ONNX_ENGINES, cached_export, load_or_fill, onnx_runner, print_skipped, run_child,  # noqa: E402
-                        time_and_print, torchvision_peer_arguments)
+from bench_peer import (ONNX_ENGINES, load_or_fill, run_detector_onnx, time_and_print,  # noqa: E402
+                        torchvision_peer_arguments)
 
 ARCHS = ["fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_mobilenet_v3_large_320_fpn",
          "fasterrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_v2",
@@ -93,33 +92,6 @@ def run_torch(a):
                    versions)
 
 
-def export_args(a, path):
-    """This script's arguments that make the torch model (weights, thresholds, sizes) and export it to `path`."""
-    args = [__file__, "--arch", a.arch, "--image", a.image, "--threads", str(a.threads), "--weights", a.weights,
-            "--export-onnx", path]
-    for flag, value in (("--box-score-thresh", a.box_score_thresh), ("--min-size", a.min_size),
-                        ("--max-size", a.max_size)):
-        if value is not None:
-            args += [flag, str(value)]
-    return args
-
-
-def run_onnx(a):
-    if not a.weights:
-        sys.exit("--engine onnxruntime/openvino needs --weights (the state dict to export)")
-    pil = Image.open(a.image).convert("RGB")
-    settings = (("min", a.min_size), ("max", a.max_size), ("thr", a.box_score_thresh))
-    tag = "-".join([a.arch, f"{pil.height}x{pil.width}"] + [f"{k}{v}" for k, v in settings if v is not None])
-    path = cached_export(a.weights, tag, lambda p: run_child(export_args(a, p)))
-    try:
-        run, engine = onnx_runner(a.engine, path, a.threads)
-    except Exception as e:  # noqa: BLE001 - any load or compile failure means the engine does not run this graph
-        print_skipped(a.engine, e)
-        return
-    img = np.ascontiguousarray(np.asarray(pil).transpose(2, 0, 1), dtype=np.float32) / 255  # to_tensor's values
-    time_and_print(lambda: len(run({"image": img})[0]), a.threads, a.runs, a.warmup, engine, {"onnx": path})
-
-
 def main():
     ap = torchvision_peer_arguments(ARCHS)
     ap.add_argument("--box-score-thresh", type=float)
@@ -127,7 +99,7 @@ def main():
     ap.add_argument("--max-size", type=int, help="default: the builder's, scaled with --min-size")
     a = ap.parse_args()
     if a.engine in ONNX_ENGINES:
-        run_onnx(a)
+        run_detector_onnx(a, __file__)
     else:
         run_torch(a)
 

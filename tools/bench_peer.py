@@ -155,3 +155,34 @@ def torchvision_peer_arguments(archs):
     ap.add_argument("--save-weights", help="write the state dict used here")
     ap.add_argument("--export-onnx", help="only export the model for this image to this ONNX path")
     return ap
+
+
+def detector_export_args(a, script):
+    """A torchvision detector peer's own arguments that make its model (weights, thresholds, sizes) and export it
+    (`script --export-onnx PATH`)."""
+    args = [script, "--arch", a.arch, "--image", a.image, "--threads", str(a.threads), "--weights", a.weights]
+    for flag, value in (("--box-score-thresh", a.box_score_thresh), ("--min-size", a.min_size),
+                        ("--max-size", a.max_size)):
+        if value is not None:
+            args += [flag, str(value)]
+    return args
+
+
+def run_detector_onnx(a, script):
+    """A torchvision detector exported by `script` (once, cached by weights, image size and settings), timed on
+    onnxruntime or OpenVINO from the same float image as torch gets (to_tensor's values)."""
+    import numpy as np
+    from PIL import Image
+    if not a.weights:
+        sys.exit("--engine onnxruntime/openvino needs --weights (the state dict to export)")
+    pil = Image.open(a.image).convert("RGB")
+    settings = (("min", a.min_size), ("max", a.max_size), ("thr", a.box_score_thresh))
+    tag = "-".join([a.arch, f"{pil.height}x{pil.width}"] + [f"{k}{v}" for k, v in settings if v is not None])
+    path = cached_export(a.weights, tag, lambda p: run_child(detector_export_args(a, script) + ["--export-onnx", p]))
+    try:
+        run, engine = onnx_runner(a.engine, path, a.threads)
+    except Exception as e:  # noqa: BLE001 - any load or compile failure means the engine does not run this graph
+        print_skipped(a.engine, e)
+        return
+    img = np.ascontiguousarray(np.asarray(pil).transpose(2, 0, 1), dtype=np.float32) / 255
+    time_and_print(lambda: len(run({"image": img})[0]), a.threads, a.runs, a.warmup, engine, {"onnx": path})

@@ -62,6 +62,17 @@ FULL_SHA256 = {
         ("258fb6c638b15964ddcdd1ae0748c5eef1be9e732750120cc857feed3faac384", 167502836),
     "fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth":
         ("dd69338a24b8d7381807e247652bdc356325bcbaf1cd3e092e00e0a1a58706bf", 175221657),
+    # SSD / SSDlite / RetinaNet: LibreYOLO's upload scripts and README tables (weights/upload_retinanet_hf.py), the
+    # TAISP research log (word-ky/TAISP research_log/T009_ssd_gate_receipt.md, a curl download of the official URL)
+    # and further unrelated projects pinning the same digests; every size equals the enum's _file_size (MiB).
+    "ssd300_vgg16_coco-b556d3b4.pth":
+        ("b556d3b43ab6c3f63d81bfb8835fe8756ac22da664357da100dccf96b6a6b42d", 142594222),
+    "ssdlite320_mobilenet_v3_large_coco-a79551df.pth":
+        ("a79551df90c79834bcd3bb3845ef9d966b5449a3a9b2833ae8404778ca5d65d2", 14069355),
+    "retinanet_resnet50_fpn_coco-eeacb38b.pth":
+        ("eeacb38b7cec8cf93c57867e05eaab621047f19b0d2ec5accaa405f690da15b7", 136595076),
+    "retinanet_resnet50_fpn_v2_coco-5905b1c5.pth":
+        ("5905b1c544219215e544dbe319720397bc4e68de61a733a59350d7976645b769", 153130989),
 }
 # Files whose full sha256 we have no independent record of: their manifests carry only torchvision's 8-hex
 # prefix (what torch.hub's check_hash verifies too), and `argus models pull` checks that prefix.
@@ -69,6 +80,12 @@ SHA256_SOURCE = ("published by independent projects that downloaded the official
                  "Faster R-CNN notes, github.com/LibreYOLO/libreyolo, which also give the size); not recomputed "
                  "here (no network). Its first 8 hex digits equal the prefix in torchvision's file name, which "
                  "torch.hub.load_state_dict_from_url(check_hash=True) verifies.")
+SINGLE_STAGE_SHA256_SOURCE = (
+    "published, with the size, by independent projects that downloaded the official file (LibreYOLO's SSD and "
+    "RetinaNet upload scripts, github.com/Libre-YOLO/libreyolo weights/upload_retinanet_hf.py; for SSD300 also "
+    "github.com/word-ky/TAISP research_log/T009_ssd_gate_receipt.md); not recomputed here (no network). Its first 8 "
+    "hex digits equal the prefix in torchvision's file name, which torch.hub.load_state_dict_from_url(check_hash=True) "
+    "verifies, and the size equals the weights enum's _file_size.")
 
 
 def where(obj, needle):
@@ -254,6 +271,7 @@ def main():
         write_manifests(out)
         write_semantic_manifests()
         write_classification_manifests()
+        write_single_stage_manifests()
 
 
 def write_manifests(out):
@@ -446,6 +464,96 @@ def write_classification_manifests():
                 json.dump(manifest, f, indent=2)
                 f.write("\n")
             print(f"wrote {os.path.relpath(path, REPO)}")
+
+
+def write_single_stage_manifests():
+    """models/<builder>.json for torchvision's single-stage detectors (SSDConfig's and RetinaNetConfig's keys), read
+    off the modules the builders make (weights=None, weights_backbone=None: for SSDlite that is also the published
+    weights' reduced tail), with the COCO_V1 weights' URL and categories."""
+    from torchvision.models.detection import retinanet, ssd, ssdlite
+    builders = {
+        "ssd300_vgg16": (ssd.ssd300_vgg16, ssd.SSD300_VGG16_Weights, "ssd"),
+        "ssdlite320_mobilenet_v3_large": (ssdlite.ssdlite320_mobilenet_v3_large,
+                                          ssdlite.SSDLite320_MobileNet_V3_Large_Weights, "ssdlite"),
+        "retinanet_resnet50_fpn": (retinanet.retinanet_resnet50_fpn, retinanet.RetinaNet_ResNet50_FPN_Weights, "retinanet"),
+        "retinanet_resnet50_fpn_v2": (retinanet.retinanet_resnet50_fpn_v2, retinanet.RetinaNet_ResNet50_FPN_V2_Weights,
+                                      "retinanet"),
+    }
+    for arch, (builder, weights_enum, module) in builders.items():
+        weights = weights_enum.COCO_V1
+        model = builder(weights=None, weights_backbone=None).eval()
+        t = model.transform
+        enum = f"{weights_enum.__name__}.COCO_V1"
+        common = {
+            "architecture": arch,
+            "num_classes": len(weights.meta["categories"]),
+            "image_mean": floats(t.image_mean),
+            "image_std": floats(t.image_std),
+            "score_thresh": model.score_thresh,
+            "nms_thresh": model.nms_thresh,
+            "detections_per_img": model.detections_per_img,
+            "topk_candidates": model.topk_candidates,
+            "box_coder_weights": floats(model.box_coder.weights),
+        }
+        source = {"read_by": (f"torchvision {torchvision.__version__}: torchvision.models.detection.{arch}(weights=None, "
+                              "weights_backbone=None); values read off the built module by tools/gen_torchvision_defaults.py"),
+                  "url": f"{enum}.url",
+                  "class_names": f"{enum}.meta['categories'] (torchvision/models/_meta.py: _COCO_CATEGORIES)"}
+        if module in ("ssd", "ssdlite"):
+            ag = model.anchor_generator
+            bn = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+            eps = {float(m.eps) for m in bn}
+            assert len(eps) <= 1, eps
+            config = {**common, "size": [t.fixed_size[0], t.fixed_size[1]],
+                      "aspect_ratios": [floats(r) for r in ag.aspect_ratios], "scales": [float(x) for x in ag.scales],
+                      "steps": ag.steps, "clip": ag.clip,
+                      "width_mult": 1.0, "reduced_tail": module == "ssdlite",
+                      "batch_norm_eps": eps.pop() if eps else 1e-5}
+            source["reduced_tail"] = ("ssdlite320_mobilenet_v3_large builds MobileNetV3 with reduced_tail=(weights_backbone "
+                                      "is None), which holds whenever the COCO weights are given" if module == "ssdlite"
+                                      else "not used (VGG-16)")
+        else:
+            ag = model.anchor_generator
+            head_norms = [m for m in model.head.modules() if isinstance(m, torch.nn.GroupNorm)]
+            config = {**common, "min_size": t.min_size[-1], "max_size": t.max_size, "size_divisible": t.size_divisible,
+                      "anchor_sizes": [list(s) for s in ag.sizes], "aspect_ratios": [floats(r) for r in ag.aspect_ratios],
+                      "fpn_out_channels": model.backbone.out_channels,
+                      "head_group_norm_groups": head_norms[0].num_groups if head_norms else None,
+                      "group_norm_eps": float(head_norms[0].eps) if head_norms else 1e-5,
+                      "batch_norm_eps": 1e-5}
+            if arch == "retinanet_resnet50_fpn":
+                # The published v1 weights run with FrozenBatchNorm2d eps 0 (as fasterrcnn_resnet50_fpn's COCO_V1).
+                config["batch_norm_eps"] = 0.0
+                source["batch_norm_eps"] = ("0 for these weights: " + where(retinanet.retinanet_resnet50_fpn, "overwrite_eps(model, 0.0)"))
+        file = weights.url.rsplit("/", 1)[1]
+        prefix = file.rsplit("-", 1)[1].split(".")[0]
+        sha, size = FULL_SHA256.get(file, (None, None))
+        assert sha is None or sha.startswith(prefix), (sha, prefix)
+        manifest = {
+            "name": arch,
+            "architecture": arch,
+            "task": "detect",
+            "family": "ssd" if module != "retinanet" else "retinanet",
+            "reference": f"torchvision.models.detection.{arch}",
+            "weights": {
+                "url": weights.url,
+                "file": file,
+                "sha256": sha,
+                "size": size,
+                "sha256_prefix": prefix,
+                "sha256_source": (SINGLE_STAGE_SHA256_SOURCE if sha else "no independent record of the full digest: "
+                                  "only the 8-hex prefix in torchvision's file name, which torch.hub's check_hash verifies too"),
+                "torchvision_enum": enum,
+            },
+            "class_names": list(weights.meta["categories"]),
+            "config": config,
+            "source": source,
+        }
+        path = os.path.join(REPO, "models", f"{arch}.json")
+        with open(path, "w") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+        print(f"wrote {os.path.relpath(path, REPO)}")
 
 
 if __name__ == "__main__":

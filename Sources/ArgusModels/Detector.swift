@@ -26,7 +26,8 @@ public protocol GraphProfiling {
     func profileGraph(_ image: RGBImage, options: DetectOptions, runs: Int) throws -> [OperatorTiming]
 }
 
-/// A detector whose input is resized by its short side (torchvision's GeneralizedRCNNTransform).
+/// A detector whose input goes through torchvision's GeneralizedRCNNTransform: resized by its short side (the
+/// R-CNNs, RetinaNet) or to a fixed square (SSD, where both limits are that size).
 public protocol ShortSideResizing {
     /// The min_size and max_size used for `imgsz` (nil: the model's own).
     func resizeLimits(imageSize: Int?) -> (minSize: Int, maxSize: Int)

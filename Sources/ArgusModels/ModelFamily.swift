@@ -17,6 +17,8 @@ public struct ModelFamilyID: RawRepresentable, Hashable, Sendable, Codable, Cust
     public static let deeplabv3: ModelFamilyID = "torchvision-deeplabv3"
     public static let lraspp: ModelFamilyID = "torchvision-lraspp"
     public static let classification: ModelFamilyID = "torchvision-classification"
+    public static let ssd: ModelFamilyID = "ssd"
+    public static let retinanet: ModelFamilyID = "retinanet"
 }
 
 /// How `argus bench` times a family's reference implementation next to Argus on the same weights.
@@ -107,6 +109,32 @@ public enum ModelFamilies {
                     ?? TorchvisionCheckpoint.architecture(checkpoint, fileName: ModelLoader.fileStem(request.path))
                 let config = try TorchvisionCheckpoint.fitted(.defaults(for: arch), to: checkpoint)
                 return .detector(try FasterRCNN.load(checkpoint, config: config, name: request.name))
+            },
+            recognizesONNX: nil, loadONNX: nil),
+        ModelFamily(
+            name: "torchvision SSD", produces: [.ssd],
+            architectures: SSDArchitecture.allCases.map(\.rawValue),
+            bench: ReferenceBench(script: "tools/bench_single_stage_peers.py", checkpointEngines: ReferenceBench.torchAndONNXEngines,
+                                  onnxEngines: [], fromBytes: false),
+            evaluation: EvaluationSettings(confidence: nil, iou: nil, maxDetections: nil, source: "torchvision references/detection (the model's own score_thresh, nms_thresh, detections_per_img)"),
+            recognizesCheckpoint: { SSDCheckpoint.recognizes($0) },
+            loadCheckpoint: { checkpoint, request in
+                let arch = try request.architecture.flatMap(SSDArchitecture.init) ?? SSDCheckpoint.architecture(checkpoint)
+                let config = try SSDCheckpoint.fitted(.defaults(for: arch), to: checkpoint)
+                return .detector(try SSD.load(checkpoint, config: config, name: request.name))
+            },
+            recognizesONNX: nil, loadONNX: nil),
+        ModelFamily(
+            name: "torchvision RetinaNet", produces: [.retinanet],
+            architectures: RetinaNetArchitecture.allCases.map(\.rawValue),
+            bench: ReferenceBench(script: "tools/bench_single_stage_peers.py", checkpointEngines: ReferenceBench.torchAndONNXEngines,
+                                  onnxEngines: [], fromBytes: false),
+            evaluation: EvaluationSettings(confidence: nil, iou: nil, maxDetections: nil, source: "torchvision references/detection (the model's own score_thresh, nms_thresh, detections_per_img)"),
+            recognizesCheckpoint: { RetinaNetCheckpoint.recognizes($0) },
+            loadCheckpoint: { checkpoint, request in
+                let arch = try request.architecture.flatMap(RetinaNetArchitecture.init) ?? RetinaNetCheckpoint.architecture(checkpoint)
+                let config = try RetinaNetCheckpoint.fitted(.defaults(for: arch), to: checkpoint)
+                return .detector(try RetinaNet.load(checkpoint, config: config, name: request.name))
             },
             recognizesONNX: nil, loadONNX: nil),
         ModelFamily(

@@ -98,6 +98,11 @@ public enum ModelLoader {
             let model = try TorchvisionClassifier.load(checkpoint, architecture: config.architecture, name: name ?? manifest.name,
                                                        preset: config.preset, classNames: manifest.classNames)
             return .classifier(model)
+        case .ssd(let config):
+            return .detector(try SSD.load(checkpoint, config: config, name: name ?? manifest.name, classNames: manifest.classNames))
+        case .retinanet(let config):
+            return .detector(try RetinaNet.load(checkpoint, config: config, name: name ?? manifest.name,
+                                                classNames: manifest.classNames))
         }
     }
 

@@ -48,6 +48,11 @@ struct BenchCommand: ParsableCommand {
             engines load that file. Argus's stage medians are printed after the table (inference = backbone \
             through box NMS; postprocess = rescaling to the image).
 
+            SSD and RetinaNet (--arch ssd300_vgg16, ssdlite320_mobilenet_v3_large, retinanet_resnet50_fpn, \
+            retinanet_resnet50_fpn_v2): the same, against tools/bench_single_stage_peers.py (weights without \
+            --weights: the rule with tools/gen_single_stage_fixtures.py's gains); inference = backbone to the head \
+            outputs, postprocess = score threshold, top-k, box decoding, NMS, rescaling.
+
             Semantic segmentation (--arch fcn_resnet50, deeplabv3_resnet50, deeplabv3_mobilenet_v3_large, \
             lraspp_mobilenet_v3_large): the same, against tools/bench_segmentation_peers.py; each timed run is \
             `segment` for Argus; for torchvision the SemanticSegmentation preset (no resize unless --imgsz), \
@@ -312,10 +317,11 @@ struct BenchCommand: ParsableCommand {
         print(table(rows, model: model.info.name, notes: notes, timed: """
             Image decoded once, outside the timing (peers: PIL -> to_tensor). Timed per run: argus `detect`; torch \
             `model([img])`; onnxruntime, OpenVINO: one inference of that model exported to ONNX. All of them: resize, \
-            normalize, backbone, FPN, RPN, RoIAlign, box head, NMS, boxes in the image (Mask R-CNN: masks pasted).
+            normalize, backbone, heads (R-CNNs: FPN, RPN, RoIAlign, box head), NMS, boxes in the image (Mask R-CNN: \
+            masks pasted).
             """))
         print("")
-        print((["| model | threads | argus preprocess ms | inference ms (backbone to box NMS) | postprocess ms |",
+        print((["| model | threads | argus preprocess ms | inference ms (R-CNNs: backbone to box NMS; SSD, RetinaNet: to the head outputs) | postprocess ms |",
                 "|---|---|---|---|---|"] + stages).joined(separator: "\n"))
     }
 

@@ -57,6 +57,23 @@ final class NMSTests: XCTestCase {
         XCTAssertEqual(paths, ["coordinate_offset", "vanilla"], "both branches of batched_nms are covered")
     }
 
+    /// topOrderDescending (selection, then a sort of the selected) is the prefix of a stable descending sort, with
+    /// many ties, both zeros, infinities and every k.
+    func testTopOrderIsThePrefixOfAStableSort() {
+        var rng = SystemRandomNumberGenerator()
+        for n in [0, 1, 2, 3, 10, 257] {
+            var values = (0..<n).map { _ in Float(Int.random(in: -4...4, using: &rng)) / 4 }
+            if n > 3 { values[0] = -0.0; values[1] = .infinity; values[2] = -.infinity }
+            let reference = values.indices.sorted { a, b in
+                values[a] != values[b] ? values[a] > values[b] : a < b
+            }
+            XCTAssertEqual(stableOrderDescending(values), reference, "n \(n)")
+            for k in 0...(n + 1) {
+                XCTAssertEqual(topOrderDescending(values, k), Array(reference.prefix(k)), "n \(n), k \(k)")
+            }
+        }
+    }
+
     func testBatchedNMSOfNothingIsEmpty() {
         XCTAssertEqual(torchvisionBatchedNMS(boxes: [], scores: [], groups: [], iouThreshold: 0.5), [])
         XCTAssertEqual(batchedNMS(boxes: [], scores: [], classIds: [], iouThreshold: 0.5, separation: .torchvision), [])

@@ -1,4 +1,5 @@
-import ArgusModels
+import ArgusDetection
+@testable import ArgusModels
 import ArgusTestSupport
 import Foundation
 import XCTest
@@ -88,6 +89,41 @@ final class CatalogTests: XCTestCase {
         }
     }
 
+    /// The SSD and RetinaNet manifests: the Swift defaults (which tools/gen_torchvision_defaults.py read off the built
+    /// torchvision modules, and SingleStageReferenceTests checks against the modules the fixtures ran), every key
+    /// written out, the COCO names, the enum's URL and a full sha256 that starts with the file name's prefix.
+    func testSingleStageManifests() throws {
+        let names = SSDArchitecture.allCases.map(\.rawValue) + RetinaNetArchitecture.allCases.map(\.rawValue)
+        for name in names {
+            let path = Self.repoModels + "/\(name).json"
+            let manifest = try ModelManifest.load(contentsOf: path)
+            XCTAssertEqual(manifest.task, .detect)
+            let raw = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            let rawConfig = try XCTUnwrap(raw["config"] as? [String: Any])
+            switch manifest.config {
+            case .ssd(let c):
+                XCTAssertEqual(manifest.family, .ssd)
+                XCTAssertEqual(c, .defaults(for: c.architecture), name)
+                XCTAssertEqual(Set(rawConfig.keys), Set(SSDConfig.CodingKeys.allCases.map(\.stringValue)), name)
+            case .retinanet(let c):
+                XCTAssertEqual(manifest.family, .retinanet)
+                var expected = RetinaNetConfig.defaults(for: c.architecture)
+                // torchvision loads the COCO_V1 v1 weights, then overwrite_eps(model, 0.0).
+                if c.architecture == .resnet50FPN { expected.batchNormEps = 0 }
+                XCTAssertEqual(c, expected, name)
+                XCTAssertEqual(Set(rawConfig.keys), Set(RetinaNetConfig.CodingKeys.allCases.map(\.stringValue)), name)
+            default:
+                XCTFail("\(name): not a single-stage config")
+            }
+            XCTAssertEqual(manifest.classNames, COCOCategories.torchvision91, name)
+            XCTAssertEqual(manifest.weights.url, "https://download.pytorch.org/models/\(manifest.weights.file)")
+            let prefix = String(manifest.weights.file.split(separator: "-").last!.prefix(8))
+            let sha = try XCTUnwrap(manifest.weights.sha256, name)
+            XCTAssertTrue(sha.hasPrefix(prefix), name)
+            XCTAssertEqual(manifest.weights.expectedDigest, .full(sha))
+        }
+    }
+
     /// The semantic manifests: torchvision's builder values (the Swift defaults), VOC class names, the weights
     /// enum's URL and the hash prefix its file name carries.
     func testSemanticManifests() throws {
@@ -153,6 +189,7 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(entries.map(\.manifest.name),
                        (FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)
                         + ClassificationArchitecture.allCases.map(\.rawValue)
+                        + SSDArchitecture.allCases.map(\.rawValue) + RetinaNetArchitecture.allCases.map(\.rawValue)
                         + ["resnet50_imagenet1k_v1", "mobilenet_v3_large_imagenet1k_v1"]).sorted())
         let entry = try catalog.entry(named: "fasterrcnn_resnet50_fpn")
         XCTAssertEqual(catalog.cachedWeightsPath(for: entry),

@@ -41,12 +41,15 @@ enum RuleWeights {
         return out
     }
 
-    /// Every float tensor of a fixture's `state_dict` listing.
-    static func stateDict(_ listing: [String: Any], gain: (Double, Double)) -> TensorDictionary {
+    /// Every float tensor of a fixture's `state_dict` listing; `offsets` (a fixture's `bias_offset`, e.g. RetinaNet's
+    /// prior-probability bias) are added to every element of their keys in Float32, after the rule.
+    static func stateDict(_ listing: [String: Any], gain: (Double, Double), offsets: [String: Double] = [:]) -> TensorDictionary {
         var tensors: [String: Tensor] = [:]
         for (key, entry) in listing {
             guard let e = entry as? [String: Any], let shape = e["shape"] as? [Int], e["dtype"] as? String == "float32" else { continue }
-            tensors[key] = Tensor(shape: shape, storage: values(key: key, shape: shape, gain: gain))
+            var v = values(key: key, shape: shape, gain: gain)
+            if let offset = offsets[key] { v = v.map { $0 + Float(offset) } }
+            tensors[key] = Tensor(shape: shape, storage: v)
         }
         return TensorDictionary(tensors)
     }

@@ -62,9 +62,15 @@ struct StateDictReader {
     /// `rpn.head.conv.0.0.weight` -> `rpn.head.conv.weight`;
     /// `backbone.fpn.inner_blocks.3.0.weight` -> `backbone.fpn.inner_blocks.3.weight` (same for layer_blocks).
     /// `roi_heads.mask_head.2.0.weight` -> `roi_heads.mask_head.mask_fcn3.weight` (MaskRCNNHeads before 0.13).
+    /// `head.classification_head.conv.1.0.weight` -> `head.classification_head.conv.2.weight` (RetinaNetHead before 0.13).
     static func legacyName(_ name: String) -> String? {
         let rpnConv = "rpn.head.conv.0.0."
         if name.hasPrefix(rpnConv) { return "rpn.head.conv." + name.dropFirst(rpnConv.count) }
+        // RetinaNet's head towers before 0.13: `conv.<2i>` (conv, ReLU pairs) for `conv.<i>.0`.
+        for head in ["head.classification_head.conv.", "head.regression_head.conv."] where name.hasPrefix(head) {
+            let rest = name.dropFirst(head.count).split(separator: ".")
+            if rest.count == 3, let i = Int(rest[0]), rest[1] == "0" { return "\(head)\(2 * i).\(rest[2])" }
+        }
         let maskHead = "roi_heads.mask_head."
         if name.hasPrefix(maskHead) {
             let rest = name.dropFirst(maskHead.count).split(separator: ".")

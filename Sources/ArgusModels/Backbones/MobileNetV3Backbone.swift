@@ -47,11 +47,17 @@ struct MobileNetV3Backbone {
         return v
     }
 
-    static func specs(widthMult: Double, dilated: Bool = false, variant: Variant = .large) -> [BlockSpec] {
+    /// `reducedTail`: `_mobilenet_v3_conf(reduced_tail=True)` (SSDlite without an ImageNet backbone): the last
+    /// stage's widths are halved before the width multiplier applies (Table 6 of the MobileNetV3 paper).
+    static func specs(widthMult: Double, dilated: Bool = false, variant: Variant = .large,
+                      reducedTail: Bool = false) -> [BlockSpec] {
         let table = variant.table
         return table.enumerated().map { i, row in
             let adjust = { (c: Int) in makeDivisible(Double(c) * widthMult) }
-            return BlockSpec(inChannels: adjust(row.0), kernel: row.1, expanded: adjust(row.2), outChannels: adjust(row.3),
+            // The C4 block halves its output; the two after it halve input, expansion and output.
+            let halve = { (c: Int, from: Int) in reducedTail && i >= table.count - from ? c / 2 : c }
+            return BlockSpec(inChannels: adjust(halve(row.0, 2)), kernel: row.1, expanded: adjust(halve(row.2, 2)),
+                             outChannels: adjust(halve(row.3, 3)),
                              squeezeExcite: row.4, hardswish: row.5, stride: row.6,
                              dilation: dilated && i >= table.count - 3 ? 2 : 1)
         }
@@ -142,11 +148,14 @@ struct InvertedResidual {
     let project: ConvNormActivation
     let residual: Bool
 
-    init(_ w: StateDictReader, prefix: String, spec: MobileNetV3Backbone.BlockSpec) throws {
+    /// `expandPrefix`: where the expansion conv lives when it is not `prefix.0` (SSDlite splits its C4 block
+    /// after the expansion: torchvision moves `block[0]` into the first feature stage).
+    init(_ w: StateDictReader, prefix: String, spec: MobileNetV3Backbone.BlockSpec, expandPrefix: String? = nil) throws {
         let act: Activation = spec.hardswish ? .hardswish : .relu
         var j = 0
         if spec.expanded != spec.inChannels {
-            expand = try ConvNormActivation(w, conv: "\(prefix).0.0", norm: "\(prefix).0.1", inChannels: spec.inChannels,
+            let at = expandPrefix ?? "\(prefix).0"
+            expand = try ConvNormActivation(w, conv: "\(at).0", norm: "\(at).1", inChannels: spec.inChannels,
                                             outChannels: spec.expanded, kernel: 1, activation: act)
             j = 1
         } else {
@@ -169,9 +178,15 @@ struct InvertedResidual {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        var h = x
-        if let expand { h = try expand(h) }
-        h = try depthwise(h)
+        try afterExpansion(try expanded(x), input: x)
+    }
+
+    /// The 1x1 expansion alone (the input itself when the block has none).
+    func expanded(_ x: Tensor) throws -> Tensor { try expand.map { try $0(x) } ?? x }
+
+    /// Depthwise, squeeze-excitation, projection and shortcut on the expanded `h` of `input`.
+    func afterExpansion(_ h: Tensor, input x: Tensor) throws -> Tensor {
+        var h = try depthwise(h)
         if let squeeze { h = try squeeze(h) }
         h = try project(h)
         return residual ? try add(h, x) : h

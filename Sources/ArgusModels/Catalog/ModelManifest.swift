@@ -53,6 +53,8 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         case .fasterRCNN, .maskRCNN: config = .fasterRCNN(try c.decode(FasterRCNNConfig.self, forKey: .config))
         case .semantic: config = .semantic(try c.decode(SemanticConfig.self, forKey: .config))
         case .classification: config = .classification(try c.decode(ClassificationConfig.self, forKey: .config))
+        case .ssd: config = .ssd(try c.decode(SSDConfig.self, forKey: .config))
+        case .retinanet: config = .retinanet(try c.decode(RetinaNetConfig.self, forKey: .config))
         }
         source = try c.decodeIfPresent([String: String].self, forKey: .source)
     }
@@ -70,6 +72,8 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         case .fasterRCNN(let config): try c.encode(config, forKey: .config)
         case .semantic(let config): try c.encode(config, forKey: .config)
         case .classification(let config): try c.encode(config, forKey: .config)
+        case .ssd(let config): try c.encode(config, forKey: .config)
+        case .retinanet(let config): try c.encode(config, forKey: .config)
         }
         try c.encodeIfPresent(source, forKey: .source)
     }
@@ -122,6 +126,12 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         func checkClassCount(_ n: Int, note: String = "") throws {
             guard classNames.count == n else { throw fail("\(classNames.count) class_names for num_classes \(n)\(note)") }
         }
+        func checkSingleStage(_ expected: ManifestFamily, classCount: Int) throws {
+            guard family == expected, task == .detect else {
+                throw fail("a \(expected.rawValue) config needs family \(expected.rawValue) and task 'detect'")
+            }
+            try checkClassCount(classCount, note: " (index 0 included)")
+        }
         switch config {
         case .fasterRCNN(let c):
             _ = try c.validated()
@@ -152,6 +162,14 @@ public struct ModelManifest: Sendable, Codable, Equatable {
                 throw fail("a classification config needs family image_classification and task 'classify'")
             }
             try checkClassCount(c.numClasses)
+        case .ssd(let c):
+            _ = try c.validated()
+            try checkArchitecture(c.architecture.rawValue)
+            try checkSingleStage(.ssd, classCount: c.numClasses)
+        case .retinanet(let c):
+            _ = try c.validated()
+            try checkArchitecture(c.architecture.rawValue)
+            try checkSingleStage(.retinanet, classCount: c.numClasses)
         }
         _ = try weights.validated()
         return self
@@ -180,6 +198,10 @@ public enum ManifestFamily: String, Sendable, Codable, CaseIterable {
     case semantic = "semantic_segmentation"
     /// torchvision's image classifiers (AlexNet, VGG, ResNet, MobileNetV3).
     case classification = "image_classification"
+    /// torchvision's SSD300 and SSDlite.
+    case ssd
+    /// torchvision's RetinaNet (v1 and v2).
+    case retinanet
 }
 
 /// A family's hyper-parameters.
@@ -187,6 +209,8 @@ public enum ModelConfig: Sendable, Equatable {
     case fasterRCNN(FasterRCNNConfig)
     case semantic(SemanticConfig)
     case classification(ClassificationConfig)
+    case ssd(SSDConfig)
+    case retinanet(RetinaNetConfig)
 
     /// The Faster R-CNN configuration, if this is one.
     public var fasterRCNN: FasterRCNNConfig? {

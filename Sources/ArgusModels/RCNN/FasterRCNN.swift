@@ -51,11 +51,7 @@ public struct FasterRCNN: ProposalDetector, ShortSideResizing {
         }
         let fpn = try FeaturePyramidNetwork(w, prefix: "backbone.fpn", inChannels: inChannels,
                                             outChannels: c.fpnOutChannels, normalized: c.architecture.isV2)
-        let names = classNames ?? (c.numClasses == COCOCategories.torchvision91.count
-            ? COCOCategories.torchvision91 : ["__background__"] + (1..<c.numClasses).map { "class\($0)" })
-        guard names.count == c.numClasses else {
-            throw ModelError.malformedConfig("\(names.count) class names for num_classes \(c.numClasses)")
-        }
+        let names = try detectionClassNames(classNames, numClasses: c.numClasses)
         let maskHead = try c.maskHeadLayers.map { try RoIMaskHead(w, config: c, layers: $0) }
         let info = ModelInfo(name: name, family: maskHead == nil ? .fasterRCNN : .maskRCNN,
                              task: maskHead == nil ? .detect : .segment, classNames: names, stride: c.sizeDivisible,
@@ -144,12 +140,7 @@ public struct FasterRCNN: ProposalDetector, ShortSideResizing {
     }
 
     /// `imgsz` sets the short side (torchvision's min_size); the long-side cap scales with it.
-    func transformFor(_ options: DetectOptions) -> RCNNTransform {
-        guard let size = options.imageSize, size != config.minSize else { return transform }
-        let maxSize = Int((Double(config.maxSize) * Double(size) / Double(config.minSize)).rounded(.up))
-        return RCNNTransform(minSize: size, maxSize: maxSize, mean: config.imageMean, std: config.imageStd,
-                             sizeDivisible: config.sizeDivisible)
-    }
+    func transformFor(_ options: DetectOptions) -> RCNNTransform { transform.scaled(shortSide: options.imageSize) }
 
     func boxStage(features: [Tensor], proposals: [Box], imageSize: (Int, Int), pooling: RoIPooling,
                   options: DetectOptions) throws -> [BoxPostprocess.Candidate] {
@@ -188,11 +179,10 @@ public struct FasterRCNN: ProposalDetector, ShortSideResizing {
         }
     }
 
-    /// torchvision's transform.postprocess: scale by original / resized size, per axis, in Float32.
+    /// torchvision's transform.postprocess, back to the original image's pixels.
     func rescale(_ candidates: [BoxPostprocess.Candidate], from resized: (Int, Int), to original: (Int, Int)) -> [Detection] {
-        let ry = Float(original.0) / Float(resized.0), rx = Float(original.1) / Float(resized.1)
-        return candidates.map { c in
-            let b = Box(x1: c.box.x1 * rx, y1: c.box.y1 * ry, x2: c.box.x2 * rx, y2: c.box.y2 * ry)
+        candidates.map { c in
+            let b = RCNNTransform.rescale(c.box, from: resized, to: original)
             let label = info.classNames.indices.contains(c.label) ? info.classNames[c.label] : "class\(c.label)"
             return Detection(box: b, score: c.score, classId: c.label, label: label)
         }

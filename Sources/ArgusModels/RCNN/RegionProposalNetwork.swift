@@ -98,9 +98,4 @@ struct RegionProposalNetwork {
 func logistic(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
 /// Indices of the `n` largest values, largest first (torch.topk; ties by index).
-func topIndices(_ values: [Float], _ n: Int) -> [Int] {
-    if n >= values.count { return stableOrderDescending(values) }
-    // Partial selection: a threshold from a sorted sample would be faster still, but a full sort of
-    // up to ~200K indices costs a few ms next to a backbone's hundreds.
-    return Array(stableOrderDescending(values).prefix(n))
-}
+func topIndices(_ values: [Float], _ n: Int) -> [Int] { topOrderDescending(values, n) }
