@@ -52,8 +52,9 @@ public enum ModelLoader {
                     + knownArchitectures.joined(separator: ", "))
             }
             guard named.recognizesCheckpoint?(checkpoint) == true else {
-                throw ModelError.unsupportedCheckpoint("--arch \(architecture) needs a torchvision state dict of that builder; "
-                    + "\(path) has neither rpn.head / roi_heads nor segmentation classifier tensors")
+                let found = ModelFamilies.all.first { $0.recognizesCheckpoint?(checkpoint) == true && !$0.architectures.isEmpty }
+                throw ModelError.unsupportedCheckpoint("--arch \(architecture) needs a state dict of that builder (\(named.name)); "
+                    + "\(path) " + (found.map { "holds a \($0.name) model" } ?? "has none of torchvision's detection, segmentation or classification heads"))
             }
             family = named
         } else {
