@@ -61,6 +61,7 @@ final class SingleStageReferenceTests: XCTestCase {
             try checkConfig(config, ref)
             let model = try SSD.load(weights, config: config, name: name)
             try compare(ref, name: name) { try model.trace($0).run }
+            try checkSmallestInput(model)
         } else {
             XCTAssertTrue(RetinaNetCheckpoint.recognizes(weights), "\(name): neither an SSD nor a RetinaNet state dict")
             XCTAssertFalse(TorchvisionCheckpoint.isFasterRCNN(weights))
@@ -90,6 +91,22 @@ final class SingleStageReferenceTests: XCTestCase {
                                                   paddedSize: (t.input.shape[2], t.input.shape[3])),
                            candidates: t.candidates, detections: t.output.detections)
             }
+        }
+    }
+
+    /// SSD300 runs down to its smallest input (268, where its last map is 1x1) and refuses a smaller `imgsz` as an
+    /// invalid option (a 400 over HTTP), not as a failed convolution; SSDlite runs at the smallest `imgsz`.
+    func checkSmallestInput(_ model: SSD) throws {
+        let image = RGBImage(width: 40, height: 30, fill: (128, 96, 64))
+        switch model.config.architecture {
+        case .ssd300VGG16:
+            let t = try model.trace(image, options: DetectOptions(imageSize: SSDVGGFeatures.minimumInputSide))
+            XCTAssertEqual(t.features.last.map { [$0.shape[2], $0.shape[3]] }, [1, 1])
+            XCTAssertThrowsError(try model.detect(image, options: DetectOptions(imageSize: SSDVGGFeatures.minimumInputSide - 1))) {
+                XCTAssertEqual(($0 as? ModelError).map { if case .invalidOption = $0 { return true } else { return false } }, true, "\($0)")
+            }
+        case .ssdlite320MobileNetV3Large:
+            XCTAssertNoThrow(try model.detect(image, options: DetectOptions(imageSize: 32)))
         }
     }
 

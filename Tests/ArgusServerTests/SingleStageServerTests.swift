@@ -39,6 +39,13 @@ final class SingleStageServerTests: XCTestCase {
         XCTAssertEqual(entry["family"] as? String, "ssd")
         XCTAssertEqual((entry["defaults"] as? [String: Any])?["max_det"] as? Int, 300)
 
+        // The smallest SSDlite input still runs (its extra blocks are padded); a bad imgsz is a 400 naming it.
+        let small = try server.post("/detect?model=tiny_ssdlite&imgsz=32", contentType: "image/png", body: png)
+        XCTAssertEqual(small.status, 200, small.text)
+        let bad = try server.post("/detect?model=tiny_ssdlite&imgsz=5000", contentType: "image/png", body: png)
+        XCTAssertEqual(bad.status, 400, bad.text)
+        XCTAssert(bad.text.contains("imgsz"), bad.text)
+
         let proposals = try server.post("/detect?model=tiny_ssdlite&proposals=%5B%5B1,2,30,40%5D%5D", contentType: "image/png", body: png)
         XCTAssertEqual(proposals.status, 400, proposals.text)
         XCTAssert(proposals.text.contains("two-stage"), proposals.text)

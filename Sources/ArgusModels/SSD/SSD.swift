@@ -72,6 +72,10 @@ public struct SSD: Detector, ShortSideResizing {
 
     public func trace(_ image: RGBImage, options: DetectOptions = DetectOptions()) throws -> Trace {
         let options = try options.validated()
+        if case .vgg = features, let size = options.imageSize, size < SSDVGGFeatures.minimumInputSide {
+            throw ModelError.invalidOption("imgsz must be at least \(SSDVGGFeatures.minimumInputSide) for \(config.architecture.rawValue) "
+                                           + "(its last extra stages are unpadded 3x3 convs), got \(size)")
+        }
         var clock = Stopwatch()
         var timings = StageTimings()
         let input = try transformFor(options)(image)

@@ -77,6 +77,9 @@ public struct SSDConfig: Sendable, Codable, Equatable {
         guard size.count == 2, size.allSatisfy({ (32...2048).contains($0) }) else {
             throw fail("size must be [width, height] within 32...2048, got \(size)")
         }
+        if architecture == .ssd300VGG16, let side = size.min(), side < SSDVGGFeatures.minimumInputSide {
+            throw fail("size must be at least \(SSDVGGFeatures.minimumInputSide) on each side for VGG-16's extra stages, got \(size)")
+        }
         guard imageMean.count == 3, imageStd.count == 3, imageStd.allSatisfy({ $0 > 0 && $0.isFinite }),
               imageMean.allSatisfy(\.isFinite) else {
             throw fail("image_mean and image_std need 3 finite values, std > 0")

@@ -48,6 +48,11 @@ struct SSDVGGFeatures {
 
     var outChannels: [Int] { [512, 1024, 512, 256, 256, 256] }
 
+    /// The smallest input side the network runs on: the last two extra stages are unpadded 3x3 convs, so the map
+    /// before them must be at least 5 wide, hence fc7's at least 17 and conv4_3's 34; back through the floor,
+    /// floor and ceil pools, 268 (torchvision fails below it as well).
+    static let minimumInputSide = 268
+
     func callAsFunction(_ x: Tensor) throws -> [Tensor] {
         var h = x
         for (i, conv) in convs {
