@@ -28,6 +28,17 @@ Output, under Tests/ArgusProposalsTests/Fixtures/:
     coverage           sha256 of the int32 label maps (and of the resized image and its HSV/Lab conversions) for
                        every coco128 image at 200 px and a few at full size, selective search's six
                        segmentations each
+  selective_search_boxes.json
+    cv2.ximgproc.segmentation.createSelectiveSearchSegmentation() on coco128 images resized to 200 px on the
+    long side (as above), switchToSelectiveSearchFast() / switchToSelectiveSearchQuality() with their defaults
+    (base_k = inc_k = 150, sigma = 0.8f), process(). The box set as count + sha256 of the unique [x, y, w, h]
+    int32 rows sorted ascending (whole lists for the first image); the order as sha256 of the rows as process()
+    returns them, run as the first rand() user of a fresh Python process (the order comes from glibc's rand(),
+    whose state is then the default seed 1); and, for the first image, the box set of single groupings (one
+    image, one graph segmentation, one strategy) to localise a difference. Quality mode's fourth image is the
+    blue channel, not hue as its source intends (a second split() into the same Mat array overwrites it).
+    Also, for the first image, sha256 of each BGR plane rotated by 45 degrees as the texture strategy does (and
+    of each of its rows).
   labels/*.png
 
 Deterministic: the same OpenCV build on the same kind of CPU writes the same files (PNG through Pillow at a fixed
@@ -37,6 +48,8 @@ import glob
 import hashlib
 import json
 import os
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -109,6 +122,125 @@ def compact_json(cases):
         else:
             parts.append(f"{json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}")
     return "{\n " + ",\n ".join(parts) + "\n}\n"
+
+
+SS_FAST_IMAGES = 24
+SS_QUALITY_IMAGES = 12
+
+ORDER_SCRIPT = """
+import sys, hashlib, cv2, numpy as np
+img = np.load(sys.argv[1])
+ss = cv2.ximgproc.segmentation.createSelectiveSearchSegmentation()
+ss.setBaseImage(img)
+getattr(ss, sys.argv[2])()
+rects = np.ascontiguousarray(ss.process().astype(np.int32))
+print(hashlib.sha256(rects.tobytes()).hexdigest(), len(rects))
+"""
+
+
+def ss_process(bgr, mode):
+    ss = cv2.ximgproc.segmentation.createSelectiveSearchSegmentation()
+    ss.setBaseImage(bgr)
+    getattr(ss, mode)()
+    return ss.process().astype(np.int32)
+
+
+def sorted_unique(rects):
+    rows = sorted(set(map(tuple, rects.tolist())))
+    return np.array(rows, np.int32).reshape(-1, 4)
+
+
+def ss_order_in_fresh_process(bgr, mode):
+    """sha256 and count of process()'s list in OpenCV's order, as the first rand() user of a new process."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "img.npy")
+        np.save(path, bgr)
+        out = subprocess.run([sys.executable, "-c", ORDER_SCRIPT, path, mode], check=True, capture_output=True,
+                             text=True).stdout.split()
+    return out[0], int(out[1])
+
+
+def ss_single_groupings(bgr):
+    """Box sets of single groupings: (image, k, strategy) one at a time."""
+    seg = cv2.ximgproc.segmentation
+    hsv, lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV), cv2.cvtColor(bgr, cv2.COLOR_BGR2Lab)
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    rgi = cv2.merge([bgr[:, :, 2], bgr[:, :, 1], gray])
+    # Quality mode's fourth image is meant to be hue, but OpenCV's second split() into the same Mat array
+    # overwrites it with blue before process() runs; both are recorded.
+    images = [("hsv", hsv), ("lab", lab), ("gray", gray), ("hue", np.ascontiguousarray(hsv[:, :, 0])),
+              ("blue", np.ascontiguousarray(bgr[:, :, 0])), ("rgI", rgi)]
+    strategies = {
+        "color+fill+texture+size": lambda: seg.createSelectiveSearchSegmentationStrategyMultiple(
+            seg.createSelectiveSearchSegmentationStrategyColor(), seg.createSelectiveSearchSegmentationStrategyFill(),
+            seg.createSelectiveSearchSegmentationStrategyTexture(), seg.createSelectiveSearchSegmentationStrategySize()),
+        "fill+texture+size": lambda: seg.createSelectiveSearchSegmentationStrategyMultiple(
+            seg.createSelectiveSearchSegmentationStrategyFill(), seg.createSelectiveSearchSegmentationStrategyTexture(),
+            seg.createSelectiveSearchSegmentationStrategySize()),
+        "fill": seg.createSelectiveSearchSegmentationStrategyFill,
+        "size": seg.createSelectiveSearchSegmentationStrategySize,
+        "color": seg.createSelectiveSearchSegmentationStrategyColor,
+        "texture": seg.createSelectiveSearchSegmentationStrategyTexture,
+    }
+    out = []
+    for space, img in images:
+        for k in ([150, 300, 450] if space in ("hsv", "lab") else [150]):
+            for name, make in strategies.items():
+                ss = seg.createSelectiveSearchSegmentation()
+                ss.setBaseImage(bgr)
+                ss.clearImages(); ss.clearGraphSegmentations(); ss.clearStrategies()
+                ss.addImage(img)
+                gs = seg.createGraphSegmentation(SS_SIGMA, float(k), MIN_SIZE)
+                ss.addGraphSegmentation(gs)
+                ss.addStrategy(make())
+                boxes = sorted_unique(ss.process().astype(np.int32))
+                out.append({"space": space, "k": k, "strategy": name, "count": len(boxes), "sha256": sha(boxes)})
+    return out
+
+
+def rotated_planes(bgr):
+    """The texture strategy's first step on each BGR plane: rotation by 45 degrees into the bounding box
+    (cv2.warpAffine, 8-bit, INTER_LINEAR, constant 0 border), as sha256 of the rotated plane and the first 8 hex
+    digits of each row's sha256 (to count the rows that differ)."""
+    out = []
+    h, w = bgr.shape[:2]
+    for c in range(3):
+        plane = np.ascontiguousarray(bgr[:, :, c])
+        center = (w / 2.0, h / 2.0)
+        rot = cv2.getRotationMatrix2D(center, 45.0, 1.0)
+        bx, by, bw, bh = cv2.RotatedRect(center, (w, h), 45.0).boundingRect()
+        rot[0, 2] += bw / 2.0 - center[0]
+        rot[1, 2] += bh / 2.0 - center[1]
+        rotated = cv2.warpAffine(plane, rot, (bw, bh))
+        out.append({"channel": c, "width": bw, "height": bh, "sha256": sha(rotated),
+                    "row_sha256_prefixes": [sha(row)[:8] for row in rotated]})
+    return out
+
+
+def selective_search_boxes(names):
+    cases = {"opencv": {"version": cv2.__version__, "cpu_features": cv2.getCPUFeaturesLine()}, "images": []}
+    modes = [("fast", "switchToSelectiveSearchFast", SS_FAST_IMAGES),
+             ("quality", "switchToSelectiveSearchQuality", SS_QUALITY_IMAGES)]
+    for index, name in enumerate(names[:max(SS_FAST_IMAGES, SS_QUALITY_IMAGES)]):
+        path = f"{COCO}/{name}"
+        bgr = resized(path, 200)
+        entry = {"image": path, "long_side": 200, "width": bgr.shape[1], "height": bgr.shape[0],
+                 "resized_bgr_sha256": sha(bgr)}
+        for mode, method, count in modes:
+            if index >= count:
+                continue
+            boxes = sorted_unique(ss_process(bgr, method))
+            order_sha, order_count = ss_order_in_fresh_process(bgr, method)
+            assert order_count == len(boxes)
+            entry[mode] = {"count": len(boxes), "sorted_sha256": sha(boxes), "order_sha256": order_sha}
+            if index == 0:
+                entry[mode]["boxes"] = boxes.tolist()
+        if index == 0:
+            entry["groupings"] = ss_single_groupings(bgr)
+            entry["rotated_planes"] = rotated_planes(bgr)
+        cases["images"].append(entry)
+    return cases
 
 
 def main():
@@ -203,6 +335,12 @@ def main():
                 if os.path.isfile(p))
     print(f"wrote {len(cases['segmentations'])} stored label maps, {len(cases['synthetic'])} synthetic, "
           f"{len(cases['coverage'])} coverage images; fixtures total {total} bytes")
+
+    if have_shared:
+        boxes = selective_search_boxes(names)
+        with open(os.path.join(FIXTURES, "selective_search_boxes.json"), "w") as f:
+            f.write(compact_json(boxes))
+        print(f"wrote selective search box sets for {len(boxes['images'])} images")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,25 @@ public struct GraphSegmentation: Sendable, Equatable {
         return label(&sets, width: width, height: height)
     }
 
+    /// The segmentations of one image for several k (this sigma and minSize), as `segment` gives them one by one:
+    /// the blur, the edges and their sort do not depend on k, so they are done once (selective search runs 3 or 5
+    /// k per image).
+    func segment(_ image: ChannelImage, ks: [Float]) -> [LabelMap] {
+        let blurred = OpenCVGaussianBlur.blur(image.pixels.map { Float($0) }, width: image.width,
+                                              height: image.height, channels: image.channels, sigma: sigma)
+        var sorted = Self.buildEdges(blurred, width: image.width, height: image.height, channels: image.channels)
+        Self.sortEdges(&sorted)
+        return ks.map { k in
+            var gs = self
+            gs.k = k
+            var edges = sorted
+            var sets = PointSet(count: image.width * image.height)
+            gs.merge(&edges, &sets)
+            gs.mergeSmall(edges, &sets)
+            return gs.label(&sets, width: image.width, height: image.height)
+        }
+    }
+
     /// How equal-weight edges are ordered: as OpenCV's std::sort leaves them, or stably (for measuring how much
     /// the tie order matters).
     enum EdgeOrder { case libstdcxx, stable }
