@@ -62,7 +62,8 @@ let package = Package(
         // What the CLI and the server share: typed request options, the per-image run, dataset evaluation with
         // a model, and the result encoders. Knows nothing of HTTP.
         .target(name: "ArgusPipeline",
-                dependencies: ["ArgusModels", "ArgusTensor", "ArgusImage", "ArgusDetection", "ArgusMask", "ArgusEval", "ArgusJSON"],
+                dependencies: ["ArgusModels", "ArgusTensor", "ArgusImage", "ArgusDetection", "ArgusMask", "ArgusEval", "ArgusJSON",
+                               "ArgusProposals"],
                 swiftSettings: fast),
         // openapi.json in the target folder is a symlink to the repository root's openapi.json (the one source),
         // compiled into the binary as PackageResources.openapi_json (no resource bundle to ship).
@@ -74,7 +75,7 @@ let package = Package(
         .target(name: "ArgusFetch", dependencies: ["CCurl", "CCrypto", "ArgusModels"]),
         .executableTarget(name: "argus", dependencies: [
             "ArgusServer", "ArgusPipeline", "ArgusJSON", "ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusModels",
-            "ArgusDetection", "ArgusEval", "ArgusPlots", "ArgusFetch",
+            "ArgusDetection", "ArgusEval", "ArgusPlots", "ArgusFetch", "ArgusProposals",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
@@ -93,7 +94,7 @@ let package = Package(
         .testTarget(name: "ArgusProposalsTests", dependencies: ["ArgusProposals", "ArgusImage", "ArgusTestSupport", "CCrypto"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ArgusPlotsTests", dependencies: ["ArgusPlots", "ArgusEval", "ArgusImage", "ArgusTestSupport"]),
-        .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer", "ArgusPipeline", "ArgusJSON", "ArgusTestSupport"]),
+        .testTarget(name: "ArgusServerTests", dependencies: ["ArgusServer", "ArgusPipeline", "ArgusJSON", "ArgusProposals", "ArgusTestSupport"]),
         .testTarget(name: "ArgusFetchTests", dependencies: ["ArgusFetch", "ArgusModels", "ArgusTestSupport"]),
         .testTarget(name: "ArgusEndToEndTests",
                     dependencies: ["ArgusModels", "ArgusPipeline", "ArgusJSON", "ArgusEval", "ArgusImage", "ArgusDetection",

@@ -101,18 +101,20 @@ public enum ImageRun {
         guard let twoStage = model as? any ProposalDetector else {
             throw PipelineError.proposalsNeedTwoStage(model.info)
         }
-        return try twoStage.detect(image, proposals: proposals.boxes, pooling: proposals.pooling, options: options)
+        return try twoStage.detect(image, proposals: try RegionProposals.boxes(proposals.source, image: image),
+                                   pooling: proposals.pooling, options: options)
     }
 }
 
-/// Region proposals given by the caller (original-image pixels) and how they are cropped from the features.
+/// Fast R-CNN mode's region proposals (the caller's, or selective search's) and how they are cropped from the features.
 public struct CallerRegions: Sendable {
-    public var boxes: [Box]
+    public var source: ProposalSource
     public var pooling: RoIPooling
-    public init(boxes: [Box], pooling: RoIPooling) { self.boxes = boxes; self.pooling = pooling }
+    public init(source: ProposalSource, pooling: RoIPooling) { self.source = source; self.pooling = pooling }
+    public init(boxes: [Box], pooling: RoIPooling) { self.init(source: .boxes(boxes), pooling: pooling) }
 }
 
 extension DetectParameters {
     /// The caller's proposals with their pooling, when given.
-    public var callerRegions: CallerRegions? { proposals.map { CallerRegions(boxes: $0, pooling: pooling) } }
+    public var callerRegions: CallerRegions? { proposals.map { CallerRegions(source: $0, pooling: pooling) } }
 }

@@ -7,7 +7,7 @@ struct Argus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "argus",
         abstract: "Object detection and segmentation on the CPU, with the reference implementations' numbers.",
-        subcommands: [DetectCommand.self, SegmentCommand.self, ClassifyCommand.self, ServeCommand.self, EvalCommand.self, InspectCommand.self, BenchCommand.self, ModelsCommand.self]
+        subcommands: [DetectCommand.self, SegmentCommand.self, ClassifyCommand.self, ProposalsCommand.self, ServeCommand.self, EvalCommand.self, InspectCommand.self, BenchCommand.self, ModelsCommand.self]
     )
 
     static func main() {

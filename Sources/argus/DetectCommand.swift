@@ -46,7 +46,9 @@ struct DetectCommand: ParsableCommand {
     var threads: Int?
 
     @Option(help: ArgumentHelp("Fast R-CNN mode (Faster R-CNN models): a JSON file with the region proposals to use "
-        + "instead of the RPN's, [[x1, y1, x2, y2], ...] in original-image pixels, for every image.", valueName: "file"))
+        + "instead of the RPN's, [[x1, y1, x2, y2], ...] in original-image pixels, for every image; or selective_search "
+        + "(fast mode), selective_search:fast, selective_search:quality: OpenCV's selective search on each image, its "
+        + "first 2000 boxes, as in the Fast R-CNN paper.", valueName: "file|selective_search[:mode]"))
     var proposals: String?
 
     @Option(help: "How proposals are cropped from the features in Fast R-CNN mode: align (RoI Align) or pool (RoI Pool).")
@@ -65,10 +67,11 @@ struct DetectCommand: ParsableCommand {
     func run() throws {
         if let threads { EngineThreads.set(max(1, threads)) }
         let model = try selection.load()
-        let given: [Box]? = try proposals.map { file in
-            try failing(file) {
+        let given: ProposalSource? = try proposals.map { file in
+            if let named = ProposalSource(name: file) { return named }
+            return try failing(file) {
                 guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read file") }
-                return try CallerProposals.parse(json: data)
+                return .boxes(try CallerProposals.parse(json: data))
             }
         }
         let request = DetectParameters(

@@ -1,6 +1,7 @@
 import ArgusDetection
 import ArgusImage
 import ArgusModels
+import ArgusPipeline
 import ArgusTestSupport
 import Foundation
 import XCTest
@@ -54,6 +55,31 @@ final class DetectCommandRCNNTests: XCTestCase {
                                                               "--pooling", "pool", png])
         XCTAssertEqual(s2, 0, err2)
         XCTAssertEqual(try detections(out2).count, given.count)
+    }
+
+    /// `argus proposals` prints OpenCV's selective-search rects as [x1, y1, x2, y2] in its order, and `argus detect
+    /// --proposals selective_search` scores them with the Faster R-CNN box head.
+    func testSelectiveSearchCommands() throws {
+        let png = try image()
+        defer { try? FileManager.default.removeItem(atPath: png) }
+        let decoded = try decodeImage([UInt8](Data(contentsOf: URL(fileURLWithPath: png)))).image
+        for mode in ["fast", "quality"] {
+            let rects = try RegionProposals.selectiveSearch(decoded, mode: mode == "fast" ? .fast : .quality)
+            let (status, out, err) = try EvalCommandModelTests.run(["proposals", "--method", "selective-search", "--mode", mode, png])
+            XCTAssertEqual(status, 0, err)
+            let entry = try XCTUnwrap((JSONSerialization.jsonObject(with: out) as? [[String: Any]])?.first)
+            XCTAssertEqual(entry["width"] as? Int, 80)
+            XCTAssertEqual(entry["height"] as? Int, 60)
+            XCTAssertEqual(entry["proposals"] as? [[Int]], rects.map { [$0.x, $0.y, $0.x + $0.width, $0.y + $0.height] })
+        }
+        let rcnn = try XCTUnwrap(try ModelLoader.load(contentsOf: Self.tiny) as? FasterRCNN)
+        let boxes = try RegionProposals.selectiveSearch(decoded, mode: .fast).prefix(RegionProposals.fastRCNNCount).map(RegionProposals.box)
+        let expected = try rcnn.detect(decoded, proposals: Array(boxes), pooling: .align, options: DetectOptions(confidence: 0)).detections
+        let (status, out, err) = try EvalCommandModelTests.run(["detect", "--weights", Self.tiny, "--conf", "0", "--proposals",
+                                                                "selective_search", png])
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(try detections(out).count, expected.count)
+        XCTAssertFalse(expected.isEmpty)
     }
 
     func testSelectionErrorsAreClear() throws {

@@ -1,6 +1,8 @@
 import ArgusDetection
 import ArgusImage
 import ArgusModels
+import ArgusPipeline
+import ArgusProposals
 import ArgusServer
 import ArgusTestSupport
 import XCTest
@@ -42,6 +44,38 @@ final class FasterRCNNServerTests: XCTestCase {
             XCTAssertEqual(j.status, 200, j.text)
             assertDetections((j.object["images"] as! [[String: Any]])[0], equal: expected)
         }
+    }
+
+    /// Fast R-CNN with selective search as the proposal source (query and JSON body): the first 2000 of OpenCV's
+    /// selective-search boxes of the image, scored by the box head; an image over the selective-search limit is a 400.
+    func testSelectiveSearchProposals() throws {
+        let model = try ModelLoader.load(contentsOf: Self.checkpoint, name: "tiny_rcnn")
+        let rcnn = try XCTUnwrap(model as? FasterRCNN)
+        let server = try ServerHarness(models: [FakeDetector(), model]) { $0.workers = 1 }
+        let png = TestInputs.png(width: 96, height: 72)
+        let image = decoded(png)
+        for (name, mode) in [("selective_search", SelectiveSearchMode.fast), ("selective_search:quality", .quality)] {
+            let rects = try RegionProposals.selectiveSearch(image, mode: mode)
+            XCTAssertEqual(rects, SelectiveSearch(mode: mode).process(ChannelImage(bgr: image)))
+            XCTAssertFalse(rects.isEmpty)
+            let boxes = rects.prefix(RegionProposals.fastRCNNCount).map(RegionProposals.box)
+            let expected = try rcnn.detect(image, proposals: Array(boxes), pooling: .align, options: DetectOptions(confidence: 0)).detections
+            XCTAssertFalse(expected.isEmpty)
+            let q = try server.post("/detect?model=tiny_rcnn&conf=0&proposals=\(name)", contentType: "image/png", body: png)
+            XCTAssertEqual(q.status, 200, q.text)
+            assertDetections((q.object["images"] as! [[String: Any]])[0], equal: expected)
+            let json = "{\"image\": \"\(Data(png).base64EncodedString())\", \"model\": \"tiny_rcnn\", \"conf\": 0, \"proposals\": \"\(name)\"}"
+            let j = try server.postJSON("/detect", json)
+            XCTAssertEqual(j.status, 200, j.text)
+            assertDetections((j.object["images"] as! [[String: Any]])[0], equal: expected)
+        }
+        let large = TestInputs.png(width: 1200, height: 1000)
+        let r = try server.post("/detect?model=tiny_rcnn&proposals=selective_search", contentType: "image/png", body: large)
+        XCTAssertEqual(r.status, 400, r.text)
+        XCTAssert(r.text.contains("selective search"), r.text)
+        let unknown = try server.post("/detect?model=tiny_rcnn&proposals=selective_search:slow", contentType: "image/png", body: png)
+        XCTAssertEqual(unknown.status, 400, unknown.text)
+        XCTAssert(unknown.text.contains("selective_search:quality"), unknown.text)
     }
 
     func testBadProposalsAreClientErrors() throws {

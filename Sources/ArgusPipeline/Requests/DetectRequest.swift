@@ -38,8 +38,9 @@ public struct DetectParameters: Sendable {
     public var normalizedGiven: Bool?
     public var format: ResultFormat
     public var render: RenderFormat?
-    /// Fast R-CNN mode: the caller's region proposals (original-image pixels), used instead of the RPN's.
-    public var proposals: [Box]?
+    /// Fast R-CNN mode: the region proposals used instead of the RPN's (the caller's boxes in original-image pixels,
+    /// or selective search on each image).
+    public var proposals: ProposalSource?
     /// How proposals are cropped from the features; nil: RoI Align. Only meaningful with `proposals`.
     public var poolingGiven: RoIPooling?
     /// Decode a JPEG whose data is cut or damaged the way libjpeg does (blocks filled) instead of refusing it.
@@ -47,7 +48,7 @@ public struct DetectParameters: Sendable {
 
     public init(model: String? = nil, options: DetectOptions = DetectOptions(), classesText: String? = nil,
                 boxFormat: BoxFormat? = nil, normalized: Bool? = nil, format: ResultFormat = .argus,
-                render: RenderFormat? = nil, proposals: [Box]? = nil, pooling: RoIPooling? = nil,
+                render: RenderFormat? = nil, proposals: ProposalSource? = nil, pooling: RoIPooling? = nil,
                 allowTruncated: Bool = false) {
         self.model = model; self.options = options; self.classesText = classesText
         self.boxFormatGiven = boxFormat; self.normalizedGiven = normalized; self.format = format
@@ -64,7 +65,7 @@ public struct DetectParameters: Sendable {
         if let m = model, m.isEmpty { throw PipelineError.invalidParameter("model must not be empty") }
         do { _ = try options.validated() } catch let error as ModelError { throw PipelineError.invalidParameter(error.description) }
         if poolingGiven != nil && proposals == nil {
-            throw PipelineError.invalidParameter("pooling applies to caller proposals; give proposals too")
+            throw PipelineError.invalidParameter("pooling applies to Fast R-CNN proposals; give proposals too")
         }
         if format == .coco && (boxFormatGiven != nil || normalizedGiven != nil) {
             throw PipelineError.invalidParameter("format=coco always writes bbox as absolute xywh; drop box_format and normalized")

@@ -15,10 +15,14 @@ extension DetectParameters {
     /// Parses and checks; a name outside `allowed` is a 400 (/segment allows more names).
     public init(_ p: Parameters, allowed: Set<String> = DetectParameters.names) throws {
         try p.requireKnown(allowed)
-        var proposals: [Box]?
+        var proposals: ProposalSource?
         if let text = p["proposals"] {
-            do { proposals = try CallerProposals.parse(json: Data(text.utf8)) } catch let error as ModelError {
-                throw APIError.invalidParameter("\(error)")
+            if let named = ProposalSource(name: text) {
+                proposals = named
+            } else {
+                do { proposals = .boxes(try CallerProposals.parse(json: Data(text.utf8))) } catch let error as ModelError {
+                    throw APIError.invalidParameter("\(error) (or selective_search, selective_search:fast, selective_search:quality)")
+                }
             }
         }
         self.init(
