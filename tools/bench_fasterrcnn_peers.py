@@ -28,15 +28,12 @@ Run from the repository root with the reference venv (made by `bash ../shared/be
   /work/venv-ref/bin/python tools/bench_fasterrcnn_peers.py --arch fasterrcnn_mobilenet_v3_large_fpn \
       --image ../shared/datasets/coco128/images/train2017/000000000139.jpg --threads 1 --runs 5 [--engine onnxruntime]
 """
-import json
 import math
 import sys
 from pathlib import Path
 
-from PIL import Image
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_peer import (ONNX_ENGINES, load_or_fill, run_detector_onnx, time_and_print,  # noqa: E402
+from bench_peer import (ONNX_ENGINES, load_or_fill, run_detector_onnx, run_torch_detector,  # noqa: E402
                         torchvision_peer_arguments)
 
 ARCHS = ["fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_mobilenet_v3_large_320_fpn",
@@ -66,32 +63,6 @@ def output_names(arch):
     return ["boxes", "labels", "scores"] + (["masks"] if arch.startswith("maskrcnn") else [])
 
 
-def run_torch(a):
-    import torch
-    import torchvision
-    from torchvision.transforms.functional import to_tensor
-    torch.set_num_threads(a.threads)
-    torch.set_num_interop_threads(1)
-    model = build(a)
-    versions = {"torch": torch.__version__, "torchvision": torchvision.__version__}
-    img = to_tensor(Image.open(a.image).convert("RGB"))
-    if a.export_onnx:
-        # Static image size: the size is part of the cache key, and fixed shapes are the ONNX engines' best case.
-        torch.onnx.export(model, ([img],), a.export_onnx, opset_version=17, dynamo=False, do_constant_folding=True,
-                          input_names=["image"], output_names=output_names(a.arch))
-        return
-    if a.runs == 0:
-        print(json.dumps({"saved": a.save_weights, **versions}))
-        return
-
-    def once():
-        with torch.inference_mode():
-            return len(model([img])[0]["boxes"])
-
-    time_and_print(once, a.threads, a.runs, a.warmup, f"torch {torch.__version__} + torchvision {torchvision.__version__}",
-                   versions)
-
-
 def main():
     ap = torchvision_peer_arguments(ARCHS)
     ap.add_argument("--box-score-thresh", type=float)
@@ -101,7 +72,7 @@ def main():
     if a.engine in ONNX_ENGINES:
         run_detector_onnx(a, __file__)
     else:
-        run_torch(a)
+        run_torch_detector(a, build, output_names(a.arch))
 
 
 if __name__ == "__main__":

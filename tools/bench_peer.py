@@ -186,3 +186,32 @@ def run_detector_onnx(a, script):
         return
     img = np.ascontiguousarray(np.asarray(pil).transpose(2, 0, 1), dtype=np.float32) / 255
     time_and_print(lambda: len(run({"image": img})[0]), a.threads, a.runs, a.warmup, engine, {"onnx": path})
+
+
+def run_torch_detector(a, build, output_names):
+    """A torchvision detector peer on torch: `build(a)` makes the model; then either export it for this image to
+    a.export_onnx, only save its weights (--runs 0), or time `model([img])` under inference_mode."""
+    import torch
+    import torchvision
+    from PIL import Image
+    from torchvision.transforms.functional import to_tensor
+    torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(1)
+    model = build(a)
+    versions = {"torch": torch.__version__, "torchvision": torchvision.__version__}
+    img = to_tensor(Image.open(a.image).convert("RGB"))
+    if a.export_onnx:
+        # Static image size: the size is part of the cache key, and fixed shapes are the ONNX engines' best case.
+        torch.onnx.export(model, ([img],), a.export_onnx, opset_version=17, dynamo=False, do_constant_folding=True,
+                          input_names=["image"], output_names=output_names)
+        return
+    if a.runs == 0:
+        print(json.dumps({"saved": a.save_weights, **versions}))
+        return
+
+    def once():
+        with torch.inference_mode():
+            return len(model([img])[0]["boxes"])
+
+    time_and_print(once, a.threads, a.runs, a.warmup, f"torch {torch.__version__} + torchvision {torchvision.__version__}",
+                   versions)

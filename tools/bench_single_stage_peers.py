@@ -25,15 +25,12 @@ Run from the repository root with the reference venv (made by `bash ../shared/be
   /work/venv-ref/bin/python tools/bench_single_stage_peers.py --arch ssdlite320_mobilenet_v3_large \
       --image ../shared/datasets/coco128/images/train2017/000000000139.jpg --threads 1 --runs 5 [--engine onnxruntime]
 """
-import json
 import math
 import sys
 from pathlib import Path
 
-from PIL import Image
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_peer import (ONNX_ENGINES, load_or_fill, run_detector_onnx, time_and_print,  # noqa: E402
+from bench_peer import (ONNX_ENGINES, load_or_fill, run_detector_onnx, run_torch_detector,  # noqa: E402
                         torchvision_peer_arguments)
 
 ARCHS = ["ssd300_vgg16", "ssdlite320_mobilenet_v3_large", "retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2"]
@@ -69,31 +66,6 @@ def build(a):
     return model.eval()
 
 
-def run_torch(a):
-    import torch
-    import torchvision
-    from torchvision.transforms.functional import to_tensor
-    torch.set_num_threads(a.threads)
-    torch.set_num_interop_threads(1)
-    model = build(a)
-    versions = {"torch": torch.__version__, "torchvision": torchvision.__version__}
-    img = to_tensor(Image.open(a.image).convert("RGB"))
-    if a.export_onnx:
-        torch.onnx.export(model, ([img],), a.export_onnx, opset_version=17, dynamo=False, do_constant_folding=True,
-                          input_names=["image"], output_names=["boxes", "scores", "labels"])
-        return
-    if a.runs == 0:
-        print(json.dumps({"saved": a.save_weights, **versions}))
-        return
-
-    def once():
-        with torch.inference_mode():
-            return len(model([img])[0]["boxes"])
-
-    time_and_print(once, a.threads, a.runs, a.warmup, f"torch {torch.__version__} + torchvision {torchvision.__version__}",
-                   versions)
-
-
 def main():
     ap = torchvision_peer_arguments(ARCHS)
     ap.add_argument("--box-score-thresh", type=float, help="the model's score_thresh (default: the builder's)")
@@ -103,7 +75,7 @@ def main():
     if a.engine in ONNX_ENGINES:
         run_detector_onnx(a, __file__)
     else:
-        run_torch(a)
+        run_torch_detector(a, build, ["boxes", "scores", "labels"])
 
 
 if __name__ == "__main__":

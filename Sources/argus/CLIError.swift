@@ -19,3 +19,22 @@ func failure(_ context: String?, _ error: Error) -> Error {
     FileHandle.standardError.write(line.data(using: .utf8)!)
     return ExitCode.failure
 }
+
+/// An input file's bytes; a failure names the file.
+func readInput(_ path: String) throws -> [UInt8] {
+    try failing(path) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read file") }
+        return [UInt8](data)
+    }
+}
+
+/// The command's JSON to `--output FILE`, or to stdout.
+func writeOutput(_ text: String, to output: String?) throws {
+    if let output {
+        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+            throw failure(output, CLIError("cannot write file"))
+        }
+    } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}

@@ -49,10 +49,7 @@ struct ClassifyCommand: ParsableCommand {
         let options = ClassifyOptions(top: top)
         var entries: [JSONValue] = []
         for path in files {
-            let bytes = try failing(path) {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read file") }
-                return [UInt8](data)
-            }
+            let bytes = try readInput(path)
             let result = try failing(path) {
                 try ImageRun.classify([bytes], model: classifier, options: options, limits: RunLimits(allowTruncated: allowTruncated)).0[0]
             }
@@ -61,12 +58,6 @@ struct ClassifyCommand: ParsableCommand {
                                     ("classes", ClassificationJSON.classes(result.output))]))
         }
         let text = JSONValue.lines(entries)
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-                throw failure(output, CLIError("cannot write file"))
-            }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-        }
+        try writeOutput(text, to: output)
     }
 }

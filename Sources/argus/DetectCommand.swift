@@ -85,10 +85,7 @@ struct DetectCommand: ParsableCommand {
 
         var entries: [JSONValue] = []
         for path in images {
-            let bytes = try failing(path) {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read file") }
-                return [UInt8](data)
-            }
+            let bytes = try readInput(path)
             let (results, _) = try failing(path) {
                 try ImageRun.detect([bytes], model: model, options: options, proposals: request.callerRegions,
                                     limits: RunLimits(allowTruncated: allowTruncated))

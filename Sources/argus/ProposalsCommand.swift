@@ -39,10 +39,7 @@ struct ProposalsCommand: ParsableCommand {
         let searchMode: SelectiveSearchMode = mode == .fast ? .fast : .quality
         var entries: [JSONValue] = []
         for path in files {
-            let bytes = try failing(path) {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read file") }
-                return [UInt8](data)
-            }
+            let bytes = try readInput(path)
             let result = try failing(path) {
                 try RegionProposals.selectiveSearch([bytes], mode: searchMode, limits: RunLimits(allowTruncated: allowTruncated))[0]
             }
@@ -53,12 +50,6 @@ struct ProposalsCommand: ParsableCommand {
                                     ("height", .number(Double(result.height))), ("proposals", .array(boxes))]))
         }
         let text = JSONValue.lines(entries)
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-                throw failure(output, CLIError("cannot write file"))
-            }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-        }
+        try writeOutput(text, to: output)
     }
 }

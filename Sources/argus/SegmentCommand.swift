@@ -114,10 +114,7 @@ struct SegmentCommand: ParsableCommand {
 
         var entries: [JSONValue] = []
         for path in files {
-            let bytes = try failing(path) {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read file") }
-                return [UInt8](data)
-            }
+            let bytes = try readInput(path)
             var timings = PipelineTimings()
             let (decoded, outcome) = try failing(path) {
                 try ImageRun.each([bytes], limits: RunLimits(allowTruncated: allowTruncated), timings: &timings) { _, decoded in
@@ -156,13 +153,7 @@ struct SegmentCommand: ParsableCommand {
             }
         }
         let text = JSONValue.lines(entries)
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-                throw failure(output, CLIError("cannot write file"))
-            }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-        }
+        try writeOutput(text, to: output)
     }
 
     /// The panoptic partner: a semantic checkpoint or manifest.
