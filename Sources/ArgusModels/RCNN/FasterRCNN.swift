@@ -101,7 +101,8 @@ public struct FasterRCNN: ProposalDetector, ShortSideResizing {
                                       pooling: .align, options: options)
         let maskLogits = try maskStage(features: features, candidates: candidates, imageSize: input.imageSize)
         timings.inference = clock.lap()
-        var detections = rescale(candidates, from: input.imageSize, to: (image.height, image.width))
+        var detections = RCNNTransform.detections(candidates, from: input.imageSize, to: (image.height, image.width),
+                                                  classNames: info.classNames)
         if let maskLogits { try pasteMasks(maskLogits, into: &detections, imageSize: (image.height, image.width)) }
         timings.postprocess = clock.lap()
         return Trace(input: input.batch, imageSize: input.imageSize, features: features, proposals: proposals,
@@ -127,7 +128,8 @@ public struct FasterRCNN: ProposalDetector, ShortSideResizing {
                                       pooling: pooling, options: options)
         let maskLogits = try maskStage(features: features, candidates: candidates, imageSize: input.imageSize)
         timings.inference = clock.lap()
-        var detections = rescale(candidates, from: input.imageSize, to: (image.height, image.width))
+        var detections = RCNNTransform.detections(candidates, from: input.imageSize, to: (image.height, image.width),
+                                                  classNames: info.classNames)
         if let maskLogits { try pasteMasks(maskLogits, into: &detections, imageSize: (image.height, image.width)) }
         timings.postprocess = clock.lap()
         return DetectionOutput(detections: detections, timings: timings)
@@ -176,15 +178,6 @@ public struct FasterRCNN: ProposalDetector, ShortSideResizing {
                 let map = UnsafeBufferPointer(rebasing: p[(i * m * m)..<((i + 1) * m * m)])
                 detections[i].mask = paste.mask(try paste.paste(map, size: m, box: detections[i].box))
             }
-        }
-    }
-
-    /// torchvision's transform.postprocess, back to the original image's pixels.
-    func rescale(_ candidates: [BoxPostprocess.Candidate], from resized: (Int, Int), to original: (Int, Int)) -> [Detection] {
-        candidates.map { c in
-            let b = RCNNTransform.rescale(c.box, from: resized, to: original)
-            let label = info.classNames.indices.contains(c.label) ? info.classNames[c.label] : "class\(c.label)"
-            return Detection(box: b, score: c.score, classId: c.label, label: label)
         }
     }
 }

@@ -54,6 +54,15 @@ struct RCNNTransform {
         return Box(x1: box.x1 * rx, y1: box.y1 * ry, x2: box.x2 * rx, y2: box.y2 * ry)
     }
 
+    /// The final candidates of a detector through `rescale`, labelled by `classNames` ("class<i>" past its end).
+    static func detections(_ candidates: [BoxPostprocess.Candidate], from resized: (Int, Int), to original: (Int, Int),
+                           classNames: [String]) -> [Detection] {
+        candidates.map { c in
+            Detection(box: rescale(c.box, from: resized, to: original), score: c.score, classId: c.label,
+                      label: classNames.indices.contains(c.label) ? classNames[c.label] : "class\(c.label)")
+        }
+    }
+
     /// Zero-pads [1, C, h, w] at the bottom and right to (H, W).
     private func pad(_ x: Tensor, to size: (Int, Int)) -> Tensor {
         let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])

@@ -73,11 +73,8 @@ public struct RetinaNet: Detector, ShortSideResizing {
         timings.inference = clock.lap()
         let paddedSize = (input.batch.shape[2], input.batch.shape[3])
         let (candidates, kept) = postprocess(outputs, paddedSize: paddedSize, imageSize: input.imageSize, options: options)
-        let detections = kept.map { c in
-            Detection(box: RCNNTransform.rescale(c.box, from: input.imageSize, to: (image.height, image.width)),
-                      score: c.score, classId: c.label,
-                      label: info.classNames.indices.contains(c.label) ? info.classNames[c.label] : "class\(c.label)")
-        }
+        let detections = RCNNTransform.detections(kept, from: input.imageSize, to: (image.height, image.width),
+                                                  classNames: info.classNames)
         timings.postprocess = clock.lap()
         return Trace(input: input.batch, imageSize: input.imageSize, features: features, headOutputs: outputs,
                      candidates: candidates, output: DetectionOutput(detections: detections, timings: timings))

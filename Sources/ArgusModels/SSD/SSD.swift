@@ -90,10 +90,8 @@ public struct SSD: Detector, ShortSideResizing {
         timings.inference = clock.lap()
         let (candidates, kept) = try postprocess(logits: logits, deltas: deltas, anchors: anchors, imageSize: input.imageSize,
                                                  options: options)
-        let detections = kept.map { c in
-            Detection(box: RCNNTransform.rescale(c.box, from: input.imageSize, to: (image.height, image.width)),
-                      score: c.score, classId: c.label, label: info.classNames[c.label])
-        }
+        let detections = RCNNTransform.detections(kept, from: input.imageSize, to: (image.height, image.width),
+                                                  classNames: info.classNames)
         timings.postprocess = clock.lap()
         return Trace(input: input.batch, features: maps, logits: logits, deltas: deltas, anchors: anchors,
                      candidates: candidates, output: DetectionOutput(detections: detections, timings: timings))
