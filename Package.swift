@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "ArgusONNX", dependencies: ["ArgusTensor"], swiftSettings: fast),
         .target(name: "ArgusModels",
                 dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX", "ArgusJSON",
-                               "CDefaultModel"],
+                               "ArgusProposals", "CDefaultModel"],
                 swiftSettings: fast),
         .target(name: "ArgusEval", dependencies: ["ArgusMask", "ArgusJSON"], swiftSettings: fast),
         // Region proposals: OpenCV contrib's graph segmentation (Felzenszwalb) and selective search's image

@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "ArgusONNX", dependencies: ["ArgusTensor"]),
         .target(name: "ArgusModels",
                 dependencies: ["ArgusTensor", "ArgusWeights", "ArgusImage", "ArgusDetection", "ArgusONNX", "ArgusJSON",
-                               "CDefaultModel"]),
+                               "ArgusProposals", "CDefaultModel"]),
         .target(name: "ArgusEval", dependencies: ["ArgusMask", "ArgusJSON"]),
         .target(name: "ArgusProposals", dependencies: ["ArgusImage"]),
         .target(name: "ArgusPipeline",

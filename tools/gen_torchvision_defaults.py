@@ -272,6 +272,7 @@ def main():
         write_semantic_manifests()
         write_classification_manifests()
         write_single_stage_manifests()
+        write_rcnn_manifests()
 
 
 def write_manifests(out):
@@ -464,6 +465,48 @@ def write_classification_manifests():
                 json.dump(manifest, f, indent=2)
                 f.write("\n")
             print(f"wrote {os.path.relpath(path, REPO)}")
+
+
+def write_rcnn_manifests():
+    """models/rcnn_<classifier>.json: R-CNN (SlowRCNN) around a classifier manifest written above (its weights,
+    class names and preset), with the R-CNN paper's test-time settings (SlowRCNNConfig's keys): AlexNet, the
+    paper's network, and MobileNetV3-Small, about five times faster."""
+    for arch in ["alexnet", "mobilenet_v3_small"]:
+        with open(os.path.join(REPO, "models", f"{arch}.json")) as f:
+            classifier = json.load(f)
+        name = f"rcnn_{arch}"
+        manifest = {
+            "name": name,
+            "architecture": arch,
+            "task": "detect",
+            "family": "rcnn",
+            "reference": ("R-CNN (Girshick et al., CVPR 2014), test time: selective search, context-padded warps, "
+                          f"{classifier['reference']} softmax scores, per-class NMS"),
+            "weights": classifier["weights"],
+            "class_names": classifier["class_names"],
+            "config": {
+                "classifier": classifier["config"],
+                "padding": 16,
+                "proposals": "selective_search:fast",
+                "max_regions": 2000,
+                "batch_size": 16,
+                "score_thresh": 0.5,
+                "nms_thresh": 0.3,
+                "detections_per_img": 100,
+            },
+            "source": {
+                "classifier": f"models/{arch}.json (weights, class names, preset)",
+                "padding": "R-CNN paper, appendix A: warping with p = 16 pixels of context",
+                "proposals": "R-CNN paper, section 2.1 (about 2000 regions per image) and rcnn's examples/rcnn_detect.m (fast_mode = true)",
+                "nms_thresh": "rcnn's examples/rcnn_detect.m: keep = nms(scored_boxes, 0.3) for each class",
+                "score_thresh": "Argus: a softmax over 1000 classes has at most one class at or above 0.5 per region",
+            },
+        }
+        path = os.path.join(REPO, "models", f"{name}.json")
+        with open(path, "w") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+        print(f"wrote {os.path.relpath(path, REPO)}")
 
 
 def write_single_stage_manifests():

@@ -1,3 +1,4 @@
+import Glibc
 import ArgusDetection
 import ArgusImage
 import ArgusONNX
@@ -87,11 +88,24 @@ public struct DetectOptions: Sendable, Equatable {
     public var classes: Set<Int>?
     /// Run NMS across classes instead of per class.
     public var agnosticNMS: Bool
+    /// When the caller stops waiting: CLOCK_MONOTONIC nanoseconds (the pipeline's `MonotonicClock`). Models whose
+    /// run takes many steps (R-CNN's region batches) check it between steps and throw `ModelError.deadlineExceeded`.
+    public var deadline: UInt64?
 
     public init(confidence: Float? = nil, iou: Double? = nil, maxDetections: Int? = nil,
-                imageSize: Int? = nil, classes: Set<Int>? = nil, agnosticNMS: Bool = false) {
+                imageSize: Int? = nil, classes: Set<Int>? = nil, agnosticNMS: Bool = false, deadline: UInt64? = nil) {
         self.confidence = confidence; self.iou = iou; self.maxDetections = maxDetections
-        self.imageSize = imageSize; self.classes = classes; self.agnosticNMS = agnosticNMS
+        self.imageSize = imageSize; self.classes = classes; self.agnosticNMS = agnosticNMS; self.deadline = deadline
+    }
+
+    /// Throws `ModelError.deadlineExceeded` once `deadline` has passed.
+    func checkDeadline() throws {
+        guard let deadline else { return }
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        if UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec) >= deadline {
+            throw ModelError.deadlineExceeded("the request did not finish within its deadline")
+        }
     }
 
     /// Limits that keep one request from taking the service down.
@@ -157,9 +171,12 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case invalidOption(String)
     case unsupportedCheckpoint(String)
     case malformedConfig(String)
+    /// `DetectOptions.deadline` passed while the model ran.
+    case deadlineExceeded(String)
 
     public var description: String {
         switch self {
+        case .deadlineExceeded(let m): return m
         case .invalidOption(let m): return m
         case .unsupportedCheckpoint(let m): return "unsupported checkpoint: \(m)"
         case .malformedConfig(let m): return "malformed model config: \(m)"

@@ -19,6 +19,8 @@ public struct ModelFamilyID: RawRepresentable, Hashable, Sendable, Codable, Cust
     public static let classification: ModelFamilyID = "torchvision-classification"
     public static let ssd: ModelFamilyID = "ssd"
     public static let retinanet: ModelFamilyID = "retinanet"
+    /// R-CNN: an image classifier over warped region proposals (`SlowRCNN`).
+    public static let rcnn: ModelFamilyID = "rcnn"
 }
 
 /// How `argus bench` times a family's reference implementation next to Argus on the same weights.
@@ -149,6 +151,11 @@ public enum ModelFamilies {
                                                            name: request.name))
             },
             recognizesONNX: nil, loadONNX: nil),
+        // Built around a classifier (`--rcnn-classifier`, an rcnn manifest), never recognised from a file of its own.
+        ModelFamily(
+            name: "R-CNN (a classifier over warped region proposals)", produces: [.rcnn], architectures: [], bench: nil,
+            evaluation: EvaluationSettings(confidence: nil, iou: nil, maxDetections: nil, source: "the model's own score_thresh, nms_thresh, detections_per_img"),
+            recognizesCheckpoint: nil, loadCheckpoint: nil, recognizesONNX: nil, loadONNX: nil),
         ModelFamily(
             name: "YOLOX", produces: [.yolox], architectures: [],
             bench: ReferenceBench(script: "tools/bench_yolo_peers.py", checkpointEngines: [], onnxEngines: ReferenceBench.onnxFileEngines,

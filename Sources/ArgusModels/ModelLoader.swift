@@ -38,7 +38,8 @@ public enum ModelLoader {
         }
         let checkpoint = try Checkpoint.load(contentsOf: path)
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
-        if let manifest = manifests.first(where: { $0.weights.file == fileName }),
+        // An R-CNN manifest shares its classifier's file; the file alone names the classifier.
+        if let manifest = manifests.first(where: { $0.weights.file == fileName && $0.family != .rcnn }),
            architecture == nil || architecture == manifest.architecture {
             let model = try loadModel(manifest: manifest, checkpoint: checkpoint, name: modelName)
             try check(numClasses, model.info.classNames.count)
@@ -67,6 +68,17 @@ public enum ModelLoader {
         let model = try load(checkpoint, request)
         try check(numClasses, model.info.classNames.count)
         return model
+    }
+
+    /// R-CNN (`SlowRCNN`) around the image classifier in `path` (a torchvision classification state dict; a published
+    /// file gets its manifest's preset and name), named `rcnn_<classifier name>`.
+    public static func loadRCNN(classifierAt path: String, manifests: [ModelManifest] = []) throws -> LoadedModel {
+        let model = try loadModel(contentsOf: path, manifests: manifests)
+        guard let classifier = model.classifier as? TorchvisionClassifier else {
+            throw ModelError.unsupportedCheckpoint("R-CNN needs an image classifier (a torchvision alexnet, vgg16, resnet18, "
+                + "resnet50 or mobilenet_v3 state dict); \(path) holds a \(model.info.family) model")
+        }
+        return .detector(try SlowRCNN.around(classifier))
     }
 
     /// Every torchvision builder name `architecture` accepts.
@@ -104,6 +116,8 @@ public enum ModelLoader {
         case .retinanet(let config):
             return .detector(try RetinaNet.load(checkpoint, config: config, name: name ?? manifest.name,
                                                 classNames: manifest.classNames))
+        case .rcnn(let config):
+            return .detector(try SlowRCNN.load(checkpoint, config: config, name: name ?? manifest.name, classNames: manifest.classNames))
         }
     }
 

@@ -73,6 +73,8 @@ public enum ImageRun {
                               proposals: CallerRegions? = nil, keepImages: Bool = false, limits: RunLimits = RunLimits(),
                               record: (PipelineStage, Double) -> Void = { _, _ in }) throws -> ([ImageResult], PipelineTimings) {
         var timings = PipelineTimings()
+        var options = options
+        options.deadline = limits.deadline
         let results = try each(images, limits: limits, timings: &timings, record: record) { _, decoded in
             let output = try detect(decoded.image, model: model, options: options, proposals: proposals)
             return (ImageResult(width: decoded.image.width, height: decoded.image.height,

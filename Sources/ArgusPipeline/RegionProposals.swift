@@ -25,9 +25,8 @@ public enum ProposalSource: Sendable, Equatable {
 
 /// Region proposals computed from the image itself.
 public enum RegionProposals {
-    /// The largest image selective search runs on: its time grows with the pixels (a 640x480 image takes about a
-    /// second in fast mode, several in quality mode, on one core).
-    public static let maxSelectiveSearchPixels = 1024 * 1024
+    /// The largest image selective search runs on.
+    public static let maxSelectiveSearchPixels = SelectiveSearch.maxPixels
     /// How many selective-search boxes Fast R-CNN mode scores, in OpenCV's order (the paper's 2000).
     public static let fastRCNNCount = 2000
 

@@ -31,6 +31,10 @@ public struct SelectiveSearch: Sendable, Equatable {
     /// The Gaussian's sigma, a float as in OpenCV (the segmentations get `Double(sigma)`).
     public var sigma: Float
 
+    /// The largest image the service runs it on: its time grows with the pixels (a 640x480 image takes about a
+    /// second in fast mode, several in quality mode, on one core).
+    public static let maxPixels = 1024 * 1024
+
     public init(mode: SelectiveSearchMode, baseK: Int = 150, incK: Int = 150, sigma: Float = 0.8) {
         precondition(incK > 0, "inc_k must be positive (OpenCV's loop would not end)")
         self.mode = mode

@@ -20,6 +20,11 @@ struct ModelSelection: ParsableArguments {
             help: "Classes the checkpoint must have (torchvision counts the background: 91 for COCO).")
     var numClasses: Int?
 
+    @Option(name: .customLong("rcnn-classifier"), help: ArgumentHelp(
+        "R-CNN: this image classifier (a torchvision alexnet, vgg16, resnet18, resnet50 or mobilenet_v3 state dict) scores "
+        + "selective search's regions, each warped with 16 px of context; ImageNet labels (a teaching pipeline).", valueName: "file"))
+    var rcnnClassifier: String?
+
     @Option(name: .customLong("models-dir"), help: "Directory searched first for manifests (NAME.json).")
     var modelsDir: String?
 
@@ -27,6 +32,9 @@ struct ModelSelection: ParsableArguments {
     static var architectures: [String] { ModelLoader.knownArchitectures }
 
     func validate() throws {
+        if rcnnClassifier != nil && (weights != nil || model != nil || arch != nil || numClasses != nil) {
+            throw ValidationError("--rcnn-classifier is the whole model: drop --weights, --model, --arch and --num-classes")
+        }
         if weights == nil && model == nil && (arch != nil || numClasses != nil) {
             throw ValidationError("--arch and --num-classes go with --weights (without a model flag the built-in default model is used)")
         }
@@ -40,6 +48,12 @@ struct ModelSelection: ParsableArguments {
     /// Loads the selected model, of any family (detectors and semantic segmenters); with no model flag, the built-in
     /// default model.
     func loadModel() throws -> LoadedModel {
+        if let rcnnClassifier {
+            let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
+            return try failing(rcnnClassifier) {
+                try ModelLoader.loadRCNN(classifierAt: rcnnClassifier, manifests: catalog.entries().entries.map(\.manifest))
+            }
+        }
         if weights == nil && model == nil { return try failing { try DefaultModel.load() } }
         let catalog = try failing { try ModelCatalog(modelsDirectory: modelsDir) }
         if let model { return try loadManifestModel(model, catalog: catalog, weights: weights) }

@@ -72,6 +72,12 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the JSON here instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Option(name: .customLong("panoptic-output"), help: ArgumentHelp(
+        "Panoptic: also write COCO panoptic predictions, FILE.json plus one PNG per image in the folder FILE (without "
+        + ".json), as panopticapi lays them out: `argus eval --panoptic --gt GT.json --dt FILE.json` reads them unchanged. "
+        + "Image ids come from the files' numeric names.", valueName: "file.json"))
+    var panopticOutput: String?
+
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
@@ -111,6 +117,7 @@ struct SegmentCommand: ParsableCommand {
             return try registry.segmentPlan(parameters)
         }
         if let render { try failing(render) { try FileManager.default.createDirectory(atPath: render, withIntermediateDirectories: true) } }
+        let panoptic = try panopticOutput.map { try PanopticFolder(path: $0, plan: plan) }
 
         var entries: [JSONValue] = []
         for path in files {
@@ -132,6 +139,7 @@ struct SegmentCommand: ParsableCommand {
                     }
                 }
             }
+            try panoptic?.add(outcome, image: path)
             let coco = parameters.detect.format == .coco
             var imageId = 0
             if coco {
@@ -154,6 +162,7 @@ struct SegmentCommand: ParsableCommand {
         }
         let text = JSONValue.lines(entries)
         try writeOutput(text, to: output)
+        try panoptic?.finish()
     }
 
     /// The panoptic partner: a semantic checkpoint or manifest.
@@ -164,6 +173,44 @@ struct SegmentCommand: ParsableCommand {
         return try failing(path) {
             try ModelLoader.loadModel(contentsOf: path, manifests: catalog.entries().entries.map(\.manifest))
         }
+    }
+}
+
+/// `--panoptic-output`: COCO panoptic predictions as panopticapi reads them, `NAME.json` and the PNG folder `NAME/`.
+final class PanopticFolder {
+    let json: String, directory: String
+    let thingNames: [String], stuffNames: [String]
+    var annotations: [JSONValue] = []
+
+    init(path: String, plan: SegmentPlan) throws {
+        guard case .panoptic(let detector, _, let segmenter, _, _) = plan else {
+            throw failure(path, CLIError("--panoptic-output needs panoptic output: an instance model with --semantic-weights or --semantic-model"))
+        }
+        guard path.hasSuffix(".json"), path.count > 5 else { throw failure(path, CLIError("--panoptic-output must name a .json file")) }
+        json = path
+        directory = String(path.dropLast(5))
+        thingNames = detector.info.classNames
+        stuffNames = segmenter.info.classNames
+        try failing(directory) { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+    }
+
+    func add(_ outcome: SegmentOutcome, image: String) throws {
+        guard case .panoptic(let result, _) = outcome else { return }
+        guard let imageId = COCOResultJSON.imageId(fileName: image) else {
+            throw failure(image, CLIError("--panoptic-output needs numeric file names (the COCO image id)"))
+        }
+        let file = ((image as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
+        let target = (directory as NSString).appendingPathComponent(file)
+        try failing(target) {
+            let png = try encodePanopticPNG(segmentIds: result.segmentIds, width: result.width, height: result.height)
+            guard FileManager.default.createFile(atPath: target, contents: Data(png)) else { throw CLIError("cannot write file") }
+        }
+        annotations.append(SegmentationJSON.panopticAnnotation(result, imageId: imageId, fileName: file,
+                                                               thingNames: thingNames, stuffNames: stuffNames))
+    }
+
+    func finish() throws {
+        try writeOutput(JSONValue.object([("annotations", .array(annotations))]).serialized() + "\n", to: json)
     }
 }
 

@@ -30,6 +30,11 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Add a model by manifest name (repeatable; see `argus models list`); its weights must be pulled.")
     var model: [String] = []
 
+    @Option(name: .customLong("rcnn-classifier"), help: ArgumentHelp(
+        "Add an R-CNN around this image classifier state dict (repeatable), named rcnn_<classifier name>: selective search "
+        + "regions warped to the classifier's input and scored by its softmax (ImageNet labels; a teaching pipeline).", valueName: "file"))
+    var rcnnClassifiers: [String] = []
+
     @Option(name: .customLong("models-dir"), help: "Directory searched first for manifests (NAME.json).")
     var modelsDir: String?
 
@@ -100,7 +105,7 @@ struct ServeCommand: ParsableCommand {
     var noDefaultModel = false
 
     /// True when no model flag is given: the built-in default model is served.
-    var servesDefault: Bool { models == nil && weights.isEmpty && model.isEmpty }
+    var servesDefault: Bool { models == nil && weights.isEmpty && model.isEmpty && rcnnClassifiers.isEmpty }
 
     /// Checkpoints (a published file gets its manifest's settings), then manifests by name.
     func loadModels() throws -> ModelRegistry {
@@ -111,7 +116,8 @@ struct ServeCommand: ParsableCommand {
             try ModelLoader.loadModel(contentsOf: $0, manifests: manifests)
         }
         let named = try model.map { try loadManifestModel($0, catalog: catalog) }
-        return try failing { try ModelRegistry(files.models + named) }
+        let rcnn = try rcnnClassifiers.map { path in try failing(path) { try ModelLoader.loadRCNN(classifierAt: path, manifests: manifests) } }
+        return try failing { try ModelRegistry(files.models + named + rcnn) }
     }
 
     /// The keys from the flags and the environment (`ARGUS_<KIND>_KEY`, `ARGUS_<KIND>_KEY_FILE`), all valid at once.

@@ -13,23 +13,17 @@ import XCTest
 final class SegmentEvalCommandTests: XCTestCase {
     static let fixtures = Repository.url("Tests/ArgusModelsTests/Fixtures")
 
-    /// The Faster R-CNN fixture's tensors plus the mask branch's, as one safetensors file (u64 header length, JSON
-    /// header of {dtype, shape, data_offsets}, little-endian F32 data).
+    /// The Faster R-CNN fixture's tensors plus the mask branch's, as one safetensors file.
     static func writeTinyMaskRCNN(to path: String) throws {
-        var header = "{", data: [UInt8] = []
+        var tensors: [(name: String, shape: [Int], values: [Float])] = []
         for file in ["torchvision/fasterrcnn_mnv3_tiny.pt", "torchvision_seg/maskrcnn_mnv3_tiny_mask_branch.pt"] {
             let checkpoint = try Checkpoint.load(contentsOf: fixtures.appendingPathComponent(file).path)
             for name in checkpoint.names {
-                let tensor = try checkpoint.tensor(name), begin = data.count
-                for v in tensor.storage { withUnsafeBytes(of: v.bitPattern.littleEndian) { data += $0 } }
-                header += (header.count > 1 ? "," : "") + "\"\(name)\":{\"dtype\":\"F32\",\"shape\":["
-                    + tensor.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(begin),\(data.count)]}"
+                let tensor = try checkpoint.tensor(name)
+                tensors.append((name, tensor.shape, tensor.storage))
             }
         }
-        header += "}"
-        var out: [UInt8] = []
-        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { out += $0 }
-        try Data(out + Array(header.utf8) + data).write(to: URL(fileURLWithPath: path))
+        try SafetensorsFile.write(tensors, to: path)
     }
 
     func testCOCOMasksFeedArgusEvalSegm() throws {

@@ -182,6 +182,34 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(names.count, 8, "six DEFAULT weights, plus the V1 weights of ResNet-50 and MobileNetV3-Large")
     }
 
+    /// The R-CNN manifests wrap a classifier manifest: the same weights file, names and preset, the paper's settings;
+    /// the shared weights file alone still loads as the classifier.
+    func testRCNNManifests() throws {
+        for arch in ["alexnet", "mobilenet_v3_small"] {
+            let rcnn = try ModelManifest.load(contentsOf: Self.repoModels + "/rcnn_\(arch).json")
+            let classifier = try ModelManifest.load(contentsOf: Self.repoModels + "/\(arch).json")
+            XCTAssertEqual(rcnn.family, .rcnn)
+            XCTAssertEqual(rcnn.task, .detect)
+            XCTAssertEqual(rcnn.weights, classifier.weights)
+            XCTAssertEqual(rcnn.classNames, classifier.classNames)
+            guard case .rcnn(let config) = rcnn.config else { return XCTFail("rcnn_\(arch): not an rcnn config") }
+            XCTAssertEqual(config.classifier, classifier.config.classification)
+            XCTAssertEqual(config, SlowRCNNConfig(classifier: try XCTUnwrap(classifier.config.classification)),
+                           "rcnn_\(arch): the paper's settings are SlowRCNNConfig's defaults")
+            // Re-encoding gives the same manifest.
+            let again = try JSONDecoder().decode(ModelManifest.self, from: try JSONEncoder().encode(rcnn))
+            XCTAssertEqual(again, rcnn)
+        }
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.repoModels + "/rcnn_alexnet.json"))) as! [String: Any]
+        var config = object["config"] as! [String: Any]
+        config["proposals"] = "edge_boxes"
+        object["config"] = config
+        let dir = try modelsDir(["rcnn_alexnet": object])
+        XCTAssertThrowsError(try ModelManifest.load(contentsOf: dir + "/rcnn_alexnet.json")) { error in
+            XCTAssertTrue("\(error)".contains("selective_search:fast or selective_search:quality"), "\(error)")
+        }
+    }
+
     func testCatalogListsTheRepositoryManifests() throws {
         let catalog = ModelCatalog(directories: [Self.repoModels], cacheDirectory: "/nonexistent-cache")
         let (entries, problems) = catalog.entries()
@@ -190,7 +218,7 @@ final class CatalogTests: XCTestCase {
                        (FasterRCNNArchitecture.allCases.map(\.rawValue) + SemanticArchitecture.allCases.map(\.rawValue)
                         + ClassificationArchitecture.allCases.map(\.rawValue)
                         + SSDArchitecture.allCases.map(\.rawValue) + RetinaNetArchitecture.allCases.map(\.rawValue)
-                        + ["resnet50_imagenet1k_v1", "mobilenet_v3_large_imagenet1k_v1"]).sorted())
+                        + ["resnet50_imagenet1k_v1", "mobilenet_v3_large_imagenet1k_v1", "rcnn_alexnet", "rcnn_mobilenet_v3_small"]).sorted())
         let entry = try catalog.entry(named: "fasterrcnn_resnet50_fpn")
         XCTAssertEqual(catalog.cachedWeightsPath(for: entry),
                        "/nonexistent-cache/weights/fasterrcnn_resnet50_fpn_coco-258fb6c6.pth")

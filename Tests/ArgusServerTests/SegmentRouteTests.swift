@@ -209,13 +209,16 @@ final class SegmentRouteTests: XCTestCase {
         XCTAssertEqual(things.map { $0["label"] as? String }, ["person", "car"])
         XCTAssertEqual(things.map { $0["area"] as? Int }, [instances[0].mask.area, instances[1].mask.area])
         XCTAssertEqual(things.map { ($0["score"] as? Double).map(Float.init) }, [0.9, 0.6])
-        // Stuff: the semantic classes present except the background, named by the semantic model.
+        // Stuff: the semantic classes present except the background, named by the semantic model, with the
+        // instance model's category ids for the same names (person 0, car 2 of the fake detector's classes).
         let stuff = info.filter { $0["isthing"] as? Bool == false }
         XCTAssertEqual(Set(stuff.compactMap { $0["label"] as? String }), ["person", "car"])
+        XCTAssertEqual(Set(stuff.compactMap { $0["category_id"] as? Int }), [0, 2])
         XCTAssert(stuff.allSatisfy { $0["score"] == nil })
         for (entry, segment) in zip(info, expected.segments) {
             XCTAssertEqual(entry["id"] as? Int, segment.id)
-            XCTAssertEqual(entry["category_id"] as? Int, segment.categoryId)
+            let vocName = segment.isThing ? nil : FakeSemanticSegmenter.vocClasses[segment.categoryId]
+            XCTAssertEqual(entry["category_id"] as? Int, vocName.map { FakeDetector.classNames.firstIndex(of: $0)! } ?? segment.categoryId)
             XCTAssertEqual(entry["bbox"] as? [Double], segment.bbox.array)
             XCTAssertEqual(try MaskDecoding.rle(entry["mask"]).decodeRowMajor(), ids.map { $0 == UInt32(segment.id) ? 1 : 0 })
         }

@@ -55,6 +55,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         case .classification: config = .classification(try c.decode(ClassificationConfig.self, forKey: .config))
         case .ssd: config = .ssd(try c.decode(SSDConfig.self, forKey: .config))
         case .retinanet: config = .retinanet(try c.decode(RetinaNetConfig.self, forKey: .config))
+        case .rcnn: config = .rcnn(try c.decode(SlowRCNNConfig.self, forKey: .config))
         }
         source = try c.decodeIfPresent([String: String].self, forKey: .source)
     }
@@ -74,6 +75,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         case .classification(let config): try c.encode(config, forKey: .config)
         case .ssd(let config): try c.encode(config, forKey: .config)
         case .retinanet(let config): try c.encode(config, forKey: .config)
+        case .rcnn(let config): try c.encode(config, forKey: .config)
         }
         try c.encodeIfPresent(source, forKey: .source)
     }
@@ -170,6 +172,11 @@ public struct ModelManifest: Sendable, Codable, Equatable {
             _ = try c.validated()
             try checkArchitecture(c.architecture.rawValue)
             try checkSingleStage(.retinanet, classCount: c.numClasses)
+        case .rcnn(let c):
+            _ = try c.validated()
+            try checkArchitecture(c.classifier.architecture.rawValue)
+            guard family == .rcnn, task == .detect else { throw fail("an rcnn config needs family rcnn and task 'detect'") }
+            try checkClassCount(c.classifier.numClasses)
         }
         _ = try weights.validated()
         return self
@@ -202,6 +209,8 @@ public enum ManifestFamily: String, Sendable, Codable, CaseIterable {
     case ssd
     /// torchvision's RetinaNet (v1 and v2).
     case retinanet
+    /// R-CNN: a torchvision image classifier over warped region proposals; the weights are the classifier's.
+    case rcnn
 }
 
 /// A family's hyper-parameters.
@@ -211,6 +220,7 @@ public enum ModelConfig: Sendable, Equatable {
     case classification(ClassificationConfig)
     case ssd(SSDConfig)
     case retinanet(RetinaNetConfig)
+    case rcnn(SlowRCNNConfig)
 
     /// The Faster R-CNN configuration, if this is one.
     public var fasterRCNN: FasterRCNNConfig? {

@@ -47,6 +47,9 @@ public struct TorchvisionClassifier: ImageClassifier {
         public var output: ClassificationOutput
     }
 
+    /// softmax(network(x)) for a batch of preset-normalised inputs [N, 3, crop, crop]: [N, classes].
+    func probabilities(batch x: Tensor) throws -> Tensor { try softmax(network(x), axis: 1) }
+
     public func classify(_ image: RGBImage, options: ClassifyOptions) throws -> ClassificationOutput {
         try trace(image, options: options).output
     }

@@ -106,11 +106,11 @@ public enum SegmentationJSON {
         let png = try encodePanopticPNG(segmentIds: result.segmentIds, width: result.width, height: result.height)
         let info: [JSONValue] = try result.segments.map { s in
             var entry: [(String, JSONValue)] = [
-                ("id", .number(Double(s.id))), ("category_id", .number(Double(s.categoryId))),
+                ("id", .number(Double(s.id))),
+                ("category_id", .number(Double(PanopticCategories.categoryId(s, thingNames: thingNames, stuffNames: stuffNames)))),
                 ("isthing", .bool(s.isThing)), ("area", .number(Double(s.area))),
                 ("bbox", .array(s.bbox.array.map { .number($0) })),
-                ("label", .string(s.isThing ? thingLabel(s.categoryId, classNames: thingNames)
-                                            : (stuffNames.indices.contains(s.categoryId) ? stuffNames[s.categoryId] : String(s.categoryId)))),
+                ("label", .string(PanopticCategories.label(s, thingNames: thingNames, stuffNames: stuffNames))),
             ]
             if let score = s.score { entry.append(("score", .float(score))) }
             if let format = parameters.maskFormat {
@@ -119,6 +119,19 @@ public enum SegmentationJSON {
             return .object(entry)
         }
         return [("panoptic", .string(Data(png).base64EncodedString())), ("segments_info", .array(info))]
+    }
+
+    /// One image's entry of a COCO panoptic predictions document (`{"annotations": [...]}`, what panopticapi's
+    /// `pq_compute` and `argus eval --panoptic` read), its PNG named `fileName`; ids as `PanopticCategories`.
+    public static func panopticAnnotation(_ result: PanopticResult, imageId: Int, fileName: String, thingNames: [String],
+                                          stuffNames: [String]) -> JSONValue {
+        let info: [JSONValue] = result.segments.map { s in
+            .object([("id", .number(Double(s.id))),
+                     ("category_id", .number(Double(PanopticCategories.categoryId(s, thingNames: thingNames, stuffNames: stuffNames)))),
+                     ("iscrowd", .number(0)), ("isthing", .number(s.isThing ? 1 : 0)), ("area", .number(Double(s.area))),
+                     ("bbox", .array(s.bbox.array.map { .number($0) }))])
+        }
+        return .object([("image_id", .number(Double(imageId))), ("file_name", .string(fileName)), ("segments_info", .array(info))])
     }
 
     /// The class name of a thing's COCO category id (the inverse of `COCOResultJSON.categoryId`).

@@ -99,6 +99,7 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         case let model as ModelError:
             switch model {
             case .invalidOption(let message): return .invalidParameter(message)
+            case .deadlineExceeded: return .deadlineExceeded()
             default: return .internalError(model.description)
             }
         default:
