@@ -2,7 +2,7 @@ import CBLAS
 import CKernels
 
 /// C[m x n] = A[m x k] * B[k x n] (row-major, with leading dimensions), overwriting C, on OpenBLAS:
-/// the fully connected layers and Winograd's per-position products.
+/// the fully connected layers.
 @inline(__always)
 func sgemm(m: Int, n: Int, k: Int,
            a: UnsafePointer<Float>, lda: Int,

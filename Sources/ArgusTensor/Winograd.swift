@@ -6,8 +6,8 @@ import CKernels
 public struct WinogradWeights: Sendable {
     public let outChannels: Int
     public let inChannels: Int
-    /// [16][Cout][Cin]
-    let u: [Float]
+    /// U = G g Gᵀ as 16 matrices [Cout][Cin], packed for the convolution GEMM at load.
+    let u: PackedOwner
 
     /// weight: [Cout, Cin, 3, 3] (groups 1).
     public init(_ weight: Tensor) throws {
@@ -34,8 +34,15 @@ public struct WinogradWeights: Sendable {
                 }
             }
         }
-        self.u = u
+        self.u = u.withUnsafeBufferPointer { PackedOwner(PackedWeights($0.baseAddress!, m: cout, k: cin, groups: 16)) }
     }
+}
+
+/// Owns packed weights shared by copies of a value type, freeing them with the last copy.
+final class PackedOwner: @unchecked Sendable {
+    let weights: PackedWeights
+    init(_ weights: PackedWeights) { self.weights = weights }
+    deinit { weights.deallocate() }
 }
 
 /// conv2d with a 3x3 kernel, stride 1, dilation 1, groups 1 by Winograd F(2x2, 3x3): 2.25x fewer
@@ -75,17 +82,18 @@ public func winogradConv3x3(_ input: Tensor, weights: WinogradWeights, bias: Ten
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: perWorker * max(1, workers))
         defer { scratch.deallocate() }
         input.storage.withUnsafeBufferPointer { xb in
-            weights.u.withUnsafeBufferPointer { ub in
-                let x = xb.baseAddress!, u = ub.baseAddress!
+            do {
+                let x = xb.baseAddress!, u = weights.u.weights
                 parallelBlocks(blocks, workers: workers) { worker, block in
                     let t0 = block * tilesPerBlock, count = min(tilesPerBlock, total - t0)
                     let v = scratch + worker * perWorker, m = v + 16 * cin * tilesPerBlock
                     // Input transform: V = Bᵀ d B for each tile's 4x4 patch d, stored [16][Cin][count].
                     argus_winograd_input(avx512, x, cin, h, w, padding, tilesX, tilesPerImage, t0, count, v)
-                    // The 16 products M = U V.
+                    // The 16 products M = U V, on the convolution GEMM (its packed panels; OpenBLAS's copies and
+                    // beta pass cost more than the product on these narrow blocks).
                     for xi in 0..<16 {
-                        sgemm(m: cout, n: count, k: cin, a: u + xi * cout * cin, lda: cin,
-                              b: v + xi * cin * count, ldb: count, c: m + xi * cout * count, ldc: count)
+                        ConvGEMM.multiply(u, group: xi, rows: 0..<cout, n: count, b: v + xi * cin * count, ldb: count,
+                                          c: m + xi * cout * count, ldc: count, bias: nil, activation: nil)
                     }
                     // Output transform: Y = Aᵀ M A, a 2x2 block of outputs per tile.
                     argus_winograd_output(avx512, m, cout, count, t0, tilesX, tilesPerImage, oh, ow, out)
