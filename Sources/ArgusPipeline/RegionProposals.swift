@@ -52,9 +52,7 @@ public enum RegionProposals {
     }
 
     /// A rect as the box [x, y, x + w, y + h].
-    public static func box(_ r: ProposalRect) -> Box {
-        Box(x1: Float(r.x), y1: Float(r.y), x2: Float(r.x + r.width), y2: Float(r.y + r.height))
-    }
+    public static func box(_ r: ProposalRect) -> Box { r.box }
 
     /// The boxes Fast R-CNN mode scores for `source` on `image`.
     static func boxes(_ source: ProposalSource, image: RGBImage) throws -> [Box] {

@@ -82,22 +82,20 @@ public func winogradConv3x3(_ input: Tensor, weights: WinogradWeights, bias: Ten
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: perWorker * max(1, workers))
         defer { scratch.deallocate() }
         input.storage.withUnsafeBufferPointer { xb in
-            do {
-                let x = xb.baseAddress!, u = weights.u.weights
-                parallelBlocks(blocks, workers: workers) { worker, block in
-                    let t0 = block * tilesPerBlock, count = min(tilesPerBlock, total - t0)
-                    let v = scratch + worker * perWorker, m = v + 16 * cin * tilesPerBlock
-                    // Input transform: V = Bᵀ d B for each tile's 4x4 patch d, stored [16][Cin][count].
-                    argus_winograd_input(avx512, x, cin, h, w, padding, tilesX, tilesPerImage, t0, count, v)
-                    // The 16 products M = U V, on the convolution GEMM (its packed panels; OpenBLAS's copies and
-                    // beta pass cost more than the product on these narrow blocks).
-                    for xi in 0..<16 {
-                        ConvGEMM.multiply(u, group: xi, rows: 0..<cout, n: count, b: v + xi * cin * count, ldb: count,
-                                          c: m + xi * cout * count, ldc: count, bias: nil, activation: nil)
-                    }
-                    // Output transform: Y = Aᵀ M A, a 2x2 block of outputs per tile.
-                    argus_winograd_output(avx512, m, cout, count, t0, tilesX, tilesPerImage, oh, ow, out)
+            let x = xb.baseAddress!, u = weights.u.weights
+            parallelBlocks(blocks, workers: workers) { worker, block in
+                let t0 = block * tilesPerBlock, count = min(tilesPerBlock, total - t0)
+                let v = scratch + worker * perWorker, m = v + 16 * cin * tilesPerBlock
+                // Input transform: V = Bᵀ d B for each tile's 4x4 patch d, stored [16][Cin][count].
+                argus_winograd_input(avx512, x, cin, h, w, padding, tilesX, tilesPerImage, t0, count, v)
+                // The 16 products M = U V, on the convolution GEMM (its packed panels; OpenBLAS's copies and
+                // beta pass cost more than the product on these narrow blocks).
+                for xi in 0..<16 {
+                    ConvGEMM.multiply(u, group: xi, rows: 0..<cout, n: count, b: v + xi * cin * count, ldb: count,
+                                      c: m + xi * cout * count, ldc: count, bias: nil, activation: nil)
                 }
+                // Output transform: Y = Aᵀ M A, a 2x2 block of outputs per tile.
+                argus_winograd_output(avx512, m, cout, count, t0, tilesX, tilesPerImage, oh, ow, out)
             }
         }
         if bias != nil || activation != nil {

@@ -11,6 +11,11 @@ import ArgusTensor
 ///
 /// A teaching pipeline: the paper trains per-class SVMs on the network's features for its 20 or 200 classes; here
 /// the classifier's own softmax scores its 1000 ImageNet classes, none of which is "background".
+extension ProposalRect {
+    /// OpenCV's rect [x, y, w, h] as the box [x, y, x + w, y + h] every detector takes.
+    public var box: Box { Box(x1: Float(x), y1: Float(y), x2: Float(x + width), y2: Float(y + height)) }
+}
+
 public struct SlowRCNN: ProposalDetector {
     public let info: ModelInfo
     public let config: SlowRCNNConfig
@@ -46,9 +51,7 @@ public struct SlowRCNN: ProposalDetector {
             throw ModelError.invalidOption("R-CNN runs selective search on images of at most \(SelectiveSearch.maxPixels) pixels; "
                 + "this one is \(image.width)x\(image.height) (resize it first, or give proposals)")
         }
-        return SelectiveSearch(mode: config.proposals).process(ChannelImage(bgr: image)).prefix(config.maxRegions).map {
-            Box(x1: Float($0.x), y1: Float($0.y), x2: Float($0.x + $0.width), y2: Float($0.y + $0.height))
-        }
+        return SelectiveSearch(mode: config.proposals).process(ChannelImage(bgr: image)).prefix(config.maxRegions).map(\.box)
     }
 
     public func detect(_ image: RGBImage, options: DetectOptions) throws -> DetectionOutput {
