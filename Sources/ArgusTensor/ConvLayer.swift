@@ -1,9 +1,9 @@
 /// A convolution as a model holds it: the weights packed at load (`ConvWeights`), the same weights for Winograd
 /// F(2x2, 3x3) when it is a wide 3x3 stride-1 conv, its bias, geometry and the activation fused into its output.
 ///
-/// Winograd (64 or more channels in and out, on planes of 256+ positions) does 2.25x fewer multiplications and
+/// Winograd (64 or more channels in and out, on planes of 49+ positions) does 2.25x fewer multiplications and
 /// rounds differently from direct convolution by ulp-scale relative errors, inside the reference comparisons'
-/// margins; on smaller planes the tile padding and transforms cost more than they save.
+/// margins; on smaller planes (5x5) the tile padding and transforms cost what they save.
 public struct ConvLayer: Sendable {
     public let weights: ConvWeights
     public let bias: Tensor?
@@ -27,7 +27,7 @@ public struct ConvLayer: Sendable {
     public var groups: Int { weights.groups }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        if let winograd, x.rank == 4, x.shape[2] * x.shape[3] >= 256 {
+        if let winograd, x.rank == 4, x.shape[2] * x.shape[3] >= 49 {
             return try winogradConv3x3(x, weights: winograd, bias: bias, padding: padding, activation: activation)
         }
         return try conv2d(x, weights: weights, bias: bias, stride: stride, padding: padding, dilation: dilation,

@@ -164,7 +164,7 @@ Y_ATTR void y_output_run(const float *src, long plane_stride, long tiles, float 
 
 // The loops over channels and runs of tiles (up to RUN, within one tile row of one image).
 #define INPUT_LOOP(RUN, run_fn)                                                                                \
-    for (long ci = 0; ci < cin; ci++) {                                                                        \
+    for (long ci = c_begin; ci < c_end; ci++) {                                                                \
         for (long j = 0; j < count;) {                                                                         \
             long t = t0 + j, image = t / tiles_per_image, r = t % tiles_per_image, tx = r % tiles_x;           \
             long tiles = tiles_x - tx < RUN ? tiles_x - tx : RUN;                                              \
@@ -176,7 +176,7 @@ Y_ATTR void y_output_run(const float *src, long plane_stride, long tiles, float 
     }
 
 #define OUTPUT_LOOP(RUN, run_fn)                                                                               \
-    for (long co = 0; co < cout; co++) {                                                                       \
+    for (long co = co_begin; co < co_end; co++) {                                                              \
         for (long j = 0; j < count;) {                                                                         \
             long t = t0 + j, image = t / tiles_per_image, r = t % tiles_per_image, tx = r % tiles_x;           \
             long tiles = tiles_x - tx < RUN ? tiles_x - tx : RUN;                                              \
@@ -189,48 +189,48 @@ Y_ATTR void y_output_run(const float *src, long plane_stride, long tiles, float 
     }
 
 __attribute__((target("avx512f")))
-static void z_input(const float *x, long cin, long h, long w, long pad, long tiles_x, long tiles_per_image, long t0,
-                    long count, float *v) {
+static void z_input(const float *x, long cin, long c_begin, long c_end, long h, long w, long pad, long tiles_x,
+                    long tiles_per_image, long t0, long count, float *v) {
     INPUT_LOOP(16, z_input_run)
 }
 
 __attribute__((target("avx2,fma")))
-static void y_input(const float *x, long cin, long h, long w, long pad, long tiles_x, long tiles_per_image, long t0,
-                    long count, float *v) {
+static void y_input(const float *x, long cin, long c_begin, long c_end, long h, long w, long pad, long tiles_x,
+                    long tiles_per_image, long t0, long count, float *v) {
     INPUT_LOOP(8, y_input_run)
 }
 
 __attribute__((target("avx512f")))
-static void z_output(const float *m, long cout, long count, long t0, long tiles_x, long tiles_per_image, long oh,
-                     long ow, float *out) {
+static void z_output(const float *m, long cout, long co_begin, long co_end, long count, long t0, long tiles_x,
+                     long tiles_per_image, long oh, long ow, float *out) {
     OUTPUT_LOOP(16, z_output_run)
 }
 
 __attribute__((target("avx2,fma")))
-static void y_output(const float *m, long cout, long count, long t0, long tiles_x, long tiles_per_image, long oh,
-                     long ow, float *out) {
+static void y_output(const float *m, long cout, long co_begin, long co_end, long count, long t0, long tiles_x,
+                     long tiles_per_image, long oh, long ow, float *out) {
     OUTPUT_LOOP(8, y_output_run)
 }
 #endif
 
-void argus_winograd_input(int avx512, const float *x, long cin, long h, long w, long pad, long tiles_x,
-                          long tiles_per_image, long t0, long count, float *v) {
+void argus_winograd_input(int avx512, const float *x, long cin, long c_begin, long c_end, long h, long w, long pad,
+                          long tiles_x, long tiles_per_image, long t0, long count, float *v) {
 #if defined(__x86_64__)
-    if (avx512) z_input(x, cin, h, w, pad, tiles_x, tiles_per_image, t0, count, v);
-    else y_input(x, cin, h, w, pad, tiles_x, tiles_per_image, t0, count, v);
+    if (avx512) z_input(x, cin, c_begin, c_end, h, w, pad, tiles_x, tiles_per_image, t0, count, v);
+    else y_input(x, cin, c_begin, c_end, h, w, pad, tiles_x, tiles_per_image, t0, count, v);
 #else
-    (void)avx512; (void)x; (void)cin; (void)h; (void)w; (void)pad; (void)tiles_x; (void)tiles_per_image; (void)t0;
-    (void)count; (void)v;
+    (void)avx512; (void)x; (void)cin; (void)c_begin; (void)c_end; (void)h; (void)w; (void)pad; (void)tiles_x;
+    (void)tiles_per_image; (void)t0; (void)count; (void)v;
 #endif
 }
 
-void argus_winograd_output(int avx512, const float *m, long cout, long count, long t0, long tiles_x,
-                           long tiles_per_image, long oh, long ow, float *out) {
+void argus_winograd_output(int avx512, const float *m, long cout, long co_begin, long co_end, long count, long t0,
+                           long tiles_x, long tiles_per_image, long oh, long ow, float *out) {
 #if defined(__x86_64__)
-    if (avx512) z_output(m, cout, count, t0, tiles_x, tiles_per_image, oh, ow, out);
-    else y_output(m, cout, count, t0, tiles_x, tiles_per_image, oh, ow, out);
+    if (avx512) z_output(m, cout, co_begin, co_end, count, t0, tiles_x, tiles_per_image, oh, ow, out);
+    else y_output(m, cout, co_begin, co_end, count, t0, tiles_x, tiles_per_image, oh, ow, out);
 #else
-    (void)avx512; (void)m; (void)cout; (void)count; (void)t0; (void)tiles_x; (void)tiles_per_image; (void)oh; (void)ow;
-    (void)out;
+    (void)avx512; (void)m; (void)cout; (void)co_begin; (void)co_end; (void)count; (void)t0; (void)tiles_x;
+    (void)tiles_per_image; (void)oh; (void)ow; (void)out;
 #endif
 }

@@ -499,7 +499,7 @@ struct BenchCommand: ParsableCommand {
     private func table(_ rows: [Row], model: String, countColumn: String = "detections", notes: [String] = [],
                        timed: String) -> String {
         var lines = [BenchMachine.description,
-                     "Argus's engine kernels (convolutions, epilogues): \(CPUFeatures.avx512 ? "AVX-512, chosen at run time over the AVX2 + FMA baseline" : "AVX2 + FMA"); OpenBLAS kernels (fully connected layers, Winograd): \(BLASCoreType.current)",
+                     "Argus's engine kernels (convolutions, epilogues): \(CPUFeatures.avx512 ? "AVX-512, chosen at run time over the AVX2 + FMA baseline" : "AVX2 + FMA"); OpenBLAS kernels (fully connected layers): \(BLASCoreType.current)",
                      "",
                      "| model | engine | threads | median ms | min ms | \(countColumn) | peak RSS MB | peer median / argus median |",
                      "|---|---|---|---|---|---|---|---|"]

@@ -9,7 +9,8 @@ final class WinogradTests: XCTestCase {
     func testMatchesDirectConvolution() throws {
         var gen = SplitMix(seed: 21)
         for (shape, cout, padding) in [([1, 8, 9, 11], 16, 1), ([3, 5, 7, 7], 6, 1), ([2, 4, 6, 10], 3, 0), ([1, 3, 3, 3], 2, 0),
-                                       ([1, 64, 20, 17], 32, 1), ([2, 8, 12, 70], 8, 1), ([1, 4, 9, 81], 5, 0)] {
+                                       ([1, 64, 20, 17], 32, 1), ([2, 8, 12, 70], 8, 1), ([1, 4, 9, 81], 5, 0),
+                                       ([1, 70, 7, 7], 67, 1), ([2, 9, 9, 11], 20, 1)] {
             let x = gen.tensor(shape), w = gen.tensor([cout, shape[1], 3, 3]), b = gen.tensor([cout])
             for activation in [nil, Activation.relu] {
                 let direct = try conv2d(x, weight: w, bias: b, padding: padding, activation: activation)
@@ -24,14 +25,18 @@ final class WinogradTests: XCTestCase {
 
     func testThreadCountDoesNotChangeResults() throws {
         var gen = SplitMix(seed: 22)
-        let x = gen.tensor([40, 16, 7, 40]), w = try WinogradWeights(gen.tensor([16, 16, 3, 3]))
         let before = EngineThreads.current
         defer { EngineThreads.set(before) }
-        EngineThreads.set(1)
-        let one = try winogradConv3x3(x, weights: w, padding: 1)
-        for threads in [2, 3] {
-            EngineThreads.set(threads)
-            XCTAssertEqual(try winogradConv3x3(x, weights: w, padding: 1).storage, one.storage, "threads \(threads)")
+        // Blocks of tiles (3,200 tiles), and the few-tiles path split by channels (7x7: 16 tiles; 2 x 9x11: 60).
+        for (shape, cout) in [([40, 16, 7, 40], 16), ([1, 70, 7, 7], 67), ([2, 9, 9, 11], 20)] {
+            let x = gen.tensor(shape), w = try WinogradWeights(gen.tensor([cout, shape[1], 3, 3])), b = gen.tensor([cout])
+            EngineThreads.set(1)
+            let one = try winogradConv3x3(x, weights: w, bias: b, padding: 1, activation: .relu)
+            for threads in [2, 3] {
+                EngineThreads.set(threads)
+                XCTAssertEqual(try winogradConv3x3(x, weights: w, bias: b, padding: 1, activation: .relu).storage, one.storage,
+                               "\(shape), threads \(threads)")
+            }
         }
     }
 
@@ -100,14 +105,14 @@ final class WinogradTests: XCTestCase {
                 var v = [Float](repeating: .nan, count: 16 * c * count)
                 x.withUnsafeBufferPointer { xb in
                     v.withUnsafeMutableBufferPointer {
-                        argus_winograd_input(isa, xb.baseAddress!, c, h, w, pad, tilesX, perImage, t0, count, $0.baseAddress!)
+                        argus_winograd_input(isa, xb.baseAddress!, c, 0, c, h, w, pad, tilesX, perImage, t0, count, $0.baseAddress!)
                     }
                 }
                 XCTAssertEqual(v.map(\.bitPattern), expected.map(\.bitPattern), "input \(n)x\(c)x\(h)x\(w) isa \(isa)")
                 var out = [Float](repeating: .nan, count: n * c * oh * ow)
                 products.withUnsafeBufferPointer { pb in
                     out.withUnsafeMutableBufferPointer {
-                        argus_winograd_output(isa, pb.baseAddress!, c, count, t0, tilesX, perImage, oh, ow, $0.baseAddress!)
+                        argus_winograd_output(isa, pb.baseAddress!, c, 0, c, count, t0, tilesX, perImage, oh, ow, $0.baseAddress!)
                     }
                 }
                 XCTAssertEqual(out.map(\.bitPattern), expectedOut.map(\.bitPattern), "output \(n)x\(c)x\(h)x\(w) isa \(isa)")

@@ -57,14 +57,16 @@ void argus_depthwise_plane(int avx512, const float *in, long in_h, long in_w, co
 
 /// Winograd F(2x2, 3x3) input transform of tiles t0 ..< t0 + count (tile t: image t / tiles_per_image, tile row
 /// and column of t % tiles_per_image over tiles_x columns; its 4x4 patch starts at input row 2 * row - pad, column
-/// 2 * column - pad, zero outside) of the NCHW input x [*, cin, h, w]: v[xi][ci][j] for the 16 positions xi.
-void argus_winograd_input(int avx512, const float *x, long cin, long h, long w, long pad, long tiles_x,
-                          long tiles_per_image, long t0, long count, float *v);
+/// 2 * column - pad, zero outside) of the NCHW input x [*, cin, h, w]: v[xi][ci][j] for the 16 positions xi,
+/// channels c_begin ..< c_end.
+void argus_winograd_input(int avx512, const float *x, long cin, long c_begin, long c_end, long h, long w, long pad,
+                          long tiles_x, long tiles_per_image, long t0, long count, float *v);
 
 /// Winograd F(2x2, 3x3) output transform of the same tiles' products m[xi][co][j] into their 2x2 output blocks of
-/// out [*, cout, oh, ow] (blocks cut at the plane's edge). Adds and subtracts only: the same bits on both ISAs.
-void argus_winograd_output(int avx512, const float *m, long cout, long count, long t0, long tiles_x,
-                           long tiles_per_image, long oh, long ow, float *out);
+/// out [*, cout, oh, ow] (blocks cut at the plane's edge), channels co_begin ..< co_end. Adds and subtracts only:
+/// the same bits on both ISAs.
+void argus_winograd_output(int avx512, const float *m, long cout, long co_begin, long co_end, long count, long t0,
+                           long tiles_x, long tiles_per_image, long oh, long ow, float *out);
 
 /// A spin-wait hint (x86 `pause`): lets the sibling hyper-thread run and saves power while a thread polls.
 static inline void argus_cpu_pause(void) {
