@@ -95,6 +95,8 @@ Y_ATTR __m256i y_lane_mask(long lo, long hi) {
 // As z_input_run for runs of 1..8 tiles.
 Y_ATTR void y_input_run(const float *plane, long h, long w, long y0, long x0, long tiles, float *dst,
                         long plane_stride) {
+    // The loads read columns x0 .. x0 + 17: plain loads when all of them are in the row.
+    const int inside = x0 >= 0 && x0 + 18 <= w;
     __m256i m[4];
     for (int q = 0; q < 4; q++) m[q] = y_lane_mask(-x0 - 8 * (q & 1) - 2 * (q >> 1), w - x0 - 8 * (q & 1) - 2 * (q >> 1));
     y_t d[4][4];
@@ -106,8 +108,9 @@ Y_ATTR void y_input_run(const float *plane, long h, long w, long y0, long x0, lo
         }
         const float *row = plane + y * w + x0;
         for (int half = 0; half < 2; half++) {
-            y_t x0v = _mm256_maskload_ps(row + 2 * half, m[2 * half]);
-            y_t x1v = _mm256_maskload_ps(row + 2 * half + 8, m[2 * half + 1]);
+            y_t x0v = inside ? _mm256_loadu_ps(row + 2 * half) : _mm256_maskload_ps(row + 2 * half, m[2 * half]);
+            y_t x1v = inside ? _mm256_loadu_ps(row + 2 * half + 8)
+                             : _mm256_maskload_ps(row + 2 * half + 8, m[2 * half + 1]);
             // [x0 x2 x8 x10 | x4 x6 x12 x14] -> 64-bit lanes reordered to [x0 x2 x4 x6 x8 x10 x12 x14].
             y_t e = _mm256_shuffle_ps(x0v, x1v, _MM_SHUFFLE(2, 0, 2, 0));
             y_t o = _mm256_shuffle_ps(x0v, x1v, _MM_SHUFFLE(3, 1, 3, 1));
@@ -115,10 +118,16 @@ Y_ATTR void y_input_run(const float *plane, long h, long w, long y0, long x0, lo
             d[a][2 * half + 1] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
         }
     }
-    const __m256i store = y_lane_mask(0, tiles);
-#define Y_STORE(p, v) _mm256_maskstore_ps((p), store, (v))
-    INPUT_RUN_BODY(y, d, dst, plane_stride, Y_STORE);
+    if (tiles == 8) {
+#define Y_STORE(p, v) _mm256_storeu_ps((p), (v))
+        INPUT_RUN_BODY(y, d, dst, plane_stride, Y_STORE);
 #undef Y_STORE
+    } else {
+        const __m256i store = y_lane_mask(0, tiles);
+#define Y_STORE(p, v) _mm256_maskstore_ps((p), store, (v))
+        INPUT_RUN_BODY(y, d, dst, plane_stride, Y_STORE);
+#undef Y_STORE
+    }
 }
 
 // The run of `tiles` tiles' products (16 rows plane_stride apart) to their output blocks at `dst` (output row
@@ -142,23 +151,40 @@ Z_ATTR void z_output_run(const float *src, long plane_stride, long tiles, float 
     }
 }
 
-// As z_output_run for runs of 1..8 tiles.
+// As z_output_run for runs of 1..8 tiles (AVX2's masked moves cost more than plain ones: whole runs use none).
 Y_ATTR void y_output_run(const float *src, long plane_stride, long tiles, float *dst, long oy, long ox, long oh,
                          long ow) {
     const __m256i load = y_lane_mask(0, tiles);
     long columns = ow - ox < 2 * tiles ? ow - ox : 2 * tiles;
     const __m256i s0 = y_lane_mask(0, columns), s1 = y_lane_mask(0, columns - 8);
-#define Y_LOAD(p) _mm256_maskload_ps((p), load)
     y_t e0, o0, e1, o1;
-    OUTPUT_RUN_BODY(y, Y_LOAD, src, plane_stride, e0, o0, e1, o1);
+    if (tiles == 8) {
+#define Y_LOAD(p) _mm256_loadu_ps(p)
+        OUTPUT_RUN_BODY(y, Y_LOAD, src, plane_stride, e0, o0, e1, o1);
 #undef Y_LOAD
+    } else {
+#define Y_LOAD(p) _mm256_maskload_ps((p), load)
+        OUTPUT_RUN_BODY(y, Y_LOAD, src, plane_stride, e0, o0, e1, o1);
+#undef Y_LOAD
+    }
+    const int whole = columns == 16;
     y_t a = _mm256_unpacklo_ps(e0, o0), b = _mm256_unpackhi_ps(e0, o0);
-    _mm256_maskstore_ps(dst, s0, _mm256_permute2f128_ps(a, b, 0x20));
-    _mm256_maskstore_ps(dst + 8, s1, _mm256_permute2f128_ps(a, b, 0x31));
+    if (whole) {
+        _mm256_storeu_ps(dst, _mm256_permute2f128_ps(a, b, 0x20));
+        _mm256_storeu_ps(dst + 8, _mm256_permute2f128_ps(a, b, 0x31));
+    } else {
+        _mm256_maskstore_ps(dst, s0, _mm256_permute2f128_ps(a, b, 0x20));
+        _mm256_maskstore_ps(dst + 8, s1, _mm256_permute2f128_ps(a, b, 0x31));
+    }
     if (oy + 1 < oh) {
         a = _mm256_unpacklo_ps(e1, o1); b = _mm256_unpackhi_ps(e1, o1);
-        _mm256_maskstore_ps(dst + ow, s0, _mm256_permute2f128_ps(a, b, 0x20));
-        _mm256_maskstore_ps(dst + ow + 8, s1, _mm256_permute2f128_ps(a, b, 0x31));
+        if (whole) {
+            _mm256_storeu_ps(dst + ow, _mm256_permute2f128_ps(a, b, 0x20));
+            _mm256_storeu_ps(dst + ow + 8, _mm256_permute2f128_ps(a, b, 0x31));
+        } else {
+            _mm256_maskstore_ps(dst + ow, s0, _mm256_permute2f128_ps(a, b, 0x20));
+            _mm256_maskstore_ps(dst + ow + 8, s1, _mm256_permute2f128_ps(a, b, 0x31));
+        }
     }
 }
 
