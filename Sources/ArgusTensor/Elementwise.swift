@@ -21,7 +21,9 @@ private protocol BinaryOperation { static func apply(_ a: Float, _ b: Float) -> 
 private enum Addition: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
 private enum Multiplication: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
 
-private func binary<Op: BinaryOperation>(_ a: Tensor, _ b: Tensor, op: String, _: Op.Type) throws -> Tensor {
+/// `activation` (if any) is applied to each run of results while it is in cache: one pass instead of two.
+private func binary<Op: BinaryOperation>(_ a: Tensor, _ b: Tensor, op: String, _: Op.Type,
+                                         activation: Activation? = nil) throws -> Tensor {
     let mode = try Broadcast(a, b, op: op)
     if a.count == 0 { return a }
     let workers = workerCount(elements: a.count, available: EngineThreads.current)
@@ -32,13 +34,22 @@ private func binary<Op: BinaryOperation>(_ a: Tensor, _ b: Tensor, op: String, _
                 switch mode {
                 case .same:
                     parallelRanges(a.count, workers: workers) { r in
-                        for i in r { o[i] = Op.apply(ap[i], bp[i]) }
+                        guard let activation else {
+                            for i in r { o[i] = Op.apply(ap[i], bp[i]) }
+                            return
+                        }
+                        for start in stride(from: r.lowerBound, to: r.upperBound, by: 4096) {
+                            let end = min(r.upperBound, start + 4096)
+                            for i in start..<end { o[i] = Op.apply(ap[i], bp[i]) }
+                            activation.apply(o + start, count: end - start)
+                        }
                     }
                 case let .perChannel(batchShared, channels, plane):
                     parallelRanges(a.count / max(1, plane), workers: workers) { planes in
                         for p in planes {
                             let s = bp[batchShared ? p % channels : p]
                             for i in (p * plane)..<((p + 1) * plane) { o[i] = Op.apply(ap[i], s) }
+                            activation?.apply(o + p * plane, count: plane)
                         }
                     }
                 }
@@ -49,6 +60,12 @@ private func binary<Op: BinaryOperation>(_ a: Tensor, _ b: Tensor, op: String, _
 
 /// a + b (same shape, or b per channel: [N|1, C, 1, 1]).
 public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(a, b, op: "add", Addition.self) }
+
+/// activation(a + b) in one pass (a residual connection and its ReLU): the same values as
+/// `activate(add(a, b), activation)`.
+public func add(_ a: Tensor, _ b: Tensor, activation: Activation?) throws -> Tensor {
+    try binary(a, b, op: "add", Addition.self, activation: activation)
+}
 
 /// a * b (same shape, or b per channel: [N|1, C, 1, 1], e.g. squeeze-excitation `x * s`).
 public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(a, b, op: "mul", Multiplication.self) }

@@ -36,6 +36,15 @@ final class ParallelOpsTests: XCTestCase {
         XCTAssertEqual(sum.storage, zip(a.storage, b.storage).map { $0 + $1 })
         let scaled = try withThreads(2) { try mul(a, s) }
         XCTAssertEqual(scaled.storage, a.storage.enumerated().map { $0.element * s.storage[$0.offset / (80 * 96)] })
+        // The residual add with its ReLU in the same pass: max(a + b, 0), and per channel; a size that is not a
+        // multiple of the 4096-element runs.
+        let c = gen.tensor([1, 7, 99, 101]), d = gen.tensor([1, 7, 99, 101]), t = gen.tensor([1, 7, 1, 1])
+        for threads in [1, 2, 3] {
+            let fused = try withThreads(threads) { try add(c, d, activation: .relu) }
+            XCTAssertEqual(fused.storage, zip(c.storage, d.storage).map { max($0 + $1, 0) }, "threads \(threads)")
+            let perChannel = try withThreads(threads) { try add(c, t, activation: .relu) }
+            XCTAssertEqual(perChannel.storage, c.storage.enumerated().map { max($0.element + t.storage[$0.offset / (99 * 101)], 0) })
+        }
 
         let one = try withThreads(1) {
             (silu(a), try maxPool2d(a, kernel: 5, stride: 1, padding: 2), try interpolateNearest(a, scaleFactor: 2))

@@ -105,7 +105,7 @@ struct ResNetBasicBlock {
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let identity = try downsample.map { try $0(x) } ?? x
-        return relu(try add(try conv2(try conv1(x)), identity))
+        return try add(try conv2(try conv1(x)), identity, activation: .relu)
     }
 }
 
@@ -139,6 +139,6 @@ struct ResNetBottleneck {
         let identity = try downsample.map { try $0(x) } ?? x
         let h1 = try conv1(x)
         let h = try conv3(dilatedConv2?(h1) ?? conv2(h1))
-        return relu(try add(h, identity))
+        return try add(h, identity, activation: .relu)
     }
 }
