@@ -24,7 +24,8 @@ public func interpolateBilinearArgmax(_ x: Tensor, size: (Int, Int), alignCorner
                 let top = UnsafeMutablePointer<Float>.allocate(capacity: c * outW)
                 let bottom = UnsafeMutablePointer<Float>.allocate(capacity: c * outW)
                 let best = UnsafeMutablePointer<Float>.allocate(capacity: outW)
-                defer { top.deallocate(); bottom.deallocate(); best.deallocate() }
+                let index = UnsafeMutablePointer<Int32>.allocate(capacity: outW)
+                defer { top.deallocate(); bottom.deallocate(); best.deallocate(); index.deallocate() }
                 var cached = (-1, -1)
                 func horizontal(_ row: Int, into dst: UnsafeMutablePointer<Float>) {
                     for k in 0..<c {
@@ -40,22 +41,45 @@ public func interpolateBilinearArgmax(_ x: Tensor, size: (Int, Int), alignCorner
                         cached = pair
                     }
                     let h0 = ty.l0[oh], h1 = ty.l1[oh]
-                    let label = out + oh * outW
                     for ow in 0..<outW {
                         best[ow] = fusedMultiplyAdd(top[ow], h0, bottom[ow] * h1)
-                        label[ow] = 0
+                        index[ow] = 0
                     }
                     for k in 1..<max(c, 1) {
-                        let t = top + k * outW, b = bottom + k * outW
-                        let index = UInt8(truncatingIfNeeded: k)
-                        for ow in 0..<outW {
-                            let v = fusedMultiplyAdd(t[ow], h0, b[ow] * h1)
-                            if v > best[ow] || (v.isNaN && !best[ow].isNaN) { best[ow] = v; label[ow] = index }
-                        }
+                        argmaxStep(top + k * outW, bottom + k * outW, h0, h1, Int32(k), best, index, count: outW)
                     }
+                    let label = out + oh * outW
+                    for ow in 0..<outW { label[ow] = UInt8(truncatingIfNeeded: index[ow]) }
                 }
             }
         }
     }
     return labels
+}
+
+/// One class's interpolated row t * h0 + b * h1 (fused, as interpolateBilinear) against the best so far: it wins
+/// where it is larger, or NaN over a number (torch.argmax's first maximum, NaN the largest). Eight lanes at a time.
+@inline(__always)
+private func argmaxStep(_ t: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ h0: Float, _ h1: Float, _ k: Int32,
+                        _ best: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>, count: Int) {
+    let h0v = Vec(repeating: h0), h1v = Vec(repeating: h1), kv = SIMD8<Int32>(repeating: k)
+    let tr = UnsafeRawPointer(t), br = UnsafeRawPointer(b)
+    let bestRaw = UnsafeMutableRawPointer(best), indexRaw = UnsafeMutableRawPointer(index)
+    var ow = 0
+    while ow + vecWidth <= count {
+        let offset = ow * 4
+        let v = (br.loadUnaligned(fromByteOffset: offset, as: Vec.self) * h1v)
+            .addingProduct(tr.loadUnaligned(fromByteOffset: offset, as: Vec.self), h0v)
+        let old = bestRaw.loadUnaligned(fromByteOffset: offset, as: Vec.self)
+        let wins = (v .> old) .| ((v .!= v) .& (old .== old))
+        bestRaw.storeBytes(of: old.replacing(with: v, where: wins), toByteOffset: offset, as: Vec.self)
+        let i = indexRaw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Int32>.self)
+        indexRaw.storeBytes(of: i.replacing(with: kv, where: wins), toByteOffset: offset, as: SIMD8<Int32>.self)
+        ow += vecWidth
+    }
+    while ow < count {
+        let v = fusedMultiplyAdd(t[ow], h0, b[ow] * h1)
+        if v > best[ow] || (v.isNaN && !best[ow].isNaN) { best[ow] = v; index[ow] = k }
+        ow += 1
+    }
 }

@@ -35,6 +35,13 @@ final class InterpolateArgmaxTests: XCTestCase {
     func testNaNIsTheMaximumAndBadShapesThrow() throws {
         let x = Tensor(shape: [1, 3, 1, 2], storage: [0, 5, .nan, 1, 2, .nan])
         XCTAssertEqual(try interpolateBilinearArgmax(x, size: (1, 2), alignCorners: false), [1, 2])
+        // Rows wide enough for the eight-lane path, NaNs in several classes (and where they spread).
+        var gen = SplitMix(seed: 9)
+        var values = gen.tensor([1, 4, 3, 13]).storage
+        for i in [5, 17, 40, 41, 70, 99, 120, 150] { values[i] = .nan }
+        let wide = Tensor(shape: [1, 4, 3, 13], storage: values)
+        XCTAssertEqual(try interpolateBilinearArgmax(wide, size: (7, 29), alignCorners: false),
+                       try argmaxOfInterpolated(wide, (7, 29), false))
         XCTAssertThrowsError(try interpolateBilinearArgmax(Tensor(zeros: [2, 3, 4, 4]), size: (8, 8), alignCorners: false))
         XCTAssertThrowsError(try interpolateBilinearArgmax(Tensor(zeros: [1, 3, 4, 4]), size: (0, 8), alignCorners: false))
     }
