@@ -119,7 +119,11 @@ private func selectSmallest(_ keys: inout [UInt64], _ k: Int) {
 /// coordinates (1000 boxes), the coordinate-offset trick below. The two can keep different boxes (the offset
 /// rounds coordinates in Float32), so matching torchvision needs the same switch. Returns kept indices by
 /// score, descending.
-public func torchvisionBatchedNMS(boxes: [Box], scores: [Float], groups: [Int], iouThreshold: Double) -> [Int] {
+///
+/// `split` runs a body over slices of 0..<count, on whatever threads the caller has (the groups are independent,
+/// and the result is sorted afterwards, so any split gives the same indices).
+public func torchvisionBatchedNMS(boxes: [Box], scores: [Float], groups: [Int], iouThreshold: Double,
+                                  split: (_ count: Int, _ body: (Range<Int>) -> Void) -> Void = { $1(0..<$0) }) -> [Int] {
     if boxes.isEmpty { return [] }
     if boxes.count * 4 <= 4000 {
         return batchedNMS(boxes: boxes, scores: scores, classIds: groups, iouThreshold: iouThreshold,
@@ -127,11 +131,18 @@ public func torchvisionBatchedNMS(boxes: [Box], scores: [Float], groups: [Int], 
     }
     var members: [Int: [Int]] = [:]
     for (i, g) in groups.enumerated() { members[g, default: []].append(i) }
-    var kept: [Int] = []
-    for (_, idx) in members {
-        let keep = nms(boxes: idx.map { boxes[$0] }, scores: idx.map { scores[$0] }, iouThreshold: iouThreshold)
-        kept.append(contentsOf: keep.map { idx[$0] })
+    let lists = Array(members.values)
+    var keeps = [[Int]](repeating: [], count: lists.count)
+    keeps.withUnsafeMutableBufferPointer { out in
+        split(lists.count) { range in
+            for g in range {
+                let idx = lists[g]
+                out[g] = nms(boxes: idx.map { boxes[$0] }, scores: idx.map { scores[$0] }, iouThreshold: iouThreshold)
+                    .map { idx[$0] }
+            }
+        }
     }
+    var kept = keeps.flatMap { $0 }
     kept.sort()  // torchvision gathers kept indices through a mask (index order), then sorts by score
     let keptScores = kept.map { scores[$0] }
     return stableOrderDescending(keptScores).map { kept[$0] }

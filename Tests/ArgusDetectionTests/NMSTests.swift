@@ -28,6 +28,12 @@ final class NMSTests: XCTestCase {
                 let (b, scores) = (boxes(rows), floats(s))
                 let keep = torchvisionBatchedNMS(boxes: b, scores: scores, groups: classes,
                                                  iouThreshold: run.iou_threshold)
+                // Groups cut into slices run in any order (as on the engine's threads): the same indices.
+                let sliced = torchvisionBatchedNMS(boxes: b, scores: scores, groups: classes,
+                                                   iouThreshold: run.iou_threshold) { count, body in
+                    stride(from: count, to: 0, by: -2).forEach { body(max(0, $0 - 2)..<$0) }
+                }
+                XCTAssertEqual(sliced, keep, "sliced groups: \(label)")
                 if run.tie_order_stable {
                     XCTAssertEqual(keep, run.keep, label)
                 } else {

@@ -45,7 +45,8 @@ struct BoxPostprocess {
         }
         let keep = agnostic
             ? nms(boxes: boxes, scores: kept, iouThreshold: nmsThresh)
-            : torchvisionBatchedNMS(boxes: boxes, scores: kept, groups: labels, iouThreshold: nmsThresh)
+            : torchvisionBatchedNMS(boxes: boxes, scores: kept, groups: labels, iouThreshold: nmsThresh,
+                                    split: EngineSplit.items)
         return keep.prefix(maxDetections).map { Candidate(box: boxes[$0], score: kept[$0], label: labels[$0]) }
     }
 }

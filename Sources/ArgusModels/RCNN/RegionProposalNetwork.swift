@@ -87,7 +87,8 @@ struct RegionProposalNetwork {
             guard b.isAtLeast(minSize), s >= scoreThresh else { continue }
             keptBoxes.append(b); keptScores.append(s); keptLevels.append(levels[i])
         }
-        let keep = torchvisionBatchedNMS(boxes: keptBoxes, scores: keptScores, groups: keptLevels, iouThreshold: nmsThresh)
+        let keep = torchvisionBatchedNMS(boxes: keptBoxes, scores: keptScores, groups: keptLevels, iouThreshold: nmsThresh,
+                                         split: EngineSplit.items)
             .prefix(postNmsTopN)
         return (keep.map { keptBoxes[$0] }, keep.map { keptScores[$0] })
     }

@@ -142,7 +142,7 @@ public struct RetinaNet: Detector, ShortSideResizing {
         let iou = options.iou ?? config.nmsThresh
         let keep = options.agnosticNMS
             ? nms(boxes: boxes, scores: scores, iouThreshold: iou)
-            : torchvisionBatchedNMS(boxes: boxes, scores: scores, groups: labels, iouThreshold: iou)
+            : torchvisionBatchedNMS(boxes: boxes, scores: scores, groups: labels, iouThreshold: iou, split: EngineSplit.items)
         let limit = options.maxDetections ?? config.detectionsPerImg
         return (boxes.count, keep.prefix(limit).map { BoxPostprocess.Candidate(box: boxes[$0], score: scores[$0], label: labels[$0]) })
     }

@@ -117,28 +117,37 @@ public struct SSD: Detector, ShortSideResizing {
         let k = logits.shape[1], n = logits.shape[0]
         let threshold = options.confidence ?? config.scoreThresh
         let coder = BoxCoder(weights: config.boxCoderWeights)
-        var boxes: [Box] = [], kept: [Float] = [], labels: [Int] = []
+        // Each class's candidates (threshold, top-k, decoded boxes) on its own, split over the engine's threads,
+        // then joined in class order.
+        let labelsWanted = (1..<max(k, 1)).filter { options.classes?.contains($0) ?? true }
+        var perClass = [(boxes: [Box], scores: [Float])](repeating: ([], []), count: labelsWanted.count)
         scores.storage.withUnsafeBufferPointer { s in
             deltas.storage.withUnsafeBufferPointer { d in
-                var indices: [Int] = [], values: [Float] = []
-                for label in 1..<k {
-                    if let classes = options.classes, !classes.contains(label) { continue }
-                    indices.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
-                    for i in 0..<n where s[i * k + label] > threshold {
-                        indices.append(i); values.append(s[i * k + label])
-                    }
-                    for j in topOrderDescending(values, config.topkCandidates) {
-                        let i = indices[j]
-                        boxes.append(coder.decode(d.baseAddress! + i * 4, reference: anchors[i])
-                            .clampedTo(height: imageSize.0, width: imageSize.1))
-                        kept.append(values[j]); labels.append(label)
+                perClass.withUnsafeMutableBufferPointer { out in
+                    EngineSplit.items(labelsWanted.count) { range in
+                        var indices: [Int] = [], values: [Float] = []
+                        for c in range {
+                            let label = labelsWanted[c]
+                            indices.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
+                            for i in 0..<n where s[i * k + label] > threshold {
+                                indices.append(i); values.append(s[i * k + label])
+                            }
+                            let order = topOrderDescending(values, config.topkCandidates)
+                            out[c] = (order.map {
+                                coder.decode(d.baseAddress! + indices[$0] * 4, reference: anchors[indices[$0]])
+                                    .clampedTo(height: imageSize.0, width: imageSize.1)
+                            }, order.map { values[$0] })
+                        }
                     }
                 }
             }
         }
+        let boxes = perClass.flatMap(\.boxes), kept = perClass.flatMap(\.scores)
+        let labels = zip(labelsWanted, perClass).flatMap { label, c in [Int](repeating: label, count: c.scores.count) }
         let keep = options.agnosticNMS
             ? nms(boxes: boxes, scores: kept, iouThreshold: options.iou ?? config.nmsThresh)
-            : torchvisionBatchedNMS(boxes: boxes, scores: kept, groups: labels, iouThreshold: options.iou ?? config.nmsThresh)
+            : torchvisionBatchedNMS(boxes: boxes, scores: kept, groups: labels, iouThreshold: options.iou ?? config.nmsThresh,
+                                    split: EngineSplit.items)
         let limit = options.maxDetections ?? config.detectionsPerImg
         return (boxes.count, keep.prefix(limit).map { BoxPostprocess.Candidate(box: boxes[$0], score: kept[$0], label: labels[$0]) })
     }

@@ -120,7 +120,7 @@ public struct SlowRCNN: ProposalDetector {
         }
         let keep = o.agnosticNMS
             ? nms(boxes: boxes, scores: scores, iouThreshold: o.iou)
-            : torchvisionBatchedNMS(boxes: boxes, scores: scores, groups: labels, iouThreshold: o.iou)
+            : torchvisionBatchedNMS(boxes: boxes, scores: scores, groups: labels, iouThreshold: o.iou, split: EngineSplit.items)
         let detections = keep.prefix(o.maxDetections).map {
             Detection(box: boxes[$0], score: scores[$0], classId: labels[$0], label: info.classNames[labels[$0]])
         }

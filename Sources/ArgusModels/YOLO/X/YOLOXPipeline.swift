@@ -85,7 +85,8 @@ enum YOLOXPipeline {
         // NMS above 1000 candidates (the offset trick below can keep different boxes).
         let keep = agnostic
             ? batchedNMS(boxes: sorted.boxes, scores: sorted.scores, classIds: sorted.ids, iouThreshold: iou, separation: .agnostic)
-            : torchvisionBatchedNMS(boxes: sorted.boxes, scores: sorted.scores, groups: sorted.ids, iouThreshold: iou)
+            : torchvisionBatchedNMS(boxes: sorted.boxes, scores: sorted.scores, groups: sorted.ids, iouThreshold: iou,
+                                    split: EngineSplit.items)
         return keep.prefix(maxDetections).map { i in
             let b = sorted.boxes[i]
             return Detection(box: Box(x1: b.x1 / ratio, y1: b.y1 / ratio, x2: b.x2 / ratio, y2: b.y2 / ratio),
