@@ -67,59 +67,16 @@ public func winogradConv3x3(_ input: Tensor, weights: WinogradWeights, bias: Ten
     guard oh >= 1, ow >= 1 else {
         throw TensorError.invalidShape(op: op, message: "input \(h)x\(w) with padding \(padding) is smaller than the kernel")
     }
-    let cout = weights.outChannels, cin = c
-    let tilesX = (ow + 1) / 2, tilesPerImage = ((oh + 1) / 2) * tilesX, total = n * tilesPerImage
-    let avx512: Int32 = ConvGEMM.avx512 ? 1 : 0
+    let cout = weights.outChannels, tilesX = (ow + 1) / 2, tilesPerImage = ((oh + 1) / 2) * tilesX
+    let tiles = WinogradTiles(cin: c, cout: cout, h: h, w: w, padding: padding, oh: oh, ow: ow, tilesX: tilesX,
+                              tilesPerImage: tilesPerImage, total: n * tilesPerImage)
     return Tensor.uninitialized(shape: [n, cout, oh, ow]) { outBuffer in
         let out = outBuffer.baseAddress!
         input.storage.withUnsafeBufferPointer { xb in
-            let x = xb.baseAddress!, u = weights.u.weights
-            if total < winogradFewTiles {
-                // Too few tiles for blocks of 16 to keep the workers busy (ResNet's 14x14 and 7x7 stages): all
-                // tiles at once, each step split by channels, the products by (position, output-channel slice).
-                let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * (cin + cout) * total)
-                defer { v.deallocate() }
-                let m = v + 16 * cin * total
-                let threads = EngineThreads.current
-                parallelRanges(cin, workers: workerCount(elements: 16 * cin * total, available: threads)) { r in
-                    argus_winograd_input(avx512, x, cin, r.lowerBound, r.upperBound, h, w, padding, tilesX,
-                                         tilesPerImage, 0, total, v)
-                }
-                let slices = min(ConvPartition.blockMultiple, (cout + ConvGEMM.panelRows - 1) / ConvGEMM.panelRows)
-                parallelBlocks(16 * slices, workers: threads) { _, unit in
-                    let xi = unit / slices, rows = ConvPartition.rowSlice(unit % slices, of: slices, m: cout)
-                    guard !rows.isEmpty else { return }
-                    ConvGEMM.multiply(u, group: xi, rows: rows, n: total, b: v + xi * cin * total, ldb: total,
-                                      c: m + xi * cout * total, ldc: total, bias: nil, activation: nil)
-                }
-                parallelRanges(cout, workers: workerCount(elements: 16 * cout * total, available: threads)) { r in
-                    argus_winograd_output(avx512, m, cout, r.lowerBound, r.upperBound, total, 0, tilesX, tilesPerImage,
-                                          oh, ow, out)
-                }
-                return
-            }
-            // Blocks of up to 256 tiles, at least 4 (a multiple of 4) so 1, 2 and 4 workers share them evenly; the
-            // cut follows from the shapes alone.
-            let blockCount = (max(4, (total + 255) / 256) + 3) / 4 * 4
-            let tilesPerBlock = max(16, ((total + blockCount - 1) / blockCount + 15) / 16 * 16)
-            let blocks = (total + tilesPerBlock - 1) / tilesPerBlock
-            let workers = min(EngineThreads.current, blocks)
-            let perWorker = 16 * (cin + cout) * tilesPerBlock
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: perWorker * max(1, workers))
-            defer { scratch.deallocate() }
-            parallelBlocks(blocks, workers: workers) { worker, block in
-                let t0 = block * tilesPerBlock, count = min(tilesPerBlock, total - t0)
-                let v = scratch + worker * perWorker, m = v + 16 * cin * tilesPerBlock
-                // Input transform: V = Bᵀ d B for each tile's 4x4 patch d, stored [16][Cin][count].
-                argus_winograd_input(avx512, x, cin, 0, cin, h, w, padding, tilesX, tilesPerImage, t0, count, v)
-                // The 16 products M = U V, on the convolution GEMM (its packed panels; OpenBLAS's copies and
-                // beta pass cost more than the product on these narrow blocks).
-                for xi in 0..<16 {
-                    ConvGEMM.multiply(u, group: xi, rows: 0..<cout, n: count, b: v + xi * cin * count, ldb: count,
-                                      c: m + xi * cout * count, ldc: count, bias: nil, activation: nil)
-                }
-                // Output transform: Y = Aᵀ M A, a 2x2 block of outputs per tile.
-                argus_winograd_output(avx512, m, cout, 0, cout, count, t0, tilesX, tilesPerImage, oh, ow, out)
+            if tiles.total < winogradFewTiles {
+                winogradWhole(tiles, x: xb.baseAddress!, u: weights.u.weights, out: out)
+            } else {
+                winogradBlocks(tiles, x: xb.baseAddress!, u: weights.u.weights, out: out)
             }
         }
         if bias != nil || activation != nil {
@@ -137,3 +94,66 @@ public func winogradConv3x3(_ input: Tensor, weights: WinogradWeights, bias: Ten
 
 /// Below this many tiles (four blocks of 16) a conv is transformed and multiplied whole, split by channels.
 let winogradFewTiles = 64
+
+/// A Winograd conv's sizes: channels, the (padded) input and output planes, and its 2x2 output tiles (tile t is
+/// image t / tilesPerImage, tile row and column of t % tilesPerImage over tilesX columns).
+struct WinogradTiles {
+    let cin: Int, cout: Int, h: Int, w: Int, padding: Int, oh: Int, ow: Int
+    let tilesX: Int, tilesPerImage: Int, total: Int
+}
+
+/// Blocks of up to 256 tiles, at least 4 (a multiple of 4) so 1, 2 and 4 workers share them evenly (the cut follows
+/// from the shapes alone); each worker transforms, multiplies and transforms back one block at a time.
+private func winogradBlocks(_ t: WinogradTiles, x: UnsafePointer<Float>, u: PackedWeights,
+                            out: UnsafeMutablePointer<Float>) {
+    let (cin, cout) = (t.cin, t.cout)
+    let avx512: Int32 = ConvGEMM.avx512 ? 1 : 0
+    let blockCount = (max(4, (t.total + 255) / 256) + 3) / 4 * 4
+    let tilesPerBlock = max(16, ((t.total + blockCount - 1) / blockCount + 15) / 16 * 16)
+    let blocks = (t.total + tilesPerBlock - 1) / tilesPerBlock
+    let workers = min(EngineThreads.current, blocks)
+    let perWorker = 16 * (cin + cout) * tilesPerBlock
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: perWorker * max(1, workers))
+    defer { scratch.deallocate() }
+    parallelBlocks(blocks, workers: workers) { worker, block in
+        let t0 = block * tilesPerBlock, count = min(tilesPerBlock, t.total - t0)
+        let v = scratch + worker * perWorker, m = v + 16 * cin * tilesPerBlock
+        // Input transform: V = Bᵀ d B for each tile's 4x4 patch d, stored [16][Cin][count].
+        argus_winograd_input(avx512, x, cin, 0, cin, t.h, t.w, t.padding, t.tilesX, t.tilesPerImage, t0, count, v)
+        // The 16 products M = U V, on the convolution GEMM (its packed panels; OpenBLAS's copies and beta pass cost
+        // more than the product on these narrow blocks).
+        for xi in 0..<16 {
+            ConvGEMM.multiply(u, group: xi, rows: 0..<cout, n: count, b: v + xi * cin * count, ldb: count,
+                              c: m + xi * cout * count, ldc: count, bias: nil, activation: nil)
+        }
+        // Output transform: Y = Aᵀ M A, a 2x2 block of outputs per tile.
+        argus_winograd_output(avx512, m, cout, 0, cout, count, t0, t.tilesX, t.tilesPerImage, t.oh, t.ow, out)
+    }
+}
+
+/// Too few tiles for blocks of 16 to keep the workers busy (ResNet's 14x14 and 7x7 stages at 224 px): all tiles at
+/// once, the transforms split by channels and the products by (position, output-channel slice).
+private func winogradWhole(_ t: WinogradTiles, x: UnsafePointer<Float>, u: PackedWeights,
+                           out: UnsafeMutablePointer<Float>) {
+    let (cin, cout, total) = (t.cin, t.cout, t.total)
+    let avx512: Int32 = ConvGEMM.avx512 ? 1 : 0
+    let threads = EngineThreads.current
+    let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * (cin + cout) * total)
+    defer { v.deallocate() }
+    let m = v + 16 * cin * total
+    parallelRanges(cin, workers: workerCount(elements: 16 * cin * total, available: threads)) { r in
+        argus_winograd_input(avx512, x, cin, r.lowerBound, r.upperBound, t.h, t.w, t.padding, t.tilesX,
+                             t.tilesPerImage, 0, total, v)
+    }
+    let slices = min(ConvPartition.blockMultiple, (cout + ConvGEMM.panelRows - 1) / ConvGEMM.panelRows)
+    parallelBlocks(16 * slices, workers: threads) { _, unit in
+        let xi = unit / slices, rows = ConvPartition.rowSlice(unit % slices, of: slices, m: cout)
+        guard !rows.isEmpty else { return }
+        ConvGEMM.multiply(u, group: xi, rows: rows, n: total, b: v + xi * cin * total, ldb: total,
+                          c: m + xi * cout * total, ldc: total, bias: nil, activation: nil)
+    }
+    parallelRanges(cout, workers: workerCount(elements: 16 * cout * total, available: threads)) { r in
+        argus_winograd_output(avx512, m, cout, r.lowerBound, r.upperBound, total, 0, t.tilesX, t.tilesPerImage,
+                              t.oh, t.ow, out)
+    }
+}
