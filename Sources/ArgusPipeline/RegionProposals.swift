@@ -51,14 +51,11 @@ public enum RegionProposals {
         }
     }
 
-    /// A rect as the box [x, y, x + w, y + h].
-    public static func box(_ r: ProposalRect) -> Box { r.box }
-
     /// The boxes Fast R-CNN mode scores for `source` on `image`.
     static func boxes(_ source: ProposalSource, image: RGBImage) throws -> [Box] {
         switch source {
         case .boxes(let boxes): return boxes
-        case .selectiveSearch(let mode): return try selectiveSearch(image, mode: mode).prefix(fastRCNNCount).map(box)
+        case .selectiveSearch(let mode): return try selectiveSearch(image, mode: mode).prefix(fastRCNNCount).map(\.box)
         }
     }
 }

@@ -73,7 +73,7 @@ final class DetectCommandRCNNTests: XCTestCase {
             XCTAssertEqual(entry["proposals"] as? [[Int]], rects.map { [$0.x, $0.y, $0.x + $0.width, $0.y + $0.height] })
         }
         let rcnn = try XCTUnwrap(try ModelLoader.load(contentsOf: Self.tiny) as? FasterRCNN)
-        let boxes = try RegionProposals.selectiveSearch(decoded, mode: .fast).prefix(RegionProposals.fastRCNNCount).map(RegionProposals.box)
+        let boxes = try RegionProposals.selectiveSearch(decoded, mode: .fast).prefix(RegionProposals.fastRCNNCount).map(\.box)
         let expected = try rcnn.detect(decoded, proposals: Array(boxes), pooling: .align, options: DetectOptions(confidence: 0)).detections
         let (status, out, err) = try EvalCommandModelTests.run(["detect", "--weights", Self.tiny, "--conf", "0", "--proposals",
                                                                 "selective_search", png])

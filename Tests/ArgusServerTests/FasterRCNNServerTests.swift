@@ -58,7 +58,7 @@ final class FasterRCNNServerTests: XCTestCase {
             let rects = try RegionProposals.selectiveSearch(image, mode: mode)
             XCTAssertEqual(rects, SelectiveSearch(mode: mode).process(ChannelImage(bgr: image)))
             XCTAssertFalse(rects.isEmpty)
-            let boxes = rects.prefix(RegionProposals.fastRCNNCount).map(RegionProposals.box)
+            let boxes = rects.prefix(RegionProposals.fastRCNNCount).map(\.box)
             let expected = try rcnn.detect(image, proposals: Array(boxes), pooling: .align, options: DetectOptions(confidence: 0)).detections
             XCTAssertFalse(expected.isEmpty)
             let q = try server.post("/detect?model=tiny_rcnn&conf=0&proposals=\(name)", contentType: "image/png", body: png)

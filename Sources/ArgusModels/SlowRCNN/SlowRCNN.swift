@@ -11,11 +11,6 @@ import ArgusTensor
 ///
 /// A teaching pipeline: the paper trains per-class SVMs on the network's features for its 20 or 200 classes; here
 /// the classifier's own softmax scores its 1000 ImageNet classes, none of which is "background".
-extension ProposalRect {
-    /// OpenCV's rect [x, y, w, h] as the box [x, y, x + w, y + h] every detector takes.
-    public var box: Box { Box(x1: Float(x), y1: Float(y), x2: Float(x + width), y2: Float(y + height)) }
-}
-
 public struct SlowRCNN: ProposalDetector {
     public let info: ModelInfo
     public let config: SlowRCNNConfig
@@ -128,4 +123,9 @@ public struct SlowRCNN: ProposalDetector {
         return Trace(placements: placements, probabilities: probabilities,
                      output: DetectionOutput(detections: detections, timings: timings))
     }
+}
+
+extension ProposalRect {
+    /// OpenCV's rect [x, y, w, h] as the box [x, y, x + w, y + h] every detector takes.
+    public var box: Box { Box(x1: Float(x), y1: Float(y), x2: Float(x + width), y2: Float(y + height)) }
 }
