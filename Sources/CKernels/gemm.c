@@ -69,13 +69,77 @@ Y_ATTR void y_pack_b_tile(long k, const float *b, long ldb, const long *boff, lo
     }
 }
 
+// ---- The last one or two columns of a product (NARROW_MAX; from three on a masked tile is as fast): per
+// column, a matrix-vector product down the packed panels, up to 8 panels of R rows (6 for AVX2, 8 for AVX-512) at
+// a time, one 8-lane vector per panel (R = 6: lanes 6 and 7 hold the next k's rows and are dropped). A masked
+// 16-column tile would spend a whole tile's multiply-adds on one column. Each element is still its in-order chain
+// of fused multiply-adds from zero, with the epilogue's arithmetic: the same bits as the tiles.
+enum { NARROW_MAX = 2 };
+Y_ATTR void y_narrow_panels(const int R, const int panels, long rows, long k, long panel_k, const float *a,
+                            const float *b, long ldb, const long *boff, long col, float *c, long ldc, int first,
+                            int last, const float *bias, int act, float slope) {
+    __m256 acc[8];
+    for (int g = 0; g < panels; g++) {
+        long valid = rows - g * R < R ? rows - g * R : R;
+        float t[8] = {0};
+        if (!first)
+            for (long r = 0; r < valid; r++) t[r] = c[(g * R + r) * ldc + col];
+        acc[g] = _mm256_loadu_ps(t);
+    }
+    // With R = 6 the last k loads its rows only: a full vector could run past the end of the packed matrix.
+    const long whole = R == 8 ? k : k - 1;
+    for (long kk = 0; kk < whole; kk++) {
+        __m256 bv = _mm256_broadcast_ss(B_ROW(b, ldb, boff, kk) + col);
+        for (int g = 0; g < panels; g++)
+            acc[g] = _mm256_fmadd_ps(_mm256_loadu_ps(a + g * R * panel_k + kk * R), bv, acc[g]);
+    }
+    if (whole < k) {
+        __m256 bv = _mm256_broadcast_ss(B_ROW(b, ldb, boff, whole) + col);
+        __m256i m = y_tail_mask(R);
+        for (int g = 0; g < panels; g++)
+            acc[g] = _mm256_fmadd_ps(_mm256_maskload_ps(a + g * R * panel_k + whole * R, m), bv, acc[g]);
+    }
+    for (int g = 0; g < panels; g++) {
+        long valid = rows - g * R < R ? rows - g * R : R;
+        __m256 y = acc[g];
+        if (last) {
+            if (bias) y = _mm256_add_ps(y, _mm256_maskload_ps(bias + g * R, y_tail_mask(valid)));
+            EPILOGUE(y, y, act, slope);
+        }
+        float t[8];
+        _mm256_storeu_ps(t, y);
+        for (long r = 0; r < valid; r++) c[(g * R + r) * ldc + col] = t[r];
+    }
+}
+
+Y_ATTR void y_narrow(const int R, long rows, long cols, long k, long panel_k, const float *a, const float *b,
+                     long ldb, const long *boff, float *c, long ldc, int first, int last, const float *bias, int act,
+                     float slope) {
+    for (long col = 0; col < cols; col++)
+        for (long p = 0; p < rows; p += 8 * R) {
+            const long panels = (rows - p + R - 1) / R;
+            const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
+            float *cp = c + p * ldc;
+            switch (panels < 8 ? panels : 8) {
+#define NARROW_CASE(P)                                                                                          \
+    case P: y_narrow_panels(R, P, rows - p, k, panel_k, ap, b, ldb, boff, col, cp, ldc, first, last, bp, act, slope); break;
+                NARROW_CASE(1) NARROW_CASE(2) NARROW_CASE(3) NARROW_CASE(4)
+                NARROW_CASE(5) NARROW_CASE(6) NARROW_CASE(7) NARROW_CASE(8)
+#undef NARROW_CASE
+            }
+        }
+}
+
 // ---- AVX-512: 8 rows x 48 columns (24 accumulators), columns in up to three 16-lane vectors.
 // One tile: `rows` (only the first Z_ROWS count) rows of C from a packed panel, `vectors` (1..3) column
 // vectors, the last one masked by `tail`. `first`: start from zero (else continue C's partial sums);
-// `last`: bias + activation before the store.
+// `last`: bias + activation before the store. `next_a` (or NULL): the next panel's slice, fetched into L1 one
+// k at a time while this tile runs. The block's first column tile meets each panel straight from memory (a
+// model's weights are read once per image, so cold), and the hardware prefetcher starts too late on a new panel.
 enum { Z_ROWS = 8 };
 Z_ATTR void z_tile(const int vectors, long k, const float *a, const float *b, long ldb, const long *boff, float *c,
-                   long ldc, long rows, __mmask16 tail, int first, int last, const float *bias, int act, float slope) {
+                   long ldc, long rows, __mmask16 tail, int first, int last, const float *bias, int act, float slope,
+                   const float *next_a) {
     __m512 acc[Z_ROWS][3];
     __mmask16 m[3];
     for (int v = 0; v < 3; v++) m[v] = v == vectors - 1 ? tail : (__mmask16)0xFFFF;
@@ -85,6 +149,7 @@ Z_ATTR void z_tile(const int vectors, long k, const float *a, const float *b, lo
     for (long kk = 0; kk < k; kk++) {
         __m512 bv[3];
         const float *row = B_ROW(b, ldb, boff, kk);
+        if (next_a) _mm_prefetch((const char *)(next_a + kk * Z_ROWS), _MM_HINT_T0);
         for (int v = 0; v < vectors; v++) bv[v] = _mm512_maskz_loadu_ps(m[v], row + 16 * v);
         for (int r = 0; r < Z_ROWS; r++) {
             __m512 av = _mm512_set1_ps(a[kk * Z_ROWS + r]);
@@ -114,12 +179,17 @@ Z_ATTR void z_block(long rows, long n, long k, long panel_k, const float *a, con
         const float *tb = packed_b ? packed_b + j * k : b + j;
         long tld = packed_b ? 48 : ldb;
         const long *toff = packed_b ? 0 : boff;
+        if (left <= NARROW_MAX) {
+            y_narrow(Z_ROWS, rows, left, k, panel_k, a, tb, tld, toff, c + j, ldc, first, last, bias, act, slope);
+            continue;
+        }
         for (long p = 0; p < rows; p += Z_ROWS) {
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
+            const float *na = j == 0 && p + Z_ROWS < rows ? ap + Z_ROWS * panel_k : 0;
             float *cp = c + p * ldc + j;
-            if (vectors == 3) z_tile(3, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
-            else if (vectors == 2) z_tile(2, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
-            else z_tile(1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            if (vectors == 3) z_tile(3, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
+            else if (vectors == 2) z_tile(2, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
+            else z_tile(1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
         }
     }
 }
@@ -129,7 +199,7 @@ Z_ATTR void z_block(long rows, long n, long k, long panel_k, const float *a, con
 enum { Y_ROWS = 6 };
 Y_ATTR void y_tile(const int vectors, const int masked, long k, const float *a, const float *b, long ldb,
                    const long *boff, float *c, long ldc, long rows, __m256i tail, int first, int last,
-                   const float *bias, int act, float slope) {
+                   const float *bias, int act, float slope, const float *next_a) {
     __m256 acc[Y_ROWS][2];
     __m256i m[2];
     for (int v = 0; v < 2; v++) m[v] = v == vectors - 1 ? tail : _mm256_set1_epi32(-1);
@@ -141,6 +211,7 @@ Y_ATTR void y_tile(const int vectors, const int masked, long k, const float *a, 
     for (long kk = 0; kk < k; kk++) {
         __m256 bv[2];
         const float *row = B_ROW(b, ldb, boff, kk);
+        if (next_a) _mm_prefetch((const char *)(next_a + kk * Y_ROWS), _MM_HINT_T0);
         for (int v = 0; v < vectors; v++)
             bv[v] = masked ? _mm256_maskload_ps(row + 8 * v, m[v]) : _mm256_loadu_ps(row + 8 * v);
         for (int r = 0; r < Y_ROWS; r++) {
@@ -171,12 +242,17 @@ Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, con
         const float *tb = packed_b ? packed_b + j * k : b + j;
         long tld = packed_b ? 16 : ldb;
         const long *toff = packed_b ? 0 : boff;
+        if (left <= NARROW_MAX) {
+            y_narrow(Y_ROWS, rows, left, k, panel_k, a, tb, tld, toff, c + j, ldc, first, last, bias, act, slope);
+            continue;
+        }
         for (long p = 0; p < rows; p += Y_ROWS) {
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
+            const float *na = j == 0 && p + Y_ROWS < rows ? ap + Y_ROWS * panel_k : 0;
             float *cp = c + p * ldc + j;
-            if (left == 16) y_tile(2, 0, k, ap, tb, tld, toff, cp, ldc, rows - p, full, first, last, bp, act, slope);
-            else if (vectors == 2) y_tile(2, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
-            else y_tile(1, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope);
+            if (left == 16) y_tile(2, 0, k, ap, tb, tld, toff, cp, ldc, rows - p, full, first, last, bp, act, slope, na);
+            else if (vectors == 2) y_tile(2, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
+            else y_tile(1, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
         }
     }
 }

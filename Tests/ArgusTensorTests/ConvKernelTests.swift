@@ -60,6 +60,35 @@ final class ConvKernelTests: XCTestCase {
         }
     }
 
+    func testEveryColumnIsTheInOrderChainOfMultiplyAdds() {
+        // Whole tiles, masked tiles and the last one or two columns (a matrix-vector product down the panels)
+        // all compute each element as fma(a[k-1], b[k-1], ... fma(a[0], b[0], 0)), then bias, then the
+        // activation: checked bit for bit against that chain written out here. 100 rows: more than one group of
+        // panels and B copied tile by tile; k = 300: two k-blocks, the partial sums going through C.
+        var random = SplitMix(seed: 19)
+        for (m, k) in [(5, 3), (13, 300), (100, 300)] {
+            for n in [1, 2, 3, 17, 18, 49, 50, 62] {
+                let a = (0..<m * k).map { _ in random.next() }, b = (0..<k * n).map { _ in random.next() }
+                let bias = (0..<m).map { _ in random.next() }
+                var expected = [Float](repeating: 0, count: m * n)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var chain: Float = 0
+                        for kk in 0..<k { chain = chain.addingProduct(a[i * k + kk], b[kk * n + j]) }
+                        expected[i * n + j] = chain
+                    }
+                }
+                expected.withUnsafeMutableBufferPointer { p in
+                    for r in 0..<m { Activation.biasAndActivate(p.baseAddress! + r * n, count: n, bias: bias[r], activation: .silu) }
+                }
+                for isa in isas {
+                    let c = gemm(isa: isa, m: m, n: n, k: k, a: a, b: b, bias: bias, activation: .silu)
+                    XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern), "\(m)x\(n)x\(k) isa \(isa)")
+                }
+            }
+        }
+    }
+
     func testFusedActivationsEqualTheSwiftKernelsAfterTheGEMM() {
         var random = SplitMix(seed: 12)
         let m = 11, n = 37, k = 20
