@@ -72,8 +72,8 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), paddi
                             stickyMaxInPlace(colMax, ip + ih * w, count: w)
                             ih += g.dH
                         }
-                        if g.sW == 1 {
-                            windowMaxUnitStride(colPad, g.kW, g.dW, op + oh * g.outW, count: g.outW)
+                        if g.sW <= 2 {
+                            windowMax(colPad, g.kW, g.dW, stride: g.sW, op + oh * g.outW, count: g.outW)
                             continue
                         }
                         for ow in 0..<g.outW {
@@ -106,24 +106,33 @@ private func stickyMaxInPlace(_ best: UnsafeMutablePointer<Float>, _ row: Unsafe
     while i < count { best[i] = stickyMax(best[i], row[i]); i += 1 }
 }
 
-/// out[ow] = the sticky max of padded[ow + j * dilation] over j in 0..<kernel (in order of j, like
-/// the scalar loop after the -inf padding), eight outputs at a time.
+/// out[ow] = the sticky max of padded[ow * stride + j * dilation] over j in 0..<kernel (in order of j, like the
+/// scalar loop after the -inf padding), eight outputs at a time; with stride 2 (ResNet's stem pool) one tap of
+/// eight windows is the even lanes of sixteen floats.
 @inline(__always)
-private func windowMaxUnitStride(_ padded: UnsafePointer<Float>, _ kernel: Int, _ dilation: Int,
-                                 _ out: UnsafeMutablePointer<Float>, count: Int) {
-    var ow = 0
+private func windowMax(_ padded: UnsafePointer<Float>, _ kernel: Int, _ dilation: Int, stride: Int,
+                       _ out: UnsafeMutablePointer<Float>, count: Int) {
     let p = UnsafeRawPointer(padded)
+    @inline(__always) func tap(_ column: Int) -> Vec {
+        stride == 1 ? p.loadUnaligned(fromByteOffset: column * 4, as: Vec.self)
+                    : p.loadUnaligned(fromByteOffset: column * 4, as: SIMD16<Float>.self).evenHalf
+    }
+    var ow = 0
     while ow < count {
-        var best = p.loadUnaligned(fromByteOffset: ow * 4, as: Vec.self)
-        for j in 1..<max(1, kernel) {
-            best = stickyMax(best, p.loadUnaligned(fromByteOffset: (ow + j * dilation) * 4, as: Vec.self))
-        }
-        if ow + vecWidth <= count {
-            UnsafeMutableRawPointer(out + ow).storeBytes(of: best, as: Vec.self)
-        } else {
-            withUnsafeBytes(of: best) { UnsafeMutableRawPointer(out + ow).copyMemory(from: $0.baseAddress!, byteCount: (count - ow) * 4) }
-        }
+        var best = tap(ow * stride)
+        for j in 1..<max(1, kernel) { best = stickyMax(best, tap(ow * stride + j * dilation)) }
+        storeLanes(best, out + ow, count: min(vecWidth, count - ow))
         ow += vecWidth
+    }
+}
+
+/// The first `count` (1...8) lanes of v to out.
+@inline(__always)
+private func storeLanes(_ v: Vec, _ out: UnsafeMutablePointer<Float>, count: Int) {
+    if count == vecWidth {
+        UnsafeMutableRawPointer(out).storeBytes(of: v, as: Vec.self)
+    } else {
+        withUnsafeBytes(of: v) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
     }
 }
 

@@ -33,6 +33,24 @@ final class SemanticResizeTests: XCTestCase {
         }
     }
 
+    func testAntialiasedBilinearGivesTheSameBytesHoweverTheRowsAreCut() throws {
+        // Both passes go row by row over `split`: slices of any size, in any order, must not change a byte.
+        var pixels = [UInt8](repeating: 0, count: 61 * 97 * 3)
+        for i in pixels.indices { pixels[i] = UInt8((i * 37 + (i / 291) * 11) % 256) }
+        let image = try RGBImage(width: 97, height: 61, pixels: pixels)
+        let unevenReversed: RangeSplitter = { count, body in
+            let cuts = Array(Set([0, 1, count / 3, count / 2 + 1, count].filter { $0 <= count })).sorted()
+            for (lo, hi) in zip(cuts, cuts.dropFirst()).reversed() { body(lo..<hi) }
+        }
+        for size in [(40, 63), (130, 207), (61, 20)] {
+            let serial = try SemanticResize.antialiasedBilinear(image, to: size, split: serialSplit)
+            let cut = try SemanticResize.antialiasedBilinear(image, to: size, split: unevenReversed)
+            let engine = try SemanticResize.antialiasedBilinear(image, to: size)
+            XCTAssertEqual(cut.pixels, serial.pixels, "\(size)")
+            XCTAssertEqual(engine.pixels, serial.pixels, "\(size)")
+        }
+    }
+
     func testTinyLRASPPWithImageSize() throws {
         let ref = try SemanticFixtures.fixture("semantic_resize")
         let weights = try SemanticFixtures.weights(try SemanticFixtures.fixture("lraspp_mnv3_tiny"))

@@ -10,6 +10,39 @@ final class PoolingTests: XCTestCase {
         }
     }
 
+    func testStrideTwoMaxPoolEqualsTorchsPerWindowLoop() throws {
+        // Rows wider than a vector (the torch cases are narrower), NaN and -inf among the values: torch's loop,
+        // `val > max || isnan(val)` over each window's taps in order, written out here.
+        var random = SplitMix(seed: 21)
+        for (h, w, k, p, d, ceil) in [(19, 37, 3, 1, 1, false), (12, 112, 3, 1, 1, false), (9, 50, 2, 0, 1, true),
+                                      (11, 41, 3, 1, 2, true), (7, 33, 5, 2, 1, false)] {
+            var values = (0..<(2 * h * w)).map { _ in random.next() }
+            for i in stride(from: 5, to: values.count, by: 37) { values[i] = .nan }
+            for i in stride(from: 11, to: values.count, by: 29) { values[i] = -.infinity }
+            let x = Tensor(shape: [1, 2, h, w], storage: values)
+            let y = try maxPool2d(x, kernel: (k, k), stride: (2, 2), padding: (p, p), dilation: (d, d), ceilMode: ceil)
+            let (outH, outW) = (y.shape[2], y.shape[3])
+            for c in 0..<2 {
+                for oh in 0..<outH {
+                    for ow in 0..<outW {
+                        var best = -Float.infinity
+                        for i in 0..<k {
+                            for j in 0..<k {
+                                let ih = oh * 2 - p + i * d, iw = ow * 2 - p + j * d
+                                guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
+                                let v = values[(c * h + ih) * w + iw]
+                                if v > best || v.isNaN { best = v }
+                            }
+                        }
+                        let got = y.storage[(c * outH + oh) * outW + ow]
+                        XCTAssertTrue(got == best || (got.isNaN && best.isNaN),
+                                      "\(h)x\(w) k\(k) p\(p) d\(d) ceil \(ceil) [\(c),\(oh),\(ow)]: \(got) vs \(best)")
+                    }
+                }
+            }
+        }
+    }
+
     func testAvgPoolMatchesTorch() throws {
         for c in Fixtures.cases(op: "avgPool2d") {
             let div = c.int("divisor_override")

@@ -12,10 +12,13 @@ enum SemanticResize {
         return width <= height ? (max(long, 1), shortSide) : (shortSide, max(long, 1))
     }
 
-    /// Per output index along one axis: the first input index, and the normalized filter weights.
+    /// Per output index along one axis: the first input index, and the normalized filter weights, `width` slots
+    /// per index (the first `counts[i]` used) in one flat array, so the passes read them without per-index arrays.
     struct Taps {
         let start: [Int]
-        let weights: [[Float]]
+        let counts: [Int]
+        let width: Int
+        let weights: [Float]
 
         /// torch's `_compute_weights_aa` with the triangle filter: support 1 (x scale when shrinking), weights
         /// filter((j + xmin - center + 0.5) / scale) normalized to sum 1.
@@ -23,7 +26,7 @@ enum SemanticResize {
             let scale = Float(input) / Float(output)
             let support: Float = scale >= 1 ? scale : 1
             let invScale: Float = scale >= 1 ? 1 / scale : 1
-            var start: [Int] = [], weights: [[Float]] = []
+            var start: [Int] = [], perIndex: [[Float]] = []
             for i in 0..<output {
                 let center = Float(Double(scale) * (Double(i) + 0.5))
                 let xmin = max(Int(Double(center - support) + 0.5), 0)
@@ -36,13 +39,19 @@ enum SemanticResize {
                     w.append(v); total += v
                 }
                 if total != 0 { w = w.map { $0 / total } }
-                start.append(xmin); weights.append(w)
+                start.append(xmin); perIndex.append(w)
             }
-            self.start = start; self.weights = weights
+            let width = perIndex.map(\.count).max() ?? 0
+            var flat = [Float](repeating: 0, count: output * width)
+            for (i, w) in perIndex.enumerated() { for (j, v) in w.enumerated() { flat[i * width + j] = v } }
+            self.start = start; counts = perIndex.map(\.count); self.width = width; weights = flat
         }
     }
 
-    static func antialiasedBilinear(_ image: RGBImage, to size: (Int, Int)) throws -> RGBImage {
+    /// Rows of both passes are independent, so `split` may hand them to the engine's workers: each output value is
+    /// the same chain of multiply-adds however the rows are cut.
+    static func antialiasedBilinear(_ image: RGBImage, to size: (Int, Int),
+                                    split: RangeSplitter = EngineSplit.rows) throws -> RGBImage {
         let (outH, outW) = size
         let (h, w) = (image.height, image.width)
         let tx = Taps(input: w, output: outW), ty = Taps(input: h, output: outH)
@@ -50,15 +59,19 @@ enum SemanticResize {
         var rows = [Float](repeating: 0, count: h * outW * 3)
         image.pixels.withUnsafeBufferPointer { src in
             rows.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<h {
-                    let s = src.baseAddress! + y * w * 3, d = dst.baseAddress! + y * outW * 3
-                    for x in 0..<outW {
-                        let x0 = tx.start[x]
-                        let taps = tx.weights[x]
-                        for c in 0..<3 {
-                            var acc: Float = 0
-                            for (j, wt) in taps.enumerated() { acc = multiplyAdd(Float(s[(x0 + j) * 3 + c]), wt, acc) }
-                            d[x * 3 + c] = acc
+                tx.weights.withUnsafeBufferPointer { weights in
+                    let (src, dst, weights) = (src.baseAddress!, dst.baseAddress!, weights.baseAddress!)
+                    split(h) { ys in
+                        for y in ys {
+                            let s = src + y * w * 3, d = dst + y * outW * 3
+                            for x in 0..<outW {
+                                let p = s + tx.start[x] * 3, taps = weights + x * tx.width, count = tx.counts[x]
+                                for c in 0..<3 {
+                                    var acc: Float = 0
+                                    for j in 0..<count { acc = multiplyAdd(Float(p[j * 3 + c]), taps[j], acc) }
+                                    d[x * 3 + c] = acc
+                                }
+                            }
                         }
                     }
                 }
@@ -67,14 +80,18 @@ enum SemanticResize {
         var pixels = [UInt8](repeating: 0, count: outH * outW * 3)
         rows.withUnsafeBufferPointer { src in
             pixels.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<outH {
-                    let y0 = ty.start[y]
-                    let taps = ty.weights[y]
-                    let d = dst.baseAddress! + y * outW * 3
-                    for i in 0..<(outW * 3) {
-                        var acc: Float = 0
-                        for (j, wt) in taps.enumerated() { acc = multiplyAdd(src[(y0 + j) * outW * 3 + i], wt, acc) }
-                        d[i] = UInt8(min(max(acc.rounded(.toNearestOrEven), 0), 255))
+                ty.weights.withUnsafeBufferPointer { weights in
+                    let (src, dst, weights) = (src.baseAddress!, dst.baseAddress!, weights.baseAddress!)
+                    split(outH) { ys in
+                        for y in ys {
+                            let s = src + ty.start[y] * outW * 3, taps = weights + y * ty.width, count = ty.counts[y]
+                            let d = dst + y * outW * 3
+                            for i in 0..<(outW * 3) {
+                                var acc: Float = 0
+                                for j in 0..<count { acc = multiplyAdd(s[j * outW * 3 + i], taps[j], acc) }
+                                d[i] = UInt8(min(max(acc.rounded(.toNearestOrEven), 0), 255))
+                            }
+                        }
                     }
                 }
             }
