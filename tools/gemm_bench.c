@@ -1,6 +1,6 @@
 // Times the convolution GEMM (Sources/CKernels/gemm.c) on one shape, for kernel work; the models' timings are
 // `argus bench`'s. Build and run from the repository root:
-//   clang -O2 -I Sources/CKernels/include -I Sources/CKernels tools/gemm_bench.c Sources/CKernels/gemm.c Sources/CKernels/activation_avx512.c -o /tmp/gemm_bench
+//   clang -O2 -I Sources/CKernels/include -I Sources/CKernels tools/gemm_bench.c Sources/CKernels/gemm.c Sources/CKernels/activation.c -o /tmp/gemm_bench
 //   /tmp/gemm_bench M N K ACT COPIES [AVX512]
 // C[M x N] = A[M x K] B[K x N] with the epilogue ACT (an ARGUS_ACT_* code: 0 none, 1 ReLU, 3 SiLU, ...). COPIES sets
 // of operands are used in turn: 1 keeps everything in cache; 8 of a large A make each call read its weights from

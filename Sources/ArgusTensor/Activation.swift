@@ -35,7 +35,11 @@ public enum Activation: Sendable, Equatable {
         case .relu: mapInPlace(p, count: count, Biased(bias: b, f: ReLU()))
         case .relu6: mapInPlace(p, count: count, Biased(bias: b, f: ReLU6()))
         case .silu:
-            if CPUFeatures.avx512 { argus_bias_silu_avx512(p, count, bias) } else { mapInPlace(p, count: count, Biased(bias: b, f: SiLU())) }
+            #if arch(x86_64)
+            argus_bias_silu(CPUFeatures.avx512 ? 1 : 0, p, count, bias)
+            #else
+            mapInPlace(p, count: count, Biased(bias: b, f: SiLU()))
+            #endif
         case .sigmoid: mapInPlace(p, count: count, Biased(bias: b, f: Sigmoid()))
         case .hardswish: mapInPlace(p, count: count, Biased(bias: b, f: Hardswish()))
         case .hardsigmoid: mapInPlace(p, count: count, Biased(bias: b, f: Hardsigmoid()))

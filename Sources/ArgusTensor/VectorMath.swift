@@ -23,7 +23,7 @@ func vexp(_ x: Vec) -> Vec {
     return p * scaleA * scaleB
 }
 
-/// The shared core of `vexp` and `vexpForLogistic` for an already clamped x: e^r for r = x - n ln 2
+/// The core of `vexp` for an already clamped x: e^r for r = x - n ln 2
 /// (1 + r + r^2 P(r), P of degree 5), and the rounding trick's sum `shifted`, whose low bits are n = round(x / ln 2).
 @inline(__always)
 private func expReduced(_ x: Vec) -> (p: Vec, shifted: Vec) {
@@ -46,19 +46,37 @@ private func expReduced(_ x: Vec) -> (p: Vec, shifted: Vec) {
     return ((v + Vec(repeating: 1)).addingProduct(p, z), shifted)
 }
 
-/// e^x for the logistic family's `1 + e^x` (SiLU), cheaper than `vexp` with the same polynomial:
-/// x is clamped to [-20, 89] (below -20, 1 + e^x is exactly 1 in Float) and 2^n is one factor built
-/// from the rounding trick's low bits, so n = 128 gives +inf by itself. Only for x in (88.38, 88.72]
-/// does this give +inf where e^x is still finite; then x / (1 + e^-x) is ~1e-37 and comes out as 0.
+/// e^x for the logistic family's `1 + e^x` (SiLU), with fewer operations than `vexp` and within about 2 ulp:
+/// x is clamped to [-20, 88.75] (below -20, 1 + e^x is exactly 1 in Float), k = round(x 8 / ln 2), and
+/// e^x = 2^(k/8) e^r with |r| <= ln 2 / 16, e^r a cubic (minimax). 2^(k/8) is one integer add: the rounding
+/// trick's sum has bits 0x4B400000 + k, so shifted left by 20 it is (k >> 3) << 23 (the exponent) plus
+/// (k & 7) << 20, and `exp2Eighths` row k & 7 holds the bits of 2^((k & 7)/8) less that second part.
+/// k = 1024 (x beyond about 88.68) gives +inf exactly, as e^x overflows there; then x / (1 + e^-x) is ~1e-37 and
+/// comes out as 0. The C kernels (CKernels simd_ops.h, SILU_BODY) do the same operations in vector registers.
 @inline(__always)
 func vexpForLogistic(_ x: Vec) -> Vec {
-    let hi = Vec(repeating: 89), lo = Vec(repeating: -20)
-    let (p, shifted) = expReduced(x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi))
-    // shifted's bit pattern is 0x4B400000 + n; shifted left by 23 only n's low 9 bits remain, which
-    // is n's two's complement exponent field for n in [-29, 128].
-    let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &<< 23
-    return p * unsafeBitCast(bits &+ SIMD8<Int32>(repeating: 127 << 23), to: Vec.self)
+    let hi = Vec(repeating: 88.75), lo = Vec(repeating: -20)
+    let t = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+    let magic = Vec(repeating: 12582912)
+    let shifted = magic.addingProduct(t, Vec(repeating: 11.5415603271117))
+    let n = shifted - magic
+    // r = t - n ln 2 / 8, ln 2 / 8 split in two parts so the first product is exact.
+    var r = t.addingProduct(n, Vec(repeating: -0.086669921875))
+    r = r.addingProduct(n, Vec(repeating: 2.6524305e-5))
+    var p = Vec(repeating: 5.000782013e-1).addingProduct(Vec(repeating: 1.666510254e-1), r)
+    p = Vec(repeating: 1).addingProduct(p, r)
+    p = Vec(repeating: 1).addingProduct(p, r)
+    let bits = unsafeBitCast(shifted, to: SIMD8<UInt32>.self)
+    var row = SIMD8<UInt32>()
+    for lane in 0..<8 { row[lane] = exp2Eighths[Int(bits[lane] & 7)] }
+    return p * unsafeBitCast(row &+ (bits &<< 20), to: Vec.self)
 }
+
+/// Bits of 2^(j/8) (Float, rounded to nearest) less j << 20, for j in 0..<8: see `vexpForLogistic`.
+private let exp2Eighths: SIMD8<UInt32> = [
+    0x3F80_0000, 0x3F8B_95C2 - (1 << 20), 0x3F98_37F0 - (2 << 20), 0x3FA5_FED7 - (3 << 20),
+    0x3FB5_04F3 - (4 << 20), 0x3FC5_672A - (5 << 20), 0x3FD7_44FD - (6 << 20), 0x3FEA_C0C7 - (7 << 20),
+]
 
 /// An elementwise function of eight lanes (a struct, so generic loops specialize and inline it).
 protocol LaneKernel {

@@ -6,27 +6,22 @@
 #include <immintrin.h>
 
 // ---- Epilogue arithmetic shared by both widths, written once as macros over the vector type's intrinsics.
-// SiLU is y / (1 + e^-y) with vexpForLogistic (ArgusTensor/VectorMath.swift) operation for operation.
+// SiLU is y / (1 + e^-y) with vexpForLogistic (ArgusTensor/VectorMath.swift) operation for operation: y
+// clamped to [-88.75, 20], e^-y = 2^(k/8) e^r with k = round(-y 8 / ln 2), |r| <= ln 2 / 16, e^r a cubic, and
+// 2^(k/8) one integer add of k's bits to a row of the eight-entry table (P##_exp2_eighths).
 #define SILU_BODY(P, y)                                                                             \
     do {                                                                                            \
         const P##_t magic = P##_set1(12582912.0f);                                                  \
-        P##_t t = P##_sub(P##_zero(), y);                                                           \
-        t = P##_max(P##_set1(-20.0f), t);                                                           \
-        t = P##_min(P##_set1(89.0f), t);                                                            \
-        P##_t shifted = P##_fmadd(t, P##_set1(1.44269504088896341f), magic);                        \
+        P##_t c = P##_max(P##_set1(-88.75f), y);                                                    \
+        c = P##_min(P##_set1(20.0f), c);                                                            \
+        P##_t shifted = P##_fmadd(c, P##_set1(-11.5415603271117f), magic);                          \
         P##_t n = P##_sub(shifted, magic);                                                          \
-        P##_t v = P##_fmadd(n, P##_set1(-0.693359375f), t);                                         \
-        v = P##_fmadd(n, P##_set1(2.12194440e-4f), v);                                              \
-        P##_t z = P##_mul(v, v);                                                                    \
-        P##_t p = P##_set1(1.9875691500e-4f);                                                       \
-        p = P##_fmadd(p, v, P##_set1(1.3981999507e-3f));                                            \
-        p = P##_fmadd(p, v, P##_set1(8.3334519073e-3f));                                            \
-        p = P##_fmadd(p, v, P##_set1(4.1665795894e-2f));                                            \
-        p = P##_fmadd(p, v, P##_set1(1.6666665459e-1f));                                            \
-        p = P##_fmadd(p, v, P##_set1(5.0000001201e-1f));                                            \
-        p = P##_fmadd(p, z, P##_add(v, P##_set1(1.0f)));                                            \
-        P##_t scale = P##_scale_from_shifted(shifted);                                              \
-        y = P##_div(y, P##_add(P##_set1(1.0f), P##_mul(p, scale)));                                 \
+        P##_t r = P##_fnmsub(n, P##_set1(0.086669921875f), c);                                      \
+        r = P##_fmadd(n, P##_set1(2.6524305e-5f), r);                                               \
+        P##_t p = P##_fmadd(P##_set1(1.666510254e-1f), r, P##_set1(5.000782013e-1f));              \
+        p = P##_fmadd(p, r, P##_set1(1.0f));                                                        \
+        p = P##_fmadd(p, r, P##_set1(1.0f));                                                        \
+        y = P##_div(y, P##_add(P##_set1(1.0f), P##_mul(p, P##_exp2_eighths(shifted))));             \
     } while (0)
 
 // Sigmoid is 1 / (1 + e^-y) with vexp (ArgusTensor/VectorMath.swift) operation for operation: the argument
@@ -87,6 +82,15 @@
         }                                                                                           \
     } while (0)
 
+// 2^(k/8) for the rounding trick's sum `shifted` (bits 0x4B400000 + k): shifted << 20 is k << 20, which is
+// (k >> 3) << 23 (the exponent) plus (k & 7) << 20; the table (twice over, for 16 lanes) row k & 7 holds 2^((k & 7)/8) less that part.
+// k = 1024 gives +inf exactly (table row 0 is 1.0), as e^-y overflows there.
+static const int exp2_eighths_table[16] = {
+    0x3F800000, 0x3F8B95C2 - (1 << 20), 0x3F9837F0 - (2 << 20), 0x3FA5FED7 - (3 << 20),
+    0x3FB504F3 - (4 << 20), 0x3FC5672A - (5 << 20), 0x3FD744FD - (6 << 20), 0x3FEAC0C7 - (7 << 20),
+    0x3F800000, 0x3F8B95C2 - (1 << 20), 0x3F9837F0 - (2 << 20), 0x3FA5FED7 - (3 << 20),
+    0x3FB504F3 - (4 << 20), 0x3FC5672A - (5 << 20), 0x3FD744FD - (6 << 20), 0x3FEAC0C7 - (7 << 20)};
+
 #define Z_ATTR __attribute__((target("avx512f"), always_inline)) static inline
 typedef __m512 z_t;
 Z_ATTR z_t z_set1(float x) { return _mm512_set1_ps(x); }
@@ -98,6 +102,12 @@ Z_ATTR z_t z_div(z_t a, z_t b) { return _mm512_div_ps(a, b); }
 Z_ATTR z_t z_max(z_t a, z_t b) { return _mm512_max_ps(a, b); }
 Z_ATTR z_t z_min(z_t a, z_t b) { return _mm512_min_ps(a, b); }
 Z_ATTR z_t z_fmadd(z_t a, z_t b, z_t c) { return _mm512_fmadd_ps(a, b, c); }
+Z_ATTR z_t z_fnmsub(z_t a, z_t b, z_t c) { return _mm512_fnmsub_ps(a, b, c); }
+Z_ATTR z_t z_exp2_eighths(z_t shifted) {
+    const __m512i table = _mm512_loadu_si512(exp2_eighths_table);
+    __m512i bits = _mm512_castps_si512(shifted);
+    return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_permutexvar_epi32(bits, table), _mm512_slli_epi32(bits, 20)));
+}
 Z_ATTR z_t z_scale_from_shifted(z_t shifted) {
     __m512i bits = _mm512_slli_epi32(_mm512_castps_si512(shifted), 23);
     return _mm512_castsi512_ps(_mm512_add_epi32(bits, _mm512_set1_epi32(127 << 23)));
@@ -131,6 +141,12 @@ Y_ATTR y_t y_div(y_t a, y_t b) { return _mm256_div_ps(a, b); }
 Y_ATTR y_t y_max(y_t a, y_t b) { return _mm256_max_ps(a, b); }
 Y_ATTR y_t y_min(y_t a, y_t b) { return _mm256_min_ps(a, b); }
 Y_ATTR y_t y_fmadd(y_t a, y_t b, y_t c) { return _mm256_fmadd_ps(a, b, c); }
+Y_ATTR y_t y_fnmsub(y_t a, y_t b, y_t c) { return _mm256_fnmsub_ps(a, b, c); }
+Y_ATTR y_t y_exp2_eighths(y_t shifted) {
+    const __m256i table = _mm256_loadu_si256((const __m256i *)exp2_eighths_table);
+    __m256i bits = _mm256_castps_si256(shifted);
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_permutevar8x32_epi32(table, bits), _mm256_slli_epi32(bits, 20)));
+}
 Y_ATTR y_t y_scale_from_shifted(y_t shifted) {
     __m256i bits = _mm256_slli_epi32(_mm256_castps_si256(shifted), 23);
     return _mm256_castsi256_ps(_mm256_add_epi32(bits, _mm256_set1_epi32(127 << 23)));

@@ -4,9 +4,10 @@
 /// 1 when the CPU and OS support AVX-512F (checked once by the caller); the binary's baseline is AVX2 + FMA.
 int argus_cpu_has_avx512f(void);
 
-/// p[i] = silu(p[i] + bias) for i in 0..<count, with the AVX2 Swift kernel's arithmetic lane for lane
-/// (ArgusTensor's `Biased<SiLU>`), sixteen lanes at a time. Only call when argus_cpu_has_avx512f().
-void argus_bias_silu_avx512(float *p, long count, float bias);
+/// p[i] = silu(p[i] + bias) for i in 0..<count with the GEMM epilogue's arithmetic, sixteen lanes at a time
+/// (avx512 = 1, only where argus_cpu_has_avx512f()) or eight (avx512 = 0, AVX2 + FMA): the same bits either way,
+/// lane for lane those of ArgusTensor's portable `Biased<SiLU>`. x86-64 only.
+void argus_bias_silu(int avx512, float *p, long count, float bias);
 
 /// Activations the GEMM epilogue applies (ArgusTensor's `Activation` cases with the same arithmetic).
 enum {
