@@ -53,6 +53,28 @@ final class CHWFloatTests: XCTestCase {
         }
     }
 
+    /// Every byte value in every channel, in the eight-pixel vector steps and in the tail (259 pixels), equals the
+    /// formula evaluated per value in Float32.
+    func testEveryByteValueInVectorStepsAndTail() throws {
+        let count = 259
+        var pixels: [UInt8] = []
+        for i in 0..<count {
+            pixels += [UInt8(i % 256), UInt8((i * 7 + 3) % 256), UInt8(255 - i % 256)]
+        }
+        let image = try RGBImage(width: count, height: 1, pixels: pixels)
+        let mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225]
+        for bgr in [false, true] {
+            let y = toCHWFloat(image, mean: mean, std: std, bgr: bgr)
+            for i in 0..<count {
+                for c in 0..<3 {
+                    let want = (Float(pixels[3 * i + c]) / 255 - mean[c]) / std[c]
+                    let plane = bgr ? 2 - c : c
+                    XCTAssertEqual(y[plane * count + i].bitPattern, want.bitPattern, "pixel \(i) channel \(c) bgr \(bgr)")
+                }
+            }
+        }
+    }
+
     func testLayoutIsPlanarRGB() throws {
         let image = try RGBImage(width: 2, height: 1, pixels: [255, 0, 51, 0, 255, 102])
         XCTAssertEqual(toCHWFloat(image), [1, 0, 0, 1, 0.2, 0.4])
