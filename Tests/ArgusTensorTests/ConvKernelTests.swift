@@ -146,6 +146,9 @@ final class ConvKernelTests: XCTestCase {
             (1, 1, 3, (1, 1), 1, 1), (7, 9, 3, (1, 1), 1, 1), (52, 52, 3, (1, 1), 1, 1), (208, 208, 3, (2, 2), 1, 1),
             (33, 47, 3, (2, 2), 1, 1), (20, 70, 5, (1, 1), 2, 1), (21, 37, 5, (2, 2), 2, 1), (30, 40, 3, (1, 1), 2, 2),
             (17, 19, 3, (1, 2), 0, 1), (9, 100, 7, (1, 1), 3, 1),
+            // chunks of one to four vectors with every row-group tail (groups of two and four rows)
+            (5, 8, 3, (1, 1), 1, 1), (7, 16, 3, (1, 1), 1, 1), (6, 24, 3, (1, 1), 1, 1), (11, 31, 3, (1, 1), 1, 1),
+            (13, 13, 3, (1, 1), 1, 1), (26, 26, 3, (2, 2), 1, 1), (3, 104, 3, (1, 1), 1, 1),
         ]
         for (h, w, k, stride, pad, dilation) in cases {
             let outH = (h + 2 * pad - dilation * (k - 1) - 1) / stride.0 + 1
@@ -167,17 +170,23 @@ final class ConvKernelTests: XCTestCase {
                 for oy in 0..<outH {
                     for ox in 0..<outW {
                         var sum = Double(bias), magnitude = abs(Double(bias))
+                        var chain: Float = 0  // the documented order: taps in order, fused, then the bias
                         for i in 0..<k {
                             for j in 0..<k {
                                 let y = oy * stride.0 + i * dilation - pad, x = ox * stride.1 + j * dilation - pad
                                 guard y >= 0, y < h, x >= 0, x < w else { continue }
                                 let t = Double(filter[i * k + j]) * Double(input[y * w + x])
                                 sum += t; magnitude += abs(t)
+                                chain = chain.addingProduct(filter[i * k + j], input[y * w + x])
                             }
                         }
                         let got = Double(out[oy * outW + ox])
                         if abs(got - sum) > Double(k * k + 1) * Double(Float.ulpOfOne) * magnitude {
                             XCTFail("\(h)x\(w) k\(k) s\(stride) isa \(isa) [\(oy),\(ox)]: \(got) vs \(sum)")
+                            return
+                        }
+                        if out[oy * outW + ox].bitPattern != (chain + bias).bitPattern {
+                            XCTFail("\(h)x\(w) k\(k) s\(stride) isa \(isa) [\(oy),\(ox)]: \(got), in-order chain \(chain + bias)")
                             return
                         }
                     }
