@@ -64,10 +64,11 @@ final class ConvKernelTests: XCTestCase {
         // Whole tiles, masked tiles and the last one or two columns (a matrix-vector product down the panels)
         // all compute each element as fma(a[k-1], b[k-1], ... fma(a[0], b[0], 0)), then bias, then the
         // activation: checked bit for bit against that chain written out here. 100 rows: more than one group of
-        // panels and B copied tile by tile; k = 300: two k-blocks, the partial sums going through C.
+        // panels and B copied tile by tile; k = 300: two k-blocks, the partial sums going through C. 13, 16, 32 and
+        // 33 rows: a last panel of 1, 4, 2 and 3 rows (1 or 2: 2 x 48 tiles over whole 48-column runs).
         var random = SplitMix(seed: 19)
-        for (m, k) in [(5, 3), (13, 300), (100, 300)] {
-            for n in [1, 2, 3, 17, 18, 49, 50, 62] {
+        for (m, k) in [(5, 3), (13, 300), (16, 300), (32, 40), (33, 40), (100, 300)] {
+            for n in [1, 2, 3, 17, 18, 49, 50, 62, 97, 150] {
                 let a = (0..<m * k).map { _ in random.next() }, b = (0..<k * n).map { _ in random.next() }
                 let bias = (0..<m).map { _ in random.next() }
                 var expected = [Float](repeating: 0, count: m * n)
