@@ -313,6 +313,14 @@ def concat_conv():
     cat_weights = [init('w', f32(4, 6, 1, 1)), init('b', f32(4))]
     case('concat_conv_fused', cat, parts, ['y'], cat_weights)
     case('concat_conv_unfused', cat, parts, ['y', 'k'], cat_weights)
+    # One concatenation read by two 1x1 convs (YOLOX's CSP layers): both fused; with a 3x3 reader, neither.
+    two = [node('Concat', ['p0', 'p1', 'p2'], ['k'], axis=1), node('Conv', ['k', 'w', 'b'], ['c'], kernel_shape=[1, 1]),
+           node('Sigmoid', ['c'], ['s']), node('Mul', ['c', 's'], ['y']),
+           node('Conv', ['k', 'w2', 'b2'], ['z'], kernel_shape=[1, 1])]
+    two_weights = [init('w', f32(4, 6, 1, 1)), init('b', f32(4)), init('w2', f32(3, 6, 1, 1)), init('b2', f32(3))]
+    case('concat_two_convs', two, parts, ['y', 'z'], two_weights)
+    mixed = two[:4] + [node('Conv', ['k', 'w3', 'b2'], ['z'], kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    case('concat_conv_and_3x3', mixed, parts, ['y', 'z'], two_weights[:2] + [init('w3', f32(3, 6, 3, 3)), two_weights[3]])
 
 
 def main():

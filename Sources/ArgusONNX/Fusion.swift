@@ -5,8 +5,9 @@ import ArgusTensor
 /// - Conv -> Sigmoid -> Mul(conv, sigmoid): one conv with SiLU in its output pass;
 /// - ConvInteger -> Cast(FLOAT) -> Mul(scale) [-> Add(per-channel constant)] [-> Sigmoid -> Mul]:
 ///   one `QuantConvKernel` (same arithmetic order as the unfused graph);
-/// - Concat(axis 1) -> Conv(1x1, stride 1, no padding, one group, constant weights): one `ConcatConvKernel`
-///   reading the concatenated tensors in place (the same bits as the conv of the concatenation).
+/// - Concat(axis 1) -> Conv(1x1, stride 1, no padding, one group, constant weights), for every reader of the
+///   concatenation: `ConcatConvKernel`s reading the concatenated tensors in place (the same bits as the conv of
+///   the concatenation).
 enum Fusion {
     static func apply(to plan: inout Plan) {
         var g = StepGraph(plan)
@@ -68,14 +69,22 @@ enum Fusion {
         g.remove(removed.filter { $0 != at } + [i])
     }
 
+    /// Every reader of the concatenation must be such a conv (YOLOX's CSP layers feed one concatenation to two
+    /// 1x1 convs); each then reads the pieces in place and the Concat step goes.
     private static func fuseConcatConv(_ i: Int, _ plan: inout Plan, _ g: inout StepGraph) {
-        guard plan.steps[i].outputs.count == 1, let j = g.soleConsumer(of: plan.steps[i].outputs[0], in: plan),
-              !g.removed.contains(j), let conv = plan.steps[j].kernel as? ConvKernel,
-              plan.steps[j].inputs.first == plan.steps[i].outputs[0],
-              let fused = ConcatConvKernel(conv, biasIsConstant: plan.steps[j].inputs.count < 3 || plan.steps[j].inputs[2] == nil
-                                                                || conv.bias != nil) else { return }
-        plan.steps[j] = Step(kernel: fused, inputs: plan.steps[i].inputs, outputs: plan.steps[j].outputs,
-                             label: plan.steps[j].label)
+        guard plan.steps[i].outputs.count == 1, let readers = g.readers(of: plan.steps[i].outputs[0], in: plan) else { return }
+        var fused: [(step: Int, kernel: ConcatConvKernel)] = []
+        for j in readers {
+            guard !g.removed.contains(j), let conv = plan.steps[j].kernel as? ConvKernel,
+                  plan.steps[j].inputs.first == plan.steps[i].outputs[0],
+                  let kernel = ConcatConvKernel(conv, biasIsConstant: plan.steps[j].inputs.count < 3 || plan.steps[j].inputs[2] == nil
+                                                                      || conv.bias != nil) else { return }
+            fused.append((j, kernel))
+        }
+        for (j, kernel) in fused {
+            plan.steps[j] = Step(kernel: kernel, inputs: plan.steps[i].inputs, outputs: plan.steps[j].outputs,
+                                 label: plan.steps[j].label)
+        }
         g.remove([i])
     }
 
@@ -111,6 +120,13 @@ private struct StepGraph {
         guard !graphOutputs.contains(slot), let c = consumers[slot], c.count == 1,
               plan.steps[c[0]].inputs.filter({ $0 == slot }).count == 1 else { return nil }
         return c[0]
+    }
+
+    /// The steps reading `slot` when it is no graph output and each of them reads it once.
+    func readers(of slot: Int, in plan: Plan) -> [Int]? {
+        guard !graphOutputs.contains(slot), let c = consumers[slot], !c.isEmpty,
+              c.allSatisfy({ plan.steps[$0].inputs.filter { $0 == slot }.count == 1 }) else { return nil }
+        return c
     }
 
     /// Sigmoid(y) and Mul(y, sigmoid) reading the producer's output `y` and nothing else reading either.

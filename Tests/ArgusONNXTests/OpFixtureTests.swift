@@ -72,4 +72,17 @@ final class OpFixtureTests: XCTestCase {
         XCTAssertEqual(a["y"], b["y"])
         XCTAssertEqual(a["y"], fused.outputs["y"])
     }
+
+    /// A concatenation read by two 1x1 convs is read in place by both (no Concat step runs), with the bits of the
+    /// same conv on the materialized concatenation (the graph whose other reader is a 3x3 conv keeps its Concat).
+    func testConcatReadByTwoPointwiseConvsIsFusedIntoBoth() throws {
+        let cases = try Self.cases()
+        let two = try XCTUnwrap(cases.first { $0.name == "concat_two_convs" })
+        let mixed = try XCTUnwrap(cases.first { $0.name == "concat_conv_and_3x3" })
+        let fused = try ONNXModel(contentsOf: Self.directory.appendingPathComponent(two.file).path)
+        let unfused = try ONNXModel(contentsOf: Self.directory.appendingPathComponent(mixed.file).path)
+        XCTAssertFalse(try fused.profile(two.inputs, runs: 1).contains { $0.opType == "Concat" })
+        XCTAssertTrue(try unfused.profile(mixed.inputs, runs: 1).contains { $0.opType == "Concat" })
+        XCTAssertEqual(try fused.run(two.inputs)["y"], try unfused.run(mixed.inputs)["y"])
+    }
 }
