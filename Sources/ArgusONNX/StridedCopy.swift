@@ -40,6 +40,8 @@ struct StridedPick: ElementMap {
         for _ in rows {
             if step == 1 {
                 (o + written).initialize(from: s + offset, count: inner)
+            } else if step == 2 && T.self == Float.self {
+                Self.evenLanes(UnsafeRawPointer(s + offset), UnsafeMutableRawPointer(o + written), count: inner)
             } else {
                 var at = offset
                 for k in 0..<inner { (o + written + k).initialize(to: s[at]); at += step }
@@ -54,6 +56,23 @@ struct StridedPick: ElementMap {
                 index[axis] = 0
                 axis -= 1
             }
+        }
+    }
+
+    /// `count` floats from every other float at `src` (a stride-2 Slice, YOLOX's Focus): eight per step from a
+    /// 16-float load while the next output's source (16 floats on) is still to come, so no load passes the last
+    /// float read; then one at a time.
+    private static func evenLanes(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, count: Int) {
+        var k = 0
+        while k + 8 < count {
+            let v = src.loadUnaligned(fromByteOffset: 8 * k, as: SIMD16<Float>.self)
+            dst.storeBytes(of: SIMD8<Float>(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14]),
+                           toByteOffset: 4 * k, as: SIMD8<Float>.self)
+            k += 8
+        }
+        while k < count {
+            dst.storeBytes(of: src.load(fromByteOffset: 8 * k, as: Float.self), toByteOffset: 4 * k, as: Float.self)
+            k += 1
         }
     }
 }

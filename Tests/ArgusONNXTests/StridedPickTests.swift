@@ -12,6 +12,10 @@ final class StridedPickTests: XCTestCase {
             StridedPick(shape: [4, 3, 80, 85], strides: [3 * 160 * 170, 160 * 170, 2 * 170, 2], base: 170),
             StridedPick(shape: [4, 160, 170, 3], strides: [3 * 160 * 170, 170, 1, 160 * 170], base: 0),
             StridedPick(shape: [4 * 3 * 160], strides: [170], base: 7),
+            // stride-2 rows of 8, 9 and 17 floats ending on the source's last float (vector steps and tails)
+            StridedPick(shape: [8], strides: [2], base: 4 * 3 * 160 * 170 - 15),
+            StridedPick(shape: [9], strides: [2], base: 4 * 3 * 160 * 170 - 17),
+            StridedPick(shape: [17], strides: [2], base: 4 * 3 * 160 * 170 - 33),
         ]
         let before = EngineThreads.current
         defer { EngineThreads.set(before) }
