@@ -109,8 +109,10 @@ static inline void y_dw_tile(const int V, const int R, const int masked, const f
     __m256 acc[DW_ROWS_MAX][DW_VECTORS];
     for (int r = 0; r < R; r++)
         for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
-    for (long i = 0; i < kh; i++) {
-        for (int r = 0; r < R; r++) {
+    // Row by row: the input rows are then read in order (a plane larger than the caches streams in; taking the
+    // kernel rows outermost made a stride-2 conv over 20 MB of input twice as slow).
+    for (int r = 0; r < R; r++) {
+        for (long i = 0; i < kh; i++) {
             long ih = (oh0 + r) * sh + i * dh - ph;
             if (ih < 0 || ih >= in_h) continue;
             const float *row = in + ih * in_w + ow0 * sw - pw;
