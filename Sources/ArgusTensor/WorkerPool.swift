@@ -6,6 +6,9 @@ import Synchronization
 /// threads to sleep and wake them again (a model runs a hundred or more operators per image). Between jobs a
 /// helper spins briefly, then sleeps on a condition until the next job.
 ///
+/// Helper k is pinned to one CPU of the process's affinity mask (`argus_helper_cpu`; run under taskset or a cpuset
+/// to choose them), and a caller found on a helper's CPU moves off it before it runs its share (its mask unchanged).
+///
 /// One job runs at a time; a caller that finds the pool busy (another request's op, or a nested parallel
 /// call) runs its job on Dispatch instead. Which thread runs which part never affects results: callers
 /// partition work by shape alone.
@@ -33,6 +36,8 @@ final class WorkerPool: @unchecked Sendable {
     /// Guarded by `condition`.
     private var job: Job?
     private var helpers = 0
+    /// Guarded by `condition`: helper k's CPU at index k - 1 (-1: not pinned).
+    private var helperCPUs: [Int32] = []
 
     /// Runs `body(worker)` once for each worker in 0..<participants at the same time; worker 0 is the caller.
     func run(participants: Int, _ body: (Int) -> Void) {
@@ -45,11 +50,14 @@ final class WorkerPool: @unchecked Sendable {
             condition.lock()
             while helpers < participants - 1 {
                 helpers += 1
-                let index = helpers
-                let thread = Thread { [unowned self] in self.helperLoop(index: index) }
+                let index = helpers, cpu = argus_helper_cpu(index)
+                helperCPUs.append(cpu)
+                let thread = Thread { [unowned self] in self.helperLoop(index: index, cpu: cpu) }
                 thread.name = "argus-engine-\(index)"
                 thread.start()
             }
+            // Off the CPUs of this job's helpers before they start (a system call only when on one of them).
+            helperCPUs.withUnsafeBufferPointer { _ = argus_move_off_cpus($0.baseAddress, participants - 1) }
             pending.store(participants - 1, ordering: .relaxed)
             let next = generation.load(ordering: .relaxed) + 1
             job = Job(generation: next, participants: participants, body: body)
@@ -67,7 +75,10 @@ final class WorkerPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    private func helperLoop(index: Int) {
+    private func helperLoop(index: Int, cpu: Int32) {
+        // Unpinned, a helper was seen sharing its caller's CPU for whole seconds (YOLOX-Nano at 2 threads then
+        // taking its 1-thread time); pinned, it is the caller that moves off, in `run`.
+        if cpu >= 0 { _ = argus_pin_to_cpu(cpu) }
         var seen = 0
         while true {
             var spins = 0

@@ -69,6 +69,23 @@ void argus_winograd_input(int avx512, const float *x, long cin, long c_begin, lo
 void argus_winograd_output(int avx512, const float *m, long cout, long co_begin, long co_end, long count, long t0,
                            long tiles_x, long tiles_per_image, long oh, long ow, float *out);
 
+// Thread placement for the engine's worker pool. Left to itself, the scheduler was seen to keep a helper and the
+// thread handing it work on one CPU for seconds while the other idled: two threads as slow as one.
+
+/// The CPU the calling thread runs on (-1 where unknown).
+int argus_current_cpu(void);
+
+/// The CPU for the engine's helper thread number `index` (1, 2, ...): one of the process's affinity mask, consecutive
+/// ones from an offset set by the process id; -1 when the mask has no more CPUs than `index` (then none is pinned).
+int argus_helper_cpu(long index);
+
+/// Pins the calling thread to `cpu`; returns 1 if done.
+int argus_pin_to_cpu(int cpu);
+
+/// When the calling thread runs on one of `cpus` (the helpers' CPUs), moves it to another CPU of its mask and
+/// leaves the mask as it was; returns 1 if it moved.
+int argus_move_off_cpus(const int *cpus, long n);
+
 /// A spin-wait hint (x86 `pause`): lets the sibling hyper-thread run and saves power while a thread polls.
 static inline void argus_cpu_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
