@@ -117,9 +117,8 @@ private struct StepGraph {
 
     /// The only step reading `slot` (read once), if the slot is no graph output.
     func soleConsumer(of slot: Int, in plan: Plan) -> Int? {
-        guard !graphOutputs.contains(slot), let c = consumers[slot], c.count == 1,
-              plan.steps[c[0]].inputs.filter({ $0 == slot }).count == 1 else { return nil }
-        return c[0]
+        guard let readers = readers(of: slot, in: plan), readers.count == 1 else { return nil }
+        return readers[0]
     }
 
     /// The steps reading `slot` when it is no graph output and each of them reads it once.

@@ -66,8 +66,7 @@ struct StridedPick: ElementMap {
         var k = 0
         while k + 8 < count {
             let v = src.loadUnaligned(fromByteOffset: 8 * k, as: SIMD16<Float>.self)
-            dst.storeBytes(of: SIMD8<Float>(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14]),
-                           toByteOffset: 4 * k, as: SIMD8<Float>.self)
+            dst.storeBytes(of: v.evenHalf, toByteOffset: 4 * k, as: SIMD8<Float>.self)
             k += 8
         }
         while k < count {

@@ -194,32 +194,35 @@ Z_ATTR void z_block(long rows, long n, long k, long panel_k, const float *a, con
     }
 }
 
-// ---- AVX2: 6 rows x 16 columns (12 accumulators + 2 B vectors + 1 broadcast of the 16 registers).
-// As z_tile; `masked` = 0 for whole tiles (plain loads and stores: AVX2's masked moves cost more).
-enum { Y_ROWS = 6 };
-Y_ATTR void y_tile(const int vectors, const int masked, long k, const float *a, const float *b, long ldb,
+// ---- AVX2: R rows x 8 V columns of a 6-row panel, 12 accumulators: 6 x 16 (+ 2 B vectors + 1 broadcast of the 16
+// registers) for whole panels, 2 x 48 for a last panel of 1-2 rows over unpacked B (6 x 16 would spend two thirds of
+// its multiply-adds on zero rows there; a 4 x 24 tile for 3-4 rows measured slower than 6 x 16 and is not used).
+// As z_tile; `masked` = 0 for whole tiles (plain loads and stores: AVX2's masked moves cost more), else the last
+// vector takes `tail`.
+enum { Y_ROWS = 6, Y_MAX_VECTORS = 6, Y_WIDE_COLS = 8 * Y_MAX_VECTORS };
+Y_ATTR void y_tile(const int R, const int vectors, const int masked, long k, const float *a, const float *b, long ldb,
                    const long *boff, float *c, long ldc, long rows, __m256i tail, int first, int last,
                    const float *bias, int act, float slope, const float *next_a) {
-    __m256 acc[Y_ROWS][2];
-    __m256i m[2];
-    for (int v = 0; v < 2; v++) m[v] = v == vectors - 1 ? tail : _mm256_set1_epi32(-1);
-    for (int r = 0; r < Y_ROWS; r++)
+    __m256 acc[Y_ROWS][Y_MAX_VECTORS];
+    __m256i m[Y_MAX_VECTORS];
+    for (int v = 0; v < vectors; v++) m[v] = v == vectors - 1 ? tail : _mm256_set1_epi32(-1);
+    for (int r = 0; r < R; r++)
         for (int v = 0; v < vectors; v++)
             acc[r][v] = first || r >= rows ? _mm256_setzero_ps()
                         : masked         ? _mm256_maskload_ps(c + r * ldc + 8 * v, m[v])
                                          : _mm256_loadu_ps(c + r * ldc + 8 * v);
     for (long kk = 0; kk < k; kk++) {
-        __m256 bv[2];
+        __m256 bv[Y_MAX_VECTORS];
         const float *row = B_ROW(b, ldb, boff, kk);
         if (next_a) _mm_prefetch((const char *)(next_a + kk * Y_ROWS), _MM_HINT_T0);
         for (int v = 0; v < vectors; v++)
             bv[v] = masked ? _mm256_maskload_ps(row + 8 * v, m[v]) : _mm256_loadu_ps(row + 8 * v);
-        for (int r = 0; r < Y_ROWS; r++) {
+        for (int r = 0; r < R; r++) {
             __m256 av = _mm256_broadcast_ss(a + kk * Y_ROWS + r);
             for (int v = 0; v < vectors; v++) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
         }
     }
-    for (int r = 0; r < Y_ROWS && r < rows; r++) {
+    for (int r = 0; r < R && r < rows; r++) {
         for (int v = 0; v < vectors; v++) {
             __m256 y = acc[r][v];
             if (last) {
@@ -232,53 +235,19 @@ Y_ATTR void y_tile(const int vectors, const int masked, long k, const float *a, 
     }
 }
 
-// The last panel of a product whose row count is not a multiple of 6, when it holds 1 or 2 rows: a 6 x 16 tile
-// would spend two thirds of its multiply-adds on zero rows, so it runs as 2 x 48 tiles (again 12 accumulators)
-// over whole 48-column runs of unpacked B. Same chains, same bits. (A 4 x 24 tile for 3-4 rows measured slower
-// than the 6 x 16 one.)
-enum { WIDE_COLS = 48 };
-Y_ATTR void y_tile_wide(long k, const float *a, const float *b, long ldb,
-                        const long *boff, float *c, long ldc, long rows, int first, int last, const float *bias,
-                        int act, float slope) {
-    enum { R = 2, V = 6 };
-    __m256 acc[R][V];
-    for (int r = 0; r < R; r++)
-        for (int v = 0; v < V; v++)
-            acc[r][v] = first || r >= rows ? _mm256_setzero_ps() : _mm256_loadu_ps(c + r * ldc + 8 * v);
-    for (long kk = 0; kk < k; kk++) {
-        __m256 bv[V];
-        const float *row = B_ROW(b, ldb, boff, kk);
-        for (int v = 0; v < V; v++) bv[v] = _mm256_loadu_ps(row + 8 * v);
-        for (int r = 0; r < R; r++) {
-            __m256 av = _mm256_broadcast_ss(a + kk * Y_ROWS + r);
-            for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
-        }
-    }
-    for (int r = 0; r < R && r < rows; r++) {
-        for (int v = 0; v < V; v++) {
-            __m256 y = acc[r][v];
-            if (last) {
-                if (bias) y = _mm256_add_ps(y, _mm256_set1_ps(bias[r]));
-                EPILOGUE(y, y, act, slope);
-            }
-            _mm256_storeu_ps(c + r * ldc + 8 * v, y);
-        }
-    }
-}
-
 Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, const float *b, long ldb,
                     const long *boff, const float *packed_b, float *c, long ldc, int first, int last,
                     const float *bias, int act, float slope) {
     const __m256i full = _mm256_set1_epi32(-1);
-    // A last panel of 1-2 rows over unpacked B: its whole 48-column runs go to y_tile_wide first.
+    // A last panel of 1-2 rows over unpacked B: its whole 48-column runs go to 2 x 48 tiles first.
     const long tail_panel = rows / Y_ROWS * Y_ROWS, tail_rows = rows - tail_panel;
     long wide = 0;
     if (!packed_b && tail_rows > 0 && tail_rows <= 2) {
-        wide = n / WIDE_COLS * WIDE_COLS;
+        wide = n / Y_WIDE_COLS * Y_WIDE_COLS;
         const float *ap = a + tail_panel * panel_k, *bp = bias ? bias + tail_panel : 0;
         float *cp = c + tail_panel * ldc;
-        for (long j = 0; j < wide; j += WIDE_COLS)
-            y_tile_wide(k, ap, b + j, ldb, boff, cp + j, ldc, tail_rows, first, last, bp, act, slope);
+        for (long j = 0; j < wide; j += Y_WIDE_COLS)
+            y_tile(2, 6, 0, k, ap, b + j, ldb, boff, cp + j, ldc, tail_rows, full, first, last, bp, act, slope, 0);
     }
     for (long j = 0; j < n; j += 16) {
         long left = n - j < 16 ? n - j : 16, vectors = (left + 7) / 8;
@@ -294,9 +263,9 @@ Y_ATTR void y_block(long rows, long n, long k, long panel_k, const float *a, con
             const float *ap = a + p * panel_k, *bp = bias ? bias + p : 0;
             const float *na = j == 0 && p + Y_ROWS < rows ? ap + Y_ROWS * panel_k : 0;
             float *cp = c + p * ldc + j;
-            if (left == 16) y_tile(2, 0, k, ap, tb, tld, toff, cp, ldc, rows - p, full, first, last, bp, act, slope, na);
-            else if (vectors == 2) y_tile(2, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
-            else y_tile(1, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
+            if (left == 16) y_tile(Y_ROWS, 2, 0, k, ap, tb, tld, toff, cp, ldc, rows - p, full, first, last, bp, act, slope, na);
+            else if (vectors == 2) y_tile(Y_ROWS, 2, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
+            else y_tile(Y_ROWS, 1, 1, k, ap, tb, tld, toff, cp, ldc, rows - p, tail, first, last, bp, act, slope, na);
         }
     }
 }
