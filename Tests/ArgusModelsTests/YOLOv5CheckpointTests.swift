@@ -136,7 +136,9 @@ final class YOLOv5CheckpointTests: XCTestCase {
         let boxed = letterbox(picture, newShape: (640, 640), auto: true, stride: m.info.stride)
         let shape = [1, 3, boxed.image.height, boxed.image.width]
         XCTAssertEqual(shape, entry["input_shape"] as? [Int], file)
-        let out = try m.network(Tensor(shape: shape, storage: toCHWFloat(boxed.image)))
+        let x = Tensor(shape: shape, storage: toCHWFloat(boxed.image))
+        let out = try m.network(x)
+        try Self.checkKeptRows(m, x, out, file)
         let head = entry["head"] as! [String: Any]
         let headShape = head["shape"] as! [Int]
         let width = headShape[2]
@@ -159,6 +161,28 @@ final class YOLOv5CheckpointTests: XCTestCase {
             check(row: item["row"] as! Int, item["values"] as! [Double], "top objectness")
         }
         print("\(file) head: relative tolerances xywh/obj/cls \(tolerance), worst difference \(worst) of its tolerance")
+    }
+
+    /// The head with an objectness threshold (what `detect` runs) gives exactly the full head's rows whose objectness
+    /// is above it, in order, bit for bit: thresholds that keep none, a few, most and (nearly) all rows.
+    static func checkKeptRows(_ m: YOLOv5, _ x: Tensor, _ full: (rows: Int, values: [Float]), _ file: String) throws {
+        let width = m.network.detect.outputsPerAnchor
+        let objectness = (0..<full.rows).map { full.values[$0 * width + 4] }
+        let sorted = objectness.sorted()
+        // Thresholds at kept objectness values themselves (a row equal to the threshold is dropped: strict >).
+        let thresholds: [Float] = [0.25, 0.001, 0, 1, sorted[sorted.count / 2], sorted[sorted.count - 3]]
+        for t in thresholds {
+            let kept = try m.network(x, objectnessAbove: t)
+            let want = (0..<full.rows).filter { objectness[$0] > t }
+            XCTAssertEqual(kept.rows, want.count, "\(file): rows kept above \(t)")
+            guard kept.rows == want.count, kept.values.count == want.count * width else { continue }
+            for (r, row) in want.enumerated() {
+                for k in 0..<width where kept.values[r * width + k].bitPattern != full.values[row * width + k].bitPattern {
+                    XCTFail("\(file): above \(t), kept row \(r) (row \(row)) column \(k): \(kept.values[r * width + k]) vs \(full.values[row * width + k])")
+                    return
+                }
+            }
+        }
     }
 
     /// detect.py's detections, margin-aware (YOLOMargins.checkDetections): at most 5% of the reference items

@@ -53,7 +53,7 @@ public struct YOLOv5: Detector {
         let (input, _) = YOLOInput.letterboxed(image, shape: (size, size), auto: true, stride: info.stride)
         timings.preprocess = clock.lap()
 
-        let raw = try network(input)
+        let raw = try network(input, objectnessAbove: options.confidence)
         timings.inference = clock.lap()
 
         let candidates = Self.nonMaxSuppression(

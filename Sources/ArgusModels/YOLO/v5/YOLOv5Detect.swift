@@ -45,14 +45,61 @@ struct YOLODetect {
     }
 
     /// Decoded predictions, `[rows, classCount + 5]` flattened row-major.
-    func callAsFunction(_ features: [Tensor]) throws -> (rows: Int, values: [Float]) {
+    ///
+    /// - objectnessAbove: keep only the rows whose objectness is above this (what `non_max_suppression` keeps
+    ///   first), in the same order. The conv then leaves logits, the sigmoid goes to the objectness channel and
+    ///   then to the rows that pass: the same bits for those rows (the sigmoid is the conv epilogue's, lane by
+    ///   lane) without the sigmoid and the copy of every cell's 85 values, most of which the filter drops.
+    func callAsFunction(_ features: [Tensor], objectnessAbove threshold: Float? = nil) throws -> (rows: Int, values: [Float]) {
         let no = outputsPerAnchor
         let raw = try zip(levels, features).map { level, x in
-            try conv2d(x, weights: level.weights, bias: level.bias, activation: .sigmoid)
+            try conv2d(x, weights: level.weights, bias: level.bias, activation: threshold == nil ? .sigmoid : nil)
         }
-        let rows = zip(levels, raw).reduce(0) { $0 + $1.0.anchors.count * $1.1.shape[2] * $1.1.shape[3] }
-        var out = [Float](repeating: 0, count: rows * no)
+        // Per level, anchor and cell kept: its row's values, sigmoid applied (all rows without a threshold).
+        var out: [Float] = []
+        var kept: [(level: Int, anchor: Int, cell: Int)] = []
+        if let threshold {
+            for (l, (level, y)) in zip(levels, raw).enumerated() {
+                let plane = y.shape[2] * y.shape[3]
+                for a in level.anchors.indices {
+                    let base = a * no * plane
+                    let objectness = sigmoid(Tensor(shape: [plane], storage: Array(y.storage[(base + 4 * plane)..<(base + 5 * plane)])))
+                    for cell in 0..<plane where objectness.storage[cell] > threshold { kept.append((l, a, cell)) }
+                }
+            }
+            var gathered = [Float](repeating: 0, count: kept.count * no)
+            for (r, k) in kept.enumerated() {
+                let y = raw[k.level], plane = y.shape[2] * y.shape[3], base = k.anchor * no * plane + k.cell
+                for c in 0..<no { gathered[r * no + c] = y.storage[base + c * plane] }
+            }
+            out = sigmoid(Tensor(shape: [gathered.count], storage: gathered)).storage
+        }
+        let rows = threshold != nil ? kept.count
+            : zip(levels, raw).reduce(0) { $0 + $1.0.anchors.count * $1.1.shape[2] * $1.1.shape[3] }
+        if threshold == nil { out = [Float](repeating: 0, count: rows * no) }
         out.withUnsafeMutableBufferPointer { dst in
+            // Row r's values: in `dst` already (kept rows) or read from the level's planes (every row).
+            func decode(_ row: Int, level: Level, anchor: (Float, Float), gx: Int, gy: Int, from src: UnsafePointer<Float>, step: Int) {
+                let o = dst.baseAddress! + row * no
+                let sx = src[0], sy = src[step]
+                let sw = src[2 * step] * 2, sh = src[3 * step] * 2
+                o[0] = (sx * 2 + (Float(gx) - 0.5)) * level.stride
+                o[1] = (sy * 2 + (Float(gy) - 0.5)) * level.stride
+                o[2] = sw * sw * anchor.0
+                o[3] = sh * sh * anchor.1
+                if step != 1 { for k in 4..<no { o[k] = src[k * step] } }
+            }
+            if threshold != nil {
+                for (r, k) in kept.enumerated() {
+                    let nx = raw[k.level].shape[3], level = levels[k.level]
+                    let values = Array(dst[(r * no)..<(r * no + 4)])
+                    values.withUnsafeBufferPointer {
+                        decode(r, level: level, anchor: level.anchors[k.anchor], gx: k.cell % nx, gy: k.cell / nx,
+                               from: $0.baseAddress!, step: 1)
+                    }
+                }
+                return
+            }
             var row = 0
             for (level, y) in zip(levels, raw) {
                 let ny = y.shape[2], nx = y.shape[3], plane = ny * nx
@@ -61,15 +108,7 @@ struct YOLODetect {
                         let base = src.baseAddress! + a * no * plane
                         for gy in 0..<ny {
                             for gx in 0..<nx {
-                                let cell = gy * nx + gx
-                                let o = dst.baseAddress! + row * no
-                                let sx = base[cell], sy = base[plane + cell]
-                                let sw = base[2 * plane + cell] * 2, sh = base[3 * plane + cell] * 2
-                                o[0] = (sx * 2 + (Float(gx) - 0.5)) * level.stride
-                                o[1] = (sy * 2 + (Float(gy) - 0.5)) * level.stride
-                                o[2] = sw * sw * anchor.0
-                                o[3] = sh * sh * anchor.1
-                                for k in 4..<no { o[k] = base[k * plane + cell] }
+                                decode(row, level: level, anchor: anchor, gx: gx, gy: gy, from: base + gy * nx + gx, step: plane)
                                 row += 1
                             }
                         }

@@ -157,13 +157,14 @@ struct YOLOv5Network {
         throw ModelError.malformedConfig("activation \(spec) is not supported")
     }
 
-    /// Runs the network on a `[1, 3, H, W]` input; returns the decoded head rows.
-    func callAsFunction(_ input: Tensor) throws -> (rows: Int, values: [Float]) {
+    /// Runs the network on a `[1, 3, H, W]` input; returns the decoded head rows (only those whose objectness is
+    /// above `objectnessAbove`, when given: `YOLODetect`).
+    func callAsFunction(_ input: Tensor, objectnessAbove threshold: Float? = nil) throws -> (rows: Int, values: [Float]) {
         var outputs = [Int: Tensor]()
         var x = input
         for (i, node) in nodes.enumerated() {
             let inputs = node.from.map { $0 == -1 || $0 == i - 1 ? x : outputs[$0]! }
-            if case .detect(let head) = node.layer { return try head(inputs) }
+            if case .detect(let head) = node.layer { return try head(inputs, objectnessAbove: threshold) }
             x = try Self.run(node.layer, inputs)
             if saved.contains(i) { outputs[i] = x }
         }
