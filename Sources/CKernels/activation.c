@@ -50,7 +50,7 @@ static void bias_silu8(float *p, long count, float bias) {
     }
     for (; i < count; i += 8) {
         __m256i m = y_tail_mask(count - i);
-        _mm256_maskstore_ps(p + i, m, silu8(_mm256_add_ps(_mm256_maskload_ps(p + i, m), b)));
+        y_store_lanes(p + i, silu8(_mm256_add_ps(_mm256_maskload_ps(p + i, m), b)), count - i);
     }
 }
 

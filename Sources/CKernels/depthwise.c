@@ -8,6 +8,8 @@
 #include "CKernels.h"
 #include "simd_ops.h"
 
+#include <stdlib.h>
+
 #if defined(__x86_64__)
 
 // One chunk of an output row is up to this many vectors, accumulated together so each tap's broadcast weight
@@ -100,45 +102,31 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256i y_lanes
 // Output rows oh0 ..< oh0 + R, columns ow0 ..< ow0 + 8 V, accumulated together: each element is still its own
 // chain over the taps in order, but R x V chains in flight keep the FMA units busy (one row of a few vectors
 // waits on each multiply-add's latency). V and R are constants at every call, so the accumulators stay in
-// registers; `masked` = 0 where every tap's load lies inside the row (AVX2's masked loads cost more).
+// registers. `in` is the plane with its columns zero-bordered (`y_border_columns`, row stride `in_stride`), or
+// for column stride 2 each such row as its even then its odd columns (`y_phase_columns`, each half in_stride / 2
+// long), so every tap is one plain load (AVX2's masked loads cost more than the multiply-adds they feed, and
+// picking the even lanes of two loads cost two shuffles per tap).
 __attribute__((target("avx2,fma"), always_inline))
-static inline void y_dw_tile(const int V, const int R, const int masked, const float *in, long in_h, long in_w,
-                             const float *w, const long kh, const long kw, long sh, const long sw, long ph, long pw,
+static inline void y_dw_tile(const int V, const int R, const int checked, const float *in, long in_h, long in_stride,
+                             const float *w, const long kh, const long kw, long sh, const long sw, long ph,
                              long dh, long dw, float bias, int act, float slope, float *out, long out_w, long oh0,
-                             long ow0, __m256i mask[DW_MAX_KW][DW_VECTORS][2], int whole[DW_MAX_KW][DW_VECTORS]) {
+                             long ow0) {
     __m256 acc[DW_ROWS_MAX][DW_VECTORS];
     for (int r = 0; r < R; r++)
         for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
     // Row by row: the input rows are then read in order (a plane larger than the caches streams in; taking the
-    // kernel rows outermost made a stride-2 conv over 20 MB of input twice as slow).
+    // kernel rows outermost made a stride-2 conv over 20 MB of input twice as slow). `checked` = 0 where every
+    // tap's row lies inside the plane: then the loops unroll fully and the accumulators stay in registers.
     for (int r = 0; r < R; r++) {
         for (long i = 0; i < kh; i++) {
             long ih = (oh0 + r) * sh + i * dh - ph;
-            if (ih < 0 || ih >= in_h) continue;
-            const float *row = in + ih * in_w + ow0 * sw - pw;
+            if (checked && (ih < 0 || ih >= in_h)) continue;
+            const float *row = in + ih * in_stride + ow0;
             for (long j = 0; j < kw; j++) {
                 __m256 wv = _mm256_set1_ps(w[i * kw + j]);
-                for (int v = 0; v < V; v++) {
-                    const float *p = row + 8 * v * sw + j * dw;
-                    const int plain = !masked || whole[j][v];
-                    __m256 x;
-                    if (sw == 1) {
-                        x = plain ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask[j][v][0]);
-                    } else {
-                        __m256 lo, hi;
-                        if (plain) {
-                            lo = _mm256_loadu_ps(p);
-                            hi = _mm256_loadu_ps(p + 8);
-                        } else {
-                            lo = _mm256_maskload_ps(p, mask[j][v][0]);
-                            hi = _mm256_maskload_ps(p + 8, mask[j][v][1]);
-                        }
-                        // [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6] -> [lo0 lo2 lo4 lo6 hi0 hi2 hi4 hi6]
-                        __m256 e = _mm256_shuffle_ps(lo, hi, 0x88);
-                        x = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
-                    }
-                    acc[r][v] = _mm256_fmadd_ps(wv, x, acc[r][v]);
-                }
+                // Padded column 2 ox + j dw is column ox + (j dw) / 2 of phase (j dw) % 2.
+                const float *tap = sw == 1 ? row + j * dw : row + ((j * dw) & 1) * (in_stride / 2) + ((j * dw) >> 1);
+                for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(tap + 8 * v), acc[r][v]);
             }
         }
     }
@@ -147,65 +135,137 @@ static inline void y_dw_tile(const int V, const int R, const int masked, const f
         for (int v = 0; v < V; v++) {
             __m256 y = _mm256_add_ps(acc[r][v], _mm256_set1_ps(bias));
             EPILOGUE(y, y, act, slope);
-            long left = out_w - ow0 - 8 * v;
-            if (left >= 8) _mm256_storeu_ps(dst + 8 * v, y);
-            else _mm256_maskstore_ps(dst + 8 * v, y_lanes(0, left), y);
+            y_store_lanes(dst + 8 * v, y, out_w - ow0 - 8 * v);
         }
     }
 }
 
 // All output rows of one chunk of V vectors: R rows at a time (eight chains: two rows of three or four vectors,
 // four rows of one or two), the last few one at a time.
-#define Y_DW_ROWS(V, R, masked)                                                                                \
+#define Y_DW_ROWS(V, R)                                                                                        \
     do {                                                                                                       \
         long oh = 0;                                                                                           \
-        for (; oh + (R) <= out_h; oh += (R))                                                                   \
-            y_dw_tile(V, R, masked, in, in_h, in_w, w, kh, kw, sh, sw, ph, pw, dh, dw, bias, act, slope, out, out_w, oh, ow0, mask, whole); \
+        for (; oh + (R) <= out_h; oh += (R)) {                                                                 \
+            if (oh * sh - ph >= 0 && (oh + (R) - 1) * sh + (kh - 1) * dh - ph < in_h)                          \
+                y_dw_tile(V, R, 0, in, in_h, stride, w, kh, kw, sh, sw, ph, dh, dw, bias, act, slope, out, out_w, oh, ow0); \
+            else                                                                                               \
+                y_dw_tile(V, R, 1, in, in_h, stride, w, kh, kw, sh, sw, ph, dh, dw, bias, act, slope, out, out_w, oh, ow0); \
+        }                                                                                                      \
         for (; oh < out_h; oh++)                                                                               \
-            y_dw_tile(V, 1, masked, in, in_h, in_w, w, kh, kw, sh, sw, ph, pw, dh, dw, bias, act, slope, out, out_w, oh, ow0, mask, whole); \
+            y_dw_tile(V, 1, 1, in, in_h, stride, w, kh, kw, sh, sw, ph, dh, dw, bias, act, slope, out, out_w, oh, ow0); \
     } while (0)
 
 __attribute__((target("avx2,fma"), always_inline))
-static inline void y_depthwise_k(const float *in, long in_h, long in_w, const float *w, const long kh, const long kw,
-                                 long sh, const long sw, long ph, long pw, long dh, long dw, float bias, int act,
-                                 float slope, float *out, long out_h, long out_w) {
+static inline void y_depthwise_k(const float *in, long in_h, long stride, const float *w, const long kh,
+                                 const long kw, long sh, const long sw, long ph, long pw, long dh, long dw,
+                                 float bias, int act, float slope, float *out, long out_h, long out_w) {
+    (void)pw;  // the columns are bordered already
     for (long ow0 = 0; ow0 < out_w; ow0 += 8 * DW_VECTORS) {
         long vectors = (out_w - ow0 + 7) / 8;
-        if (vectors > DW_VECTORS) vectors = DW_VECTORS;
-        __m256i mask[DW_MAX_KW][DW_VECTORS][2];
-        int whole[DW_MAX_KW][DW_VECTORS];
-        int all_whole = 1;
-        for (long j = 0; j < kw; j++)
-            for (long v = 0; v < vectors; v++) {
-                long c = (ow0 + 8 * v) * sw + j * dw - pw;
-                mask[j][v][0] = y_lanes(-c, in_w - c);
-                mask[j][v][1] = y_lanes(-c - 8, in_w - c - 8);
-                whole[j][v] = c >= 0 && c + 8 * sw <= in_w;
-                all_whole &= whole[j][v];
-            }
-        if (all_whole) {
-            switch (vectors) {
-            case 4: Y_DW_ROWS(4, 2, 0); break;
-            case 3: Y_DW_ROWS(3, 2, 0); break;
-            case 2: Y_DW_ROWS(2, 4, 0); break;
-            default: Y_DW_ROWS(1, 4, 0); break;
-            }
-        } else {
-            switch (vectors) {
-            case 4: Y_DW_ROWS(4, 2, 1); break;
-            case 3: Y_DW_ROWS(3, 2, 1); break;
-            case 2: Y_DW_ROWS(2, 4, 1); break;
-            default: Y_DW_ROWS(1, 4, 1); break;
-            }
+        switch (vectors > DW_VECTORS ? DW_VECTORS : vectors) {
+        case 4: Y_DW_ROWS(4, 2); break;
+        case 3: Y_DW_ROWS(3, 2); break;
+        case 2: Y_DW_ROWS(2, 4); break;
+        default: Y_DW_ROWS(1, 4); break;
         }
     }
+}
+
+// The plane with `pw` zero columns on its left and zeros on its right up to the row stride `stride` (a multiple of
+// 8, past every column a tile's vectors load). Vector moves: the compiler would make each row's copy a libc call.
+__attribute__((target("avx2,fma"), no_builtin("memcpy", "memset", "memmove")))
+static void y_border_columns(const float *in, long in_h, long in_w, long pw, long stride, float *dst) {
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256i tail = y_lanes(0, in_w % 8);
+    for (long y = 0; y < in_h; y++) {
+        float *row = dst + y * stride;
+        const float *src = in + y * in_w;
+        for (long x = 0; x < pw; x += 8) _mm256_storeu_ps(row + x, zero);
+        long x = 0;
+        for (; x + 8 <= in_w; x += 8) _mm256_storeu_ps(row + pw + x, _mm256_loadu_ps(src + x));
+        _mm256_storeu_ps(row + pw + x, _mm256_maskload_ps(src + x, tail));
+        // The rest to the stride (the last store may overlap zeros already written, never data).
+        for (long z = pw + x + 8; z < stride; z += 8) _mm256_storeu_ps(row + (z + 8 <= stride ? z : stride - 8), zero);
+    }
+}
+
+// For column stride 2: each row of the plane bordered as `y_border_columns` does, written as its even columns
+// (the first stride / 2 floats) then its odd ones. Padded column c = x + pw goes to phase c % 2, index c / 2: with
+// pw = 2q the input's even columns start phase 0 at q and its odd ones phase 1 at q; with pw = 2q + 1 its even
+// columns start phase 1 at q and its odd ones phase 0 at q + 1.
+__attribute__((target("avx2,fma")))
+static void y_phase_columns(const float *in, long in_h, long in_w, long pw, long stride, float *dst) {
+    const __m256 zero = _mm256_setzero_ps();
+    const long half = stride / 2, q = pw / 2;
+    for (long y = 0; y < in_h; y++) {
+        float *row = dst + y * stride;
+        const float *src = in + y * in_w;
+        for (long x = 0; x < stride; x += 8) _mm256_storeu_ps(row + x, zero);
+        float *evens = pw % 2 ? row + half + q : row + q, *odds = pw % 2 ? row + q + 1 : row + half + q;
+        for (long i = 0; 2 * i < in_w; i += 8) {
+            __m256 lo = _mm256_maskload_ps(src + 2 * i, y_lanes(0, in_w - 2 * i));
+            __m256 hi = _mm256_maskload_ps(src + 2 * i + 8, y_lanes(0, in_w - 2 * i - 8));
+            // [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6] -> [lo0 lo2 lo4 lo6 hi0 hi2 hi4 hi6], and the odd lanes alike.
+            __m256 e = _mm256_shuffle_ps(lo, hi, 0x88), o = _mm256_shuffle_ps(lo, hi, 0xDD);
+            _mm256_storeu_ps(evens + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+            _mm256_storeu_ps(odds + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+        }
+    }
+}
+
+// Without memory for the bordered copy: the same chains one element at a time (a column in the padding reads 0, as
+// the bordered copy's does), the epilogue on a vector of that one value.
+__attribute__((target("avx2,fma")))
+static void y_depthwise_scalar(const float *in, long in_h, long in_w, const float *w, long kh, long kw, long sh,
+                               long sw, long ph, long pw, long dh, long dw, float bias, int act, float slope,
+                               float *out, long out_h, long out_w) {
+    for (long oh = 0; oh < out_h; oh++)
+        for (long ow = 0; ow < out_w; ow++) {
+            __m128 acc = _mm_setzero_ps();
+            for (long i = 0; i < kh; i++) {
+                long ih = oh * sh + i * dh - ph;
+                if (ih < 0 || ih >= in_h) continue;
+                for (long j = 0; j < kw; j++) {
+                    long iw = ow * sw + j * dw - pw;
+                    float x = iw >= 0 && iw < in_w ? in[ih * in_w + iw] : 0.0f;
+                    acc = _mm_fmadd_ss(_mm_set_ss(w[i * kw + j]), _mm_set_ss(x), acc);
+                }
+            }
+            __m256 y = _mm256_add_ps(_mm256_set1_ps(_mm_cvtss_f32(acc)), _mm256_set1_ps(bias));
+            EPILOGUE(y, y, act, slope);
+            out[oh * out_w + ow] = _mm256_cvtss_f32(y);
+        }
 }
 
 __attribute__((target("avx2,fma")))
 static void y_depthwise(const float *in, long in_h, long in_w, const float *w, long kh, long kw, long sh, long sw,
                         long ph, long pw, long dh, long dw, float bias, int act, float slope, float *out, long out_h,
                         long out_w) {
+    // Row strides (multiples of 8) past every column the tiles load (the last vector of a row reads 8 columns, of
+    // its phase for stride 2, from its first output's tap) and every vector the copy writes (up to 8 floats past the
+    // input's last column).
+    const long vectors = (out_w + 7) / 8;
+    long stride;
+    if (sw == 1) {
+        stride = vectors * 8 + (kw - 1) * dw + 8;
+        if (stride < pw + in_w + 8) stride = pw + in_w + 8;
+    } else {
+        long half = vectors * 8 + ((kw - 1) * dw) / 2 + 1;
+        if (half < pw / 2 + 1 + (in_w + 1) / 2 + 8) half = pw / 2 + 1 + (in_w + 1) / 2 + 8;
+        stride = 2 * ((half + 7) / 8 * 8);
+    }
+    stride = (stride + 7) / 8 * 8;
+    float *bordered = malloc(sizeof(float) * (size_t)(stride * in_h));
+    if (!bordered) {
+        y_depthwise_scalar(in, in_h, in_w, w, kh, kw, sh, sw, ph, pw, dh, dw, bias, act, slope, out, out_h, out_w);
+        return;
+    }
+    if (sw == 1) y_border_columns(in, in_h, in_w, pw, stride, bordered);
+    else y_phase_columns(in, in_h, in_w, pw, stride, bordered);
+    in = bordered;
+    in_w = stride;
     DW_SPECIALISED(y_depthwise_k);
+    free(bordered);
 }
 #endif
 

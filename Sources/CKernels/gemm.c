@@ -211,6 +211,7 @@ Y_ATTR void y_tile(const int R, const int vectors, const int masked, long k, con
             acc[r][v] = first || r >= rows ? _mm256_setzero_ps()
                         : masked         ? _mm256_maskload_ps(c + r * ldc + 8 * v, m[v])
                                          : _mm256_loadu_ps(c + r * ldc + 8 * v);
+    const long tail_lanes = __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(tail)));
     for (long kk = 0; kk < k; kk++) {
         __m256 bv[Y_MAX_VECTORS];
         const float *row = B_ROW(b, ldb, boff, kk);
@@ -229,7 +230,7 @@ Y_ATTR void y_tile(const int R, const int vectors, const int masked, long k, con
                 if (bias) y = _mm256_add_ps(y, _mm256_set1_ps(bias[r]));
                 EPILOGUE(y, y, act, slope);
             }
-            if (masked) _mm256_maskstore_ps(c + r * ldc + 8 * v, m[v], y);
+            if (masked && v == vectors - 1) y_store_lanes(c + r * ldc + 8 * v, y, tail_lanes);
             else _mm256_storeu_ps(c + r * ldc + 8 * v, y);
         }
     }

@@ -161,6 +161,29 @@ Y_ATTR y_t y_blend_lt(y_t x, y_t y, y_t keep, y_t r) { return _mm256_blendv_ps(k
 Y_ATTR y_t y_blend_gt(y_t x, y_t y, y_t keep, y_t r) { return _mm256_blendv_ps(keep, r, _mm256_cmp_ps(x, y, _CMP_GT_OQ)); }
 Y_ATTR y_t y_blend_le(y_t x, y_t y, y_t keep, y_t r) { return _mm256_blendv_ps(keep, r, _mm256_cmp_ps(x, y, _CMP_LE_OQ)); }
 
+// The first `lanes` lanes of v (all of them from 8 on, none from 0 down) to p, nothing past them. AVX2's masked
+// store (vmaskmovps) is microcoded on AMD's CPUs, tens of cycles each; these plain stores cost a few.
+Y_ATTR void y_store_lanes(float *p, __m256 v, long lanes) {
+    if (lanes >= 8) {
+        _mm256_storeu_ps(p, v);
+        return;
+    }
+    __m128 x = _mm256_castps256_ps128(v);
+    if (lanes >= 4) {
+        _mm_storeu_ps(p, x);
+        x = _mm256_extractf128_ps(v, 1);
+        p += 4;
+        lanes -= 4;
+    }
+    if (lanes >= 2) {
+        _mm_storel_pi((__m64 *)p, x);
+        x = _mm_movehl_ps(x, x);
+        p += 2;
+        lanes -= 2;
+    }
+    if (lanes >= 1) _mm_store_ss(p, x);
+}
+
 Y_ATTR __m256i y_tail_mask(long lanes) {
     const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)lanes), index);

@@ -123,8 +123,7 @@ Y_ATTR void y_input_run(const float *plane, long h, long w, long y0, long x0, lo
         INPUT_RUN_BODY(y, d, dst, plane_stride, Y_STORE);
 #undef Y_STORE
     } else {
-        const __m256i store = y_lane_mask(0, tiles);
-#define Y_STORE(p, v) _mm256_maskstore_ps((p), store, (v))
+#define Y_STORE(p, v) y_store_lanes((p), (v), tiles)
         INPUT_RUN_BODY(y, d, dst, plane_stride, Y_STORE);
 #undef Y_STORE
     }
@@ -156,7 +155,6 @@ Y_ATTR void y_output_run(const float *src, long plane_stride, long tiles, float 
                          long ow) {
     const __m256i load = y_lane_mask(0, tiles);
     long columns = ow - ox < 2 * tiles ? ow - ox : 2 * tiles;
-    const __m256i s0 = y_lane_mask(0, columns), s1 = y_lane_mask(0, columns - 8);
     y_t e0, o0, e1, o1;
     if (tiles == 8) {
 #define Y_LOAD(p) _mm256_loadu_ps(p)
@@ -173,8 +171,8 @@ Y_ATTR void y_output_run(const float *src, long plane_stride, long tiles, float 
         _mm256_storeu_ps(dst, _mm256_permute2f128_ps(a, b, 0x20));
         _mm256_storeu_ps(dst + 8, _mm256_permute2f128_ps(a, b, 0x31));
     } else {
-        _mm256_maskstore_ps(dst, s0, _mm256_permute2f128_ps(a, b, 0x20));
-        _mm256_maskstore_ps(dst + 8, s1, _mm256_permute2f128_ps(a, b, 0x31));
+        y_store_lanes(dst, _mm256_permute2f128_ps(a, b, 0x20), columns);
+        y_store_lanes(dst + 8, _mm256_permute2f128_ps(a, b, 0x31), columns - 8);
     }
     if (oy + 1 < oh) {
         a = _mm256_unpacklo_ps(e1, o1); b = _mm256_unpackhi_ps(e1, o1);
@@ -182,8 +180,8 @@ Y_ATTR void y_output_run(const float *src, long plane_stride, long tiles, float 
             _mm256_storeu_ps(dst + ow, _mm256_permute2f128_ps(a, b, 0x20));
             _mm256_storeu_ps(dst + ow + 8, _mm256_permute2f128_ps(a, b, 0x31));
         } else {
-            _mm256_maskstore_ps(dst + ow, s0, _mm256_permute2f128_ps(a, b, 0x20));
-            _mm256_maskstore_ps(dst + ow + 8, s1, _mm256_permute2f128_ps(a, b, 0x31));
+            y_store_lanes(dst + ow, _mm256_permute2f128_ps(a, b, 0x20), columns);
+            y_store_lanes(dst + ow + 8, _mm256_permute2f128_ps(a, b, 0x31), columns - 8);
         }
     }
 }
