@@ -55,67 +55,36 @@ struct YOLODetect {
         let raw = try zip(levels, features).map { level, x in
             try conv2d(x, weights: level.weights, bias: level.bias, activation: threshold == nil ? .sigmoid : nil)
         }
-        // Per level, anchor and cell kept: its row's values, sigmoid applied (all rows without a threshold).
-        var out: [Float] = []
-        var kept: [(level: Int, anchor: Int, cell: Int)] = []
-        if let threshold {
-            for (l, (level, y)) in zip(levels, raw).enumerated() {
-                let plane = y.shape[2] * y.shape[3]
-                for a in level.anchors.indices {
-                    let base = a * no * plane
-                    let objectness = sigmoid(Tensor(shape: [plane], storage: Array(y.storage[(base + 4 * plane)..<(base + 5 * plane)])))
-                    for cell in 0..<plane where objectness.storage[cell] > threshold { kept.append((l, a, cell)) }
+        // The rows, in the reference's (level, anchor, grid y, grid x) order: every cell, or those above the threshold.
+        var cells: [(level: Int, anchor: Int, cell: Int)] = []
+        for (l, (level, y)) in zip(levels, raw).enumerated() {
+            let plane = y.shape[2] * y.shape[3]
+            for a in level.anchors.indices {
+                guard let threshold else {
+                    cells += (0..<plane).map { (l, a, $0) }
+                    continue
                 }
-            }
-            var gathered = [Float](repeating: 0, count: kept.count * no)
-            for (r, k) in kept.enumerated() {
-                let y = raw[k.level], plane = y.shape[2] * y.shape[3], base = k.anchor * no * plane + k.cell
-                for c in 0..<no { gathered[r * no + c] = y.storage[base + c * plane] }
-            }
-            out = sigmoid(Tensor(shape: [gathered.count], storage: gathered)).storage
-        }
-        let rows = threshold != nil ? kept.count
-            : zip(levels, raw).reduce(0) { $0 + $1.0.anchors.count * $1.1.shape[2] * $1.1.shape[3] }
-        if threshold == nil { out = [Float](repeating: 0, count: rows * no) }
-        out.withUnsafeMutableBufferPointer { dst in
-            // Row r's values: in `dst` already (kept rows) or read from the level's planes (every row).
-            func decode(_ row: Int, level: Level, anchor: (Float, Float), gx: Int, gy: Int, from src: UnsafePointer<Float>, step: Int) {
-                let o = dst.baseAddress! + row * no
-                let sx = src[0], sy = src[step]
-                let sw = src[2 * step] * 2, sh = src[3 * step] * 2
-                o[0] = (sx * 2 + (Float(gx) - 0.5)) * level.stride
-                o[1] = (sy * 2 + (Float(gy) - 0.5)) * level.stride
-                o[2] = sw * sw * anchor.0
-                o[3] = sh * sh * anchor.1
-                if step != 1 { for k in 4..<no { o[k] = src[k * step] } }
-            }
-            if threshold != nil {
-                for (r, k) in kept.enumerated() {
-                    let nx = raw[k.level].shape[3], level = levels[k.level]
-                    let values = Array(dst[(r * no)..<(r * no + 4)])
-                    values.withUnsafeBufferPointer {
-                        decode(r, level: level, anchor: level.anchors[k.anchor], gx: k.cell % nx, gy: k.cell / nx,
-                               from: $0.baseAddress!, step: 1)
-                    }
-                }
-                return
-            }
-            var row = 0
-            for (level, y) in zip(levels, raw) {
-                let ny = y.shape[2], nx = y.shape[3], plane = ny * nx
-                y.storage.withUnsafeBufferPointer { src in
-                    for (a, anchor) in level.anchors.enumerated() {
-                        let base = src.baseAddress! + a * no * plane
-                        for gy in 0..<ny {
-                            for gx in 0..<nx {
-                                decode(row, level: level, anchor: anchor, gx: gx, gy: gy, from: base + gy * nx + gx, step: plane)
-                                row += 1
-                            }
-                        }
-                    }
-                }
+                let base = a * no * plane + 4 * plane
+                let objectness = sigmoid(Tensor(shape: [plane], storage: Array(y.storage[base..<(base + plane)])))
+                for cell in 0..<plane where objectness.storage[cell] > threshold { cells.append((l, a, cell)) }
             }
         }
-        return (rows, out)
+        // Each row's values from its level's planes, then (logits) the sigmoid, then the box decoded in place.
+        var out = [Float](repeating: 0, count: cells.count * no)
+        for (r, c) in cells.enumerated() {
+            let y = raw[c.level], plane = y.shape[2] * y.shape[3], base = c.anchor * no * plane + c.cell
+            for k in 0..<no { out[r * no + k] = y.storage[base + k * plane] }
+        }
+        if threshold != nil { out = sigmoid(Tensor(shape: [out.count], storage: out)).storage }
+        for (r, c) in cells.enumerated() {
+            let level = levels[c.level], nx = raw[c.level].shape[3], anchor = level.anchors[c.anchor]
+            let gx = Float(c.cell % nx), gy = Float(c.cell / nx), o = r * no
+            let sw = out[o + 2] * 2, sh = out[o + 3] * 2
+            out[o] = (out[o] * 2 + (gx - 0.5)) * level.stride
+            out[o + 1] = (out[o + 1] * 2 + (gy - 0.5)) * level.stride
+            out[o + 2] = sw * sw * anchor.0
+            out[o + 3] = sh * sh * anchor.1
+        }
+        return (cells.count, out)
     }
 }
