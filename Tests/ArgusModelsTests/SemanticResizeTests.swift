@@ -51,6 +51,24 @@ final class SemanticResizeTests: XCTestCase {
         }
     }
 
+    func testAWindowIsThatPartOfTheFullResize() throws {
+        // The classification preset resizes only the center crop's window: its bytes must be the full resize's.
+        var generator = WindowCases(state: 19)
+        for _ in 0..<40 {
+            let w = Int.random(in: 1...120, using: &generator), h = Int.random(in: 1...120, using: &generator)
+            let image = try RGBImage(width: w, height: h, pixels: (0..<(w * h * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            let size = (Int.random(in: 1...160, using: &generator), Int.random(in: 1...160, using: &generator))
+            let full = try SemanticResize.antialiasedBilinear(image, to: size, split: serialSplit)
+            let r0 = Int.random(in: 0..<size.0, using: &generator), r1 = Int.random(in: (r0 + 1)...size.0, using: &generator)
+            let c0 = Int.random(in: 0..<size.1, using: &generator), c1 = Int.random(in: (c0 + 1)...size.1, using: &generator)
+            let part = try SemanticResize.antialiasedBilinear(image, to: size, rows: r0..<r1, columns: c0..<c1)
+            var expected: [UInt8] = []
+            for y in r0..<r1 { expected += full.pixels[((y * size.1 + c0) * 3)..<((y * size.1 + c1) * 3)] }
+            XCTAssertEqual([part.height, part.width], [r1 - r0, c1 - c0])
+            XCTAssertEqual(part.pixels, expected, "\(w)x\(h) -> \(size), rows \(r0)..<\(r1), columns \(c0)..<\(c1)")
+        }
+    }
+
     func testTinyLRASPPWithImageSize() throws {
         let ref = try SemanticFixtures.fixture("semantic_resize")
         let weights = try SemanticFixtures.weights(try SemanticFixtures.fixture("lraspp_mnv3_tiny"))
@@ -113,5 +131,17 @@ final class SemanticResizeTests: XCTestCase {
             let dot = try m.segment(try RGBImage(width: 1, height: 1, pixels: [0, 128, 255]), options: SegmentOptions(imageSize: 2))
             XCTAssertEqual([dot.labels.width, dot.labels.height], [1, 1])
         }
+    }
+}
+
+/// Reproducible window cases (SplitMix64).
+private struct WindowCases: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

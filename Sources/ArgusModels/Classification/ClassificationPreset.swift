@@ -39,11 +39,17 @@ public struct ClassificationPreset: Sendable, Equatable, Codable {
         return self
     }
 
-    /// The network input [1, 3, crop, crop].
+    /// The network input [1, 3, crop, crop]. Only the resized pixels the crop keeps are computed.
     public func input(_ image: RGBImage) throws -> Tensor {
         let size = SemanticResize.resizedSize(height: image.height, width: image.width, shortSide: resizeSize)
-        let resized = size == (image.height, image.width) ? image : try SemanticResize.antialiasedBilinear(image, to: size)
-        let cropped = try Self.centerCrop(resized, size: cropSize)
+        let cropped: RGBImage
+        if size == (image.height, image.width) {
+            cropped = try Self.centerCrop(image, size: cropSize)
+        } else {
+            let window = Self.CropWindow(height: size.0, width: size.1, size: cropSize)
+            let kept = try SemanticResize.antialiasedBilinear(image, to: size, rows: window.rows, columns: window.columns)
+            cropped = try window.placed(kept)
+        }
         return Tensor(shape: [1, 3, cropSize, cropSize],
                       storage: toCHWFloat(cropped, divisor: 255, mean: mean, std: std, split: EngineSplit.pixels))
     }
@@ -51,24 +57,50 @@ public struct ClassificationPreset: Sendable, Equatable, Codable {
     /// torchvision's `center_crop` to size x size: zero padding first where the image is smaller (left/top get
     /// the floor half), then the window at round((h - size) / 2), round((w - size) / 2) (Python's round: half to even).
     public static func centerCrop(_ image: RGBImage, size: Int) throws -> RGBImage {
-        let (h, w) = (image.height, image.width)
-        let padTop = h < size ? (size - h) / 2 : 0, padLeft = w < size ? (size - w) / 2 : 0
-        let paddedH = max(h, size), paddedW = max(w, size)
-        func offset(_ extent: Int) -> Int { Int((Double(extent - size) / 2).rounded(.toNearestOrEven)) }
-        let top = offset(paddedH) - padTop, left = offset(paddedW) - padLeft
-        var out = [UInt8](repeating: 0, count: size * size * 3)
+        let window = CropWindow(height: image.height, width: image.width, size: size)
+        var kept = [UInt8](repeating: 0, count: window.rows.count * window.columns.count * 3)
         image.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<size {
-                    let sy = y + top
-                    guard sy >= 0, sy < h else { continue }
-                    let x0 = max(0, -left), x1 = min(size, w - left)
-                    guard x1 > x0 else { continue }
-                    let s = src.baseAddress! + (sy * w + x0 + left) * 3, d = dst.baseAddress! + (y * size + x0) * 3
-                    d.update(from: s, count: (x1 - x0) * 3)
+            kept.withUnsafeMutableBufferPointer { dst in
+                let rowBytes = window.columns.count * 3
+                for (i, y) in window.rows.enumerated() {
+                    (dst.baseAddress! + i * rowBytes).update(from: src.baseAddress! + (y * image.width + window.columns.lowerBound) * 3,
+                                                             count: rowBytes)
                 }
             }
         }
-        return try RGBImage(width: size, height: size, pixels: out)
+        return try window.placed(try RGBImage(width: window.columns.count, height: window.rows.count, pixels: kept))
+    }
+
+    /// The rows and columns of an h x w image that a center crop to size x size keeps, and where the first of
+    /// them lands in the crop (past the zero padding of an image smaller than the crop).
+    struct CropWindow {
+        let size: Int
+        let rows: Range<Int>, columns: Range<Int>
+        let top: Int, left: Int
+
+        init(height h: Int, width w: Int, size: Int) {
+            let padTop = h < size ? (size - h) / 2 : 0, padLeft = w < size ? (size - w) / 2 : 0
+            func offset(_ extent: Int) -> Int { Int((Double(extent - size) / 2).rounded(.toNearestOrEven)) }
+            let y0 = offset(max(h, size)) - padTop, x0 = offset(max(w, size)) - padLeft
+            rows = max(0, y0) ..< min(h, y0 + size)
+            columns = max(0, x0) ..< min(w, x0 + size)
+            top = rows.lowerBound - y0; left = columns.lowerBound - x0
+            self.size = size
+        }
+
+        /// The crop with `kept` (rows x columns) in place and zeros around it.
+        func placed(_ kept: RGBImage) throws -> RGBImage {
+            if kept.width == size, kept.height == size { return kept }
+            var out = [UInt8](repeating: 0, count: size * size * 3)
+            let rowBytes = kept.width * 3
+            kept.pixels.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<kept.height {
+                        (dst.baseAddress! + ((y + top) * size + left) * 3).update(from: src.baseAddress! + y * rowBytes, count: rowBytes)
+                    }
+                }
+            }
+            return try RGBImage(width: size, height: size, pixels: out)
+        }
     }
 }

@@ -12,8 +12,9 @@ enum SemanticResize {
         return width <= height ? (max(long, 1), shortSide) : (shortSide, max(long, 1))
     }
 
-    /// Per output index along one axis: the first input index, and the normalized filter weights, `width` slots
-    /// per index (the first `counts[i]` used) in one flat array, so the passes read them without per-index arrays.
+    /// Per output index along one axis (those of `indices`, from 0): the first input index, and the normalized
+    /// filter weights, `width` slots per index (the first `counts[i]` used) in one flat array, so the passes read
+    /// them without per-index arrays.
     struct Taps {
         let start: [Int]
         let counts: [Int]
@@ -22,12 +23,12 @@ enum SemanticResize {
 
         /// torch's `_compute_weights_aa` with the triangle filter: support 1 (x scale when shrinking), weights
         /// filter((j + xmin - center + 0.5) / scale) normalized to sum 1.
-        init(input: Int, output: Int) {
+        init(input: Int, output: Int, indices: Range<Int>) {
             let scale = Float(input) / Float(output)
             let support: Float = scale >= 1 ? scale : 1
             let invScale: Float = scale >= 1 ? 1 / scale : 1
             var start: [Int] = [], perIndex: [[Float]] = []
-            for i in 0..<output {
+            for i in indices {
                 let center = Float(Double(scale) * (Double(i) + 0.5))
                 let xmin = max(Int(Double(center - support) + 0.5), 0)
                 let xmax = min(Int(Double(center + support) + 0.5), input)
@@ -42,53 +43,89 @@ enum SemanticResize {
                 start.append(xmin); perIndex.append(w)
             }
             let width = perIndex.map(\.count).max() ?? 0
-            var flat = [Float](repeating: 0, count: output * width)
+            var flat = [Float](repeating: 0, count: indices.count * width)
             for (i, w) in perIndex.enumerated() { for (j, v) in w.enumerated() { flat[i * width + j] = v } }
             self.start = start; counts = perIndex.map(\.count); self.width = width; weights = flat
         }
+
+        /// The input indices the taps read.
+        var span: Range<Int> {
+            guard let first = start.min() else { return 0..<0 }
+            return first ..< max(first, zip(start, counts).map { $0 + $1 }.max()!)
+        }
     }
 
-    /// Rows of both passes are independent, so `split` may hand them to the engine's workers: each output value is
-    /// the same chain of multiply-adds however the rows are cut.
-    static func antialiasedBilinear(_ image: RGBImage, to size: (Int, Int),
+    /// Output rows `rows` and columns `columns` of the resize to `size` (all of them by default), as an image of
+    /// that window: a center crop after the resize needs only its window's taps. Rows of both passes are
+    /// independent, so `split` may hand them to the engine's workers: each output value is the same chain of
+    /// multiply-adds however the rows are cut, and the same as in the full resize.
+    static func antialiasedBilinear(_ image: RGBImage, to size: (Int, Int), rows: Range<Int>? = nil, columns: Range<Int>? = nil,
                                     split: RangeSplitter = EngineSplit.rows) throws -> RGBImage {
-        let (outH, outW) = size
+        let rows = rows ?? 0..<size.0, columns = columns ?? 0..<size.1
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= size.0 && columns.lowerBound >= 0 && columns.upperBound <= size.1)
         let (h, w) = (image.height, image.width)
-        let tx = Taps(input: w, output: outW), ty = Taps(input: h, output: outH)
-        // Horizontal pass into float rows [h, outW, 3], then the vertical pass, rounded once at the end.
-        var rows = [Float](repeating: 0, count: h * outW * 3)
+        let tx = Taps(input: w, output: size.1, indices: columns), ty = Taps(input: h, output: size.0, indices: rows)
+        let (inRows, inColumns) = (ty.span, tx.span)
+        let (outH, outW) = (rows.count, columns.count)
+        // Horizontal pass over the input rows the vertical taps read, into float rows [inRows, outW, 3]; then the
+        // vertical pass, rounded once at the end.
+        let rowLength = outW * 3
+        var horizontal = [Float](repeating: 0, count: inRows.count * rowLength)
         image.pixels.withUnsafeBufferPointer { src in
-            rows.withUnsafeMutableBufferPointer { dst in
+            horizontal.withUnsafeMutableBufferPointer { dst in
                 tx.weights.withUnsafeBufferPointer { weights in
                     let (src, dst, weights) = (src.baseAddress!, dst.baseAddress!, weights.baseAddress!)
-                    split(h) { ys in
+                    split(inRows.count) { ys in
+                        // The row's floats, RGB-interleaved, plus one so the last tap's 4-lane load stays inside.
+                        let floats = UnsafeMutablePointer<Float>.allocate(capacity: inColumns.count * 3 + 1)
+                        defer { floats.deallocate() }
+                        floats[inColumns.count * 3] = 0
                         for y in ys {
-                            let s = src + y * w * 3, d = dst + y * outW * 3
+                            let s = src + ((y + inRows.lowerBound) * w + inColumns.lowerBound) * 3
+                            for i in 0..<(inColumns.count * 3) { floats[i] = Float(s[i]) }
+                            let d = dst + y * rowLength
+                            // The three channels of one output pixel as lanes of one vector: each lane is the
+                            // scalar chain acc = fma(p[j], tap[j], acc) from 0.
                             for x in 0..<outW {
-                                let p = s + tx.start[x] * 3, taps = weights + x * tx.width, count = tx.counts[x]
-                                for c in 0..<3 {
-                                    var acc: Float = 0
-                                    for j in 0..<count { acc = multiplyAdd(Float(p[j * 3 + c]), taps[j], acc) }
-                                    d[x * 3 + c] = acc
+                                let p = UnsafeRawPointer(floats + (tx.start[x] - inColumns.lowerBound) * 3)
+                                let taps = weights + x * tx.width
+                                var acc = SIMD4<Float>()
+                                for j in 0..<tx.counts[x] {
+                                    acc = acc.addingProduct(p.loadUnaligned(fromByteOffset: 12 * j, as: SIMD4<Float>.self), taps[j])
                                 }
+                                d[x * 3] = acc[0]; d[x * 3 + 1] = acc[1]; d[x * 3 + 2] = acc[2]
                             }
                         }
                     }
                 }
             }
         }
-        var pixels = [UInt8](repeating: 0, count: outH * outW * 3)
-        rows.withUnsafeBufferPointer { src in
+        var pixels = [UInt8](repeating: 0, count: outH * rowLength)
+        horizontal.withUnsafeBufferPointer { src in
             pixels.withUnsafeMutableBufferPointer { dst in
                 ty.weights.withUnsafeBufferPointer { weights in
                     let (src, dst, weights) = (src.baseAddress!, dst.baseAddress!, weights.baseAddress!)
                     split(outH) { ys in
                         for y in ys {
-                            let s = src + ty.start[y] * outW * 3, taps = weights + y * ty.width, count = ty.counts[y]
-                            let d = dst + y * outW * 3
-                            for i in 0..<(outW * 3) {
+                            let s = src + (ty.start[y] - inRows.lowerBound) * rowLength, taps = weights + y * ty.width
+                            let count = ty.counts[y], d = dst + y * rowLength
+                            // Eight values of the row at a time, each lane its own chain over the taps.
+                            var i = 0
+                            while i + 8 <= rowLength {
+                                var acc = SIMD8<Float>()
+                                for j in 0..<count {
+                                    acc = acc.addingProduct(UnsafeRawPointer(s + j * rowLength + i).loadUnaligned(as: SIMD8<Float>.self), taps[j])
+                                }
+                                // 2^23 + n for the rounded, clamped n: its low bits are n (the stdlib's vector
+                                // float-to-integer conversion goes lane by lane through a generic path).
+                                let n = pointwiseMin(pointwiseMax(acc.rounded(.toNearestOrEven), SIMD8(repeating: 0)), SIMD8(repeating: 255))
+                                let bytes = SIMD8<UInt8>(truncatingIfNeeded: unsafeBitCast(n + SIMD8(repeating: 0x1p23), to: SIMD8<UInt32>.self))
+                                UnsafeMutableRawPointer(d + i).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
+                                i += 8
+                            }
+                            for i in i ..< rowLength {
                                 var acc: Float = 0
-                                for j in 0..<count { acc = multiplyAdd(s[j * outW * 3 + i], taps[j], acc) }
+                                for j in 0..<count { acc = multiplyAdd(s[j * rowLength + i], taps[j], acc) }
                                 d[i] = UInt8(min(max(acc.rounded(.toNearestOrEven), 0), 255))
                             }
                         }
