@@ -53,7 +53,7 @@ final class SemanticResizeTests: XCTestCase {
 
     func testAWindowIsThatPartOfTheFullResize() throws {
         // The classification preset resizes only the center crop's window: its bytes must be the full resize's.
-        var generator = WindowCases(state: 19)
+        var generator = SplitMix64(seed: 19)
         for _ in 0..<40 {
             let w = Int.random(in: 1...120, using: &generator), h = Int.random(in: 1...120, using: &generator)
             let image = try RGBImage(width: w, height: h, pixels: (0..<(w * h * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) })
@@ -134,14 +134,3 @@ final class SemanticResizeTests: XCTestCase {
     }
 }
 
-/// Reproducible window cases (SplitMix64).
-private struct WindowCases: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -51,7 +51,7 @@ final class ModelErrorTests: XCTestCase {
     func testDamagedBytesNeverTrap() throws {
         var files = [Self.directory.appendingPathComponent("quant_block_fused.onnx").path]
         if let shared = SharedData.ifPresent("weights/onnx/yolov8n_int8_320.onnx") { files.append(shared.path) }
-        var rng = SplitMix(seed: 8)
+        var rng = SplitMix64(seed: 8)
         for path in files {
             let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
             let big = bytes.count > 100_000
@@ -104,19 +104,6 @@ private final class ResultBox: @unchecked Sendable {
     init(count: Int) { values = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ v: [String: Tensor]?) { lock.lock(); values[i] = v; lock.unlock() }
     func get(_ i: Int) -> [String: Tensor]? { lock.lock(); defer { lock.unlock() }; return values[i] }
-}
-
-/// A small deterministic generator (SplitMix64) so the damaged variants are the same every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Load-time constant folding of the generator ops is bounded in bytes, not only in elements: found by the `onnx`
