@@ -175,25 +175,27 @@ private func runConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ pac
             }
         }
     case .direct(let chunks):
-        // The image as its zero-bordered stride phases (`ConvPhases`), then the GEMM row by output row.
-        let phases = ConvPhases(g)
-        let laidOut = UnsafeMutablePointer<Float>.allocate(capacity: g.inChannels * phases.channelSize)
-        defer { laidOut.deallocate() }
-        for n in 0..<g.batch {
-            let image = x + n * g.inChannels * g.inPlane
-            parallelRanges(g.inChannels, workers: workerCount(elements: g.inChannels * phases.channelSize, available: threads)) {
-                for c in $0 { phases.layOut(image + c * g.inPlane, into: laidOut + c * phases.channelSize) }
-            }
-            phases.rowOffsets.withUnsafeBufferPointer { rowOffsets in
-                parallelBlocks(g.groups * chunks, workers: threads) { _, i in
-                    let group = i / chunks
-                    let dst = out + (n * g.outChannels + group * m) * plane
-                    let src = laidOut + group * g.inChannelsPerGroup * phases.channelSize
-                    for oy in ConvPartition.chunkRows(i % chunks, of: chunks, outH: g.outH) {
-                        ConvGEMM.multiplyRows(packed, group: group, n: g.outW, b: src + phases.rowBase(oy),
-                                              rowOffsets: rowOffsets.baseAddress!, c: dst + oy * g.outW, ldc: plane,
-                                              bias: b, activation: activation)
-                    }
+        // Each block lays out the band of stride phases (`ConvPhases`) its chunk of output rows reads, in its
+        // worker's scratch, then multiplies row by output row while the band is in cache.
+        let phases = ConvPhases(g, outputRows: (g.outH + chunks - 1) / chunks)
+        let count = images * chunks
+        let workers = min(threads, count)
+        let bandSize = g.inChannelsPerGroup * phases.channelSize
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: bandSize * max(1, workers))
+        defer { scratch.deallocate() }
+        phases.rowOffsets.withUnsafeBufferPointer { rowOffsets in
+            parallelBlocks(count, workers: workers) { worker, i in
+                let (src, dst, group) = operands(i / chunks)
+                let rows = ConvPartition.chunkRows(i % chunks, of: chunks, outH: g.outH)
+                let band = scratch + worker * bandSize
+                let phaseRows = phases.band(for: rows)
+                for c in 0..<g.inChannelsPerGroup {
+                    phases.layOut(src + c * g.inPlane, rows: phaseRows, into: band + c * phases.channelSize)
+                }
+                for oy in rows {
+                    ConvGEMM.multiplyRows(packed, group: group, n: g.outW, b: band + phases.rowBase(oy, first: rows.lowerBound),
+                                          rowOffsets: rowOffsets.baseAddress!, c: dst + oy * g.outW, ldc: plane,
+                                          bias: b, activation: activation)
                 }
             }
         }

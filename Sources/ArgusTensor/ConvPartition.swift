@@ -14,7 +14,8 @@ struct ConvPartition {
         /// im2col + GEMM per chunk of output rows (`chunkRows`), this many chunks per image.
         case im2colChunks(count: Int)
         /// Wide output rows: the GEMM reads B straight from the input laid out as its zero-bordered stride phases
-        /// (`ConvPhases`), one output row per call (`argus_gemm_rows`), in this many chunks of rows per image.
+        /// (`ConvPhases`), one output row per call (`argus_gemm_rows`), in this many chunks of rows per (image,
+        /// group), each laying out the band of phase rows it reads.
         case direct(chunks: Int)
         /// Many small images (e.g. RoIs): im2col this many images side by side, one GEMM over all their columns.
         case batchedImages(perBlock: Int)

@@ -232,16 +232,17 @@ final class ConvKernelTests: XCTestCase {
         var random = SplitMix(seed: 15)
         // (batch, cin, h, w, cout, k, stride, pad, dilation, groups): wide output rows take the direct path, strides
         // through their phases (YOLOv5's 6x6 stride-2 stem, odd widths, stride 3 with dilation, grouped: ungrouped
-        // dilated convs take `TapRegions`).
+        // dilated convs take `TapRegions`); the last two large enough to run in chunks, each laying out its band.
         let cases = [(1, 3, 9, 40, 10, 3, 1, 1, 1, 1), (2, 4, 12, 33, 8, 3, 1, 2, 2, 2), (1, 6, 7, 64, 17, 5, 1, 2, 1, 1),
                      (1, 2, 5, 35, 3, 3, 1, 0, 1, 1), (1, 3, 11, 70, 9, 6, 2, 2, 1, 1), (1, 5, 9, 67, 7, 3, 2, 1, 1, 1),
-                     (1, 2, 10, 110, 4, 3, 3, 2, 2, 2)]
+                     (1, 2, 10, 110, 4, 3, 3, 2, 2, 2), (2, 8, 60, 72, 32, 3, 1, 1, 1, 2), (1, 6, 90, 140, 24, 5, 2, 2, 1, 1)]
         for (batch, cin, h, w, cout, k, stride, pad, dilation, groups) in cases {
             let input = random.tensor([batch, cin, h, w]), weight = random.tensor([cout, cin / groups, k, k])
             let bias = random.tensor([cout])
             let g = try ConvGeometry(input: input.shape, weight: weight.shape, bias: bias.shape, stride: (stride, stride),
                                      padding: (pad, pad), dilation: (dilation, dilation), groups: groups)
-            guard case .direct = ConvPartition(g).kind else { return XCTFail("\(input.shape) does not take the direct path") }
+            guard case .direct(let chunks) = ConvPartition(g).kind else { return XCTFail("\(input.shape) does not take the direct path") }
+            if h >= 60 { XCTAssertGreaterThan(chunks, 1, "\(input.shape) runs in chunks") }
             try assertConvMatchesFloat64(input, weight, bias, stride: stride, pad: pad, dilation: dilation, groups: groups)
         }
     }
