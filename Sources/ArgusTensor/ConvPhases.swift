@@ -19,14 +19,14 @@ struct ConvPhases {
     /// Phase rows a run of output rows reads beyond its own count.
     let extraRows: Int
 
-    /// A band for runs of up to `outputRows` output rows (all of them by default).
-    init(_ g: ConvGeometry, outputRows: Int? = nil) {
+    /// A band for runs of up to `outputRows` output rows.
+    init(_ g: ConvGeometry, outputRows: Int) {
         self.g = g
         let paddedH = g.inH + 2 * g.padH, paddedW = g.inW + 2 * g.padW
         phaseH = (paddedH + g.strideH - 1) / g.strideH
         phaseW = (paddedW + g.strideW - 1) / g.strideW
         extraRows = (g.kH - 1) * g.dilationH / g.strideH
-        bandRows = min(phaseH, (outputRows ?? g.outH) + extraRows)
+        bandRows = min(phaseH, outputRows + extraRows)
         channelSize = g.strideH * g.strideW * bandRows * phaseW
         var offsets = [Int](repeating: 0, count: g.patchSize)
         for c in 0..<g.inChannelsPerGroup {
@@ -48,7 +48,7 @@ struct ConvPhases {
     }
 
     /// Where output row `oy`'s GEMM rows are measured from, in a band starting at output row `first`.
-    func rowBase(_ oy: Int, first: Int = 0) -> Int { (oy - first) * phaseW }
+    func rowBase(_ oy: Int, first: Int) -> Int { (oy - first) * phaseW }
 
     /// Writes one channel of one image (`src`, an inH x inW plane) as the phase rows `rows` (a band's) of its
     /// phases at `dst` (`channelSize` floats).

@@ -102,9 +102,8 @@ struct WinogradTiles {
     let tilesX: Int, tilesPerImage: Int, total: Int
 }
 
-/// Blocks of up to 256 tiles, at least 4 (a multiple of 4) of equal size so 1, 2 and 4 workers share them evenly
-/// (the cut follows from the shapes alone; 196 tiles in blocks of 64 left one worker 128 tiles and the other 68);
-/// each worker transforms, multiplies and transforms back one block at a time.
+/// Blocks of up to 256 tiles, at least 4 (a multiple of 4) of equal size, so 1, 2 and 4 workers share them evenly
+/// (the cut follows from the shapes alone); each worker transforms, multiplies and transforms back one block at a time.
 private func winogradBlocks(_ t: WinogradTiles, x: UnsafePointer<Float>, u: PackedWeights,
                             out: UnsafeMutablePointer<Float>) {
     let (cin, cout) = (t.cin, t.cout)
